@@ -1,0 +1,3 @@
+"""modelci: CI/CD for machine-learning models."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from modelci.cli import main
+
+raise SystemExit(main())

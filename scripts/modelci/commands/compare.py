@@ -1,0 +1,67 @@
+"""Compare a candidate run with a baseline run on the same rows: both values, the delta with a
+95% CI and a p-value for every metric, and the quality gates of the candidate's config.
+Exits 1 when a gate fails (after writing every output).
+
+  modelci compare runs/candidate runs/baseline --out runs/compare
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+HELP = "compare candidate vs baseline with paired statistics; exit 1 on a failed gate"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("candidate", type=Path, help="candidate run directory (evaluated)")
+    parser.add_argument("baseline", type=Path, help="baseline run directory")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("runs/compare"),
+        help="output directory (default: runs/compare)",
+    )
+    parser.add_argument("--alpha", type=float, help="significance level (default: config, 0.05)")
+    strict = parser.add_mutually_exclusive_group()
+    strict.add_argument(
+        "--strict",
+        dest="strict",
+        action="store_true",
+        default=None,
+        help="fail unless the CI excludes a worsening beyond tolerance",
+    )
+    strict.add_argument("--no-strict", dest="strict", action="store_false")
+
+
+def run(args: argparse.Namespace) -> int:
+    from modelci import comparison
+    from modelci.errors import ExitCode, UserError
+    from modelci.rundir import Run
+
+    if args.alpha is not None and not 0 < args.alpha < 0.5:
+        raise UserError(f"--alpha must be in (0, 0.5), got {args.alpha}")
+    candidate, baseline = Run.open(args.candidate), Run.open(args.baseline)
+    settings = comparison.settings_from(candidate, alpha=args.alpha, strict=args.strict)
+    document = comparison.compare(candidate, baseline, args.out, settings)
+    print(summary_line(document))
+    print(f"comparison → {args.out / 'comparison.json'}")
+    return int(ExitCode.GATE_FAILED) if document["verdict"] == "fail" else 0
+
+
+def summary_line(document: dict) -> str:
+    primary = next((m for m in document["metrics"] if m["name"] == document["primary"]), None)
+    mark = (
+        "✅ pass"
+        if document["verdict"] == "pass"
+        else f"❌ fail ({', '.join(document['failed_gates'])})"
+    )
+    if primary is None or primary["delta"] is None:
+        return mark
+    ci = primary["ci"]
+    interval = f", 95% CI [{ci[0]:+.4f}, {ci[1]:+.4f}]" if ci else ""
+    p = f", p = {primary['p_value']:.3g}" if primary["p_value"] is not None else ""
+    return (
+        f"{mark}: {primary['name']} {primary['baseline']:.4f} → {primary['candidate']:.4f} "
+        f"(Δ {primary['delta']:+.4f}{interval}{p})"
+    )

@@ -1,0 +1,303 @@
+"""`compare`: candidate vs baseline on the same rows, with paired statistics and gates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from modelci import features, fsutil, gates, persist, progress, rows, rundir, scoring
+from modelci.config import GateRule
+from modelci.errors import UserError
+from modelci.rundir import Run
+
+if TYPE_CHECKING:
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    alpha: float
+    strict: bool
+    confidence: float
+    resamples: int
+    seed: int
+    gates: dict[str, GateRule]
+
+
+def settings_from(candidate: Run, *, alpha: float | None, strict: bool | None) -> Settings:
+    """Gates and statistics come from the candidate's config (the PR's), flags win."""
+    config = candidate.info.get("config") or {}
+    compare_cfg = config.get("compare") or {}
+    metrics_cfg = config.get("metrics") or {}
+    rules = {name: GateRule(**rule) for name, rule in (config.get("gates") or {}).items()}
+    return Settings(
+        alpha=alpha if alpha is not None else compare_cfg.get("alpha", 0.05),
+        strict=strict if strict is not None else compare_cfg.get("strict", False),
+        confidence=metrics_cfg.get("confidence", 0.95),
+        resamples=metrics_cfg.get("resamples", 1000),
+        seed=(config.get("data") or {}).get("seed", 0),
+        gates=rules,
+    )
+
+
+def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> dict[str, Any]:
+    log = progress.current
+    if not candidate.has_evaluation():
+        raise UserError(
+            f"{candidate.path} has not been evaluated",
+            fix=f"Run `modelci evaluate {candidate.path}` first",
+        )
+    candidate_eval = candidate.evaluation()
+    _check_compatible(candidate, baseline)
+    classes = tuple(candidate_eval["classes"]) if candidate_eval["classes"] else None
+    with log.stage("align predictions"):
+        cand = scoring.read_predictions(
+            candidate.path / rundir.PREDICTIONS, task=candidate.task, classes=classes
+        )
+        base, rescored, baseline_eval = _baseline_predictions(
+            candidate, candidate_eval, baseline, classes
+        )
+        if len(base.row_id) != len(cand.row_id) or (base.row_id != cand.row_id).any():
+            raise UserError(
+                "baseline and candidate predictions are not on the same rows",
+                fix="Re-run `modelci evaluate` on both runs with the same --data",
+            )
+    with log.stage("paired statistics"):
+        deltas, skipped = _paired(cand, base, settings)
+    primary = candidate_eval["primary"]
+    metric_rows = []
+    for name, delta in deltas.items():
+        higher = _higher_is_better(name)
+        cand_ci = (candidate_eval["metrics"].get(name) or {}).get("ci")
+        observed = gates.Observed(
+            higher_is_better=higher,
+            baseline=delta.baseline,
+            candidate=delta.candidate,
+            delta=delta.delta,
+            delta_ci=delta.ci,
+            p_value=delta.p_value,
+            candidate_ci=tuple(cand_ci) if cand_ci else None,
+        )
+        result = gates.evaluate(
+            settings.gates.get(name), observed, alpha=settings.alpha, strict_default=settings.strict
+        )
+        metric_rows.append(
+            {
+                "name": name,
+                "higher_is_better": higher,
+                "baseline": delta.baseline,
+                "candidate": delta.candidate,
+                "delta": delta.delta,
+                "ci": list(delta.ci) if delta.ci is not None else None,
+                "p_value": delta.p_value,
+                "method": delta.method,
+                "gate": result.as_dict(),
+            }
+        )
+    for name, rule in settings.gates.items():
+        if name not in deltas:
+            reason = skipped.get(name, "not a metric of this task")
+            metric_rows.append(
+                {
+                    "name": name,
+                    "higher_is_better": _higher_is_better(name),
+                    "baseline": None,
+                    "candidate": None,
+                    "delta": None,
+                    "ci": None,
+                    "p_value": None,
+                    "method": None,
+                    "gate": {
+                        "rule": rule.as_dict(),
+                        "status": gates.FAIL,
+                        "reason": f"cannot be computed: {reason}",
+                    },
+                }
+            )
+    failed = [row["name"] for row in metric_rows if row["gate"]["status"] == gates.FAIL]
+    document: dict[str, Any] = {
+        "schema": rundir.SCHEMAS[rundir.COMPARISON],
+        "task": candidate.task,
+        "primary": primary,
+        "n_rows": len(cand.y),
+        "confidence": settings.confidence,
+        "alpha": settings.alpha,
+        "strict": settings.strict,
+        "resamples": settings.resamples,
+        "candidate": _describe(candidate, "candidate", candidate_eval),
+        "baseline": dict(_describe(baseline, "baseline", baseline_eval), rescored=rescored),
+        "metrics": metric_rows,
+        "skipped_metrics": skipped,
+        "verdict": "fail" if failed else "pass",
+        "failed_gates": failed,
+        "data_checks": candidate_eval.get("data_checks", []),
+        "classes": list(classes) if classes else None,
+        "positive_class": candidate_eval.get("positive_class"),
+        "curves": {
+            "baseline": _curves(base, baseline_eval, rescored),
+            "candidate": candidate_eval.get("curves"),
+        },
+        "regression": {
+            "baseline": _regression(base, baseline_eval, rescored, settings.seed),
+            "candidate": candidate_eval.get("regression"),
+        },
+        "plots": [],
+    }
+    with fsutil.staged_dir(out) as stage:
+        with log.stage("plots"):
+            from modelci import plots
+
+            document["plots"] = plots.render_comparison_plots(document, stage)
+        fsutil.write_json_atomic(stage / rundir.COMPARISON, document)
+    return document
+
+
+def _higher_is_better(name: str) -> bool:
+    from modelci import metrics
+
+    return metrics.METRICS[name].higher_is_better
+
+
+def _describe(run: Run, label: str, evaluation: dict[str, Any] | None) -> dict[str, Any]:
+    model = (evaluation or {}).get("model") or {}
+    return {
+        "run": str(run.path),
+        "label": label,
+        "name": run.info.get("name"),
+        "model_sha256": run.model_sha256,
+        "estimator": (run.info.get("estimator") or {}).get("class"),
+        "size_bytes": model.get("size_bytes", (run.info.get("model") or {}).get("size_bytes")),
+        "latency_ms_per_1k_rows": model.get("latency_ms_per_1k_rows"),
+        "git": run.info.get("git"),
+    }
+
+
+def _check_compatible(candidate: Run, baseline: Run) -> None:
+    if candidate.task != baseline.task:
+        raise UserError(
+            f"cannot compare a {candidate.task} candidate with a {baseline.task} baseline",
+            fix="Compare runs of the same task",
+        )
+    if candidate.target != baseline.target:
+        raise UserError(
+            f"candidate predicts '{candidate.target}' but the baseline predicts "
+            f"'{baseline.target}'",
+            fix="Compare models of the same target",
+        )
+    if candidate.task == "classification" and sorted(candidate.classes or []) != sorted(
+        baseline.classes or []
+    ):
+        raise UserError(
+            f"the runs know different classes (candidate: {candidate.classes}, "
+            f"baseline: {baseline.classes})",
+            fix="Train both on data with the same set of classes",
+        )
+
+
+def _baseline_predictions(
+    candidate: Run,
+    candidate_eval: dict[str, Any],
+    baseline: Run,
+    classes: tuple[str, ...] | None,
+) -> tuple[scoring.Predictions, bool, dict[str, Any] | None]:
+    """The baseline's predictions on the candidate's rows: read back, or re-scored."""
+    fingerprint = candidate_eval["data"]["test_fingerprint"]
+    baseline_eval = baseline.evaluation() if baseline.has_evaluation() else None
+    if baseline_eval and baseline_eval["data"].get("test_fingerprint") == fingerprint:
+        return (
+            scoring.read_predictions(
+                baseline.path / rundir.PREDICTIONS, task=baseline.task, classes=classes
+            ),
+            False,
+            baseline_eval,
+        )
+    # Different (or no) rows: score the baseline model on the candidate's test rows.
+    source = candidate_eval["data"]["source"]
+    recorded = ((candidate.info.get("data") or {}).get("split") or {}).get("test_fingerprint")
+    test_rows = rows.for_run(candidate, None if recorded == fingerprint else source)
+    if test_rows.facts["test_fingerprint"] != fingerprint:
+        raise UserError(
+            f"cannot rebuild the rows {candidate.path} was evaluated on ({source} changed)",
+            fix="Re-run `modelci evaluate` on the candidate, then compare",
+        )
+    model = persist.load(baseline.model_path, expected_sha256=baseline.model_sha256)
+    spec = features.FeatureSpec.from_dict(baseline.info["features"])
+    try:
+        X = features.design_matrix(test_rows.frame, spec, source=source)
+    except UserError as error:
+        raise UserError(
+            f"the baseline cannot be re-scored on the candidate's rows: {error.message}",
+            fix="Compare runs trained on the same columns",
+        ) from None
+    predictions = scoring.predict(
+        model,
+        X,
+        test_rows.frame[baseline.target],
+        task=baseline.task,
+        row_id=test_rows.row_id,
+        where=source,
+    )
+    if classes is not None and predictions.classes != classes:
+        predictions = _reorder(predictions, classes)
+    return predictions, True, baseline_eval
+
+
+def _reorder(predictions: scoring.Predictions, classes: tuple[str, ...]) -> scoring.Predictions:
+    import dataclasses
+
+    order = [predictions.classes.index(c) for c in classes]  # type: ignore[union-attr]
+    proba = predictions.proba[:, order] if predictions.proba is not None else None
+    return dataclasses.replace(predictions, classes=classes, proba=proba)
+
+
+def _paired(cand: scoring.Predictions, base: scoring.Predictions, settings: Settings):
+    from modelci import stats
+
+    options = {
+        "confidence": settings.confidence,
+        "resamples": settings.resamples,
+        "seed": settings.seed,
+    }
+    if cand.classes is None:
+        return stats.compare_regression(base.y, base.pred, cand.pred, **options)
+    both = cand.seen & base.seen  # type: ignore[operator]
+    import dataclasses
+
+    cand = dataclasses.replace(cand, seen=both)
+    base = dataclasses.replace(base, seen=both)
+    return stats.compare_classification(
+        cand.y,
+        base.pred,
+        base.proba_seen,
+        cand.pred,
+        cand.proba_seen,
+        n_classes=len(cand.classes),
+        **options,
+    )
+
+
+def _curves(
+    base: scoring.Predictions, baseline_eval: dict[str, Any] | None, rescored: bool
+) -> dict[str, Any] | None:
+    if not rescored and baseline_eval is not None:
+        return baseline_eval.get("curves")
+    if base.classes is None or base.proba is None:
+        return None
+    from modelci import evaluation
+
+    codes = list(range(len(base.classes)))
+    one_vs_rest = [len(codes) - 1] if len(codes) == 2 else codes
+    return evaluation.curves(base.y, base.proba_seen, list(base.classes), one_vs_rest)
+
+
+def _regression(
+    base: scoring.Predictions, baseline_eval: dict[str, Any] | None, rescored: bool, seed: int
+) -> dict[str, Any] | None:
+    if base.classes is not None:
+        return None
+    if not rescored and baseline_eval is not None:
+        return baseline_eval.get("regression")
+    from modelci import evaluation
+
+    return evaluation.regression_details(base, seed=seed)

@@ -1,0 +1,229 @@
+"""Reading tables (CSV/TSV/Parquet or a bundled scikit-learn set), validating the target, splitting.
+
+Everything that can be wrong with a user's data is reported here, as one line naming the file
+(and the row where it helps), before any model sees the data.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from modelci.errors import UserError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+BUNDLED = {
+    "breast_cancer": "load_breast_cancer",
+    "iris": "load_iris",
+    "wine": "load_wine",
+    "digits": "load_digits",
+    "diabetes": "load_diabetes",
+}
+# Integer targets with at most this many distinct values are taken as class labels.
+MAX_INFERRED_CLASSES = 20
+
+
+@dataclass(frozen=True, kw_only=True)
+class Table:
+    frame: pd.DataFrame
+    source: str  # as written in the config, for messages and run.json
+    sha256: str  # of the file bytes, or of the bundled set's content
+    header_lines: int  # rows before the first data row in the file (for row numbers)
+
+    def row_ref(self, position: int) -> str:
+        """Where a row lives, as a user would find it: file:line for text files."""
+        if self.source.startswith("sklearn:"):
+            return f"{self.source} row {position}"
+        if self.header_lines and self.source.lower().endswith((".csv", ".tsv", ".txt")):
+            return f"{self.source}:{position + 1 + self.header_lines}"
+        return f"{self.source} row {position}"
+
+
+def read_table(spec: str, base_dir: Path) -> Table:
+    """Load `spec`: a CSV/TSV/Parquet path (relative to `base_dir`) or `sklearn:NAME`."""
+    if spec.startswith("sklearn:"):
+        return _read_bundled(spec)
+    path = Path(spec).expanduser()
+    if not path.is_absolute():
+        path = base_dir / path
+    if not path.is_file():
+        hint = "Check data.train / data.test in the config (paths are relative to it)"
+        raise UserError(f"data file {spec} not found (looked at {path})", fix=hint)
+    suffix = path.suffix.lower()
+    import pandas as pd
+
+    raw = path.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    try:
+        if suffix in (".parquet", ".pq"):
+            try:
+                import pyarrow  # noqa: F401
+            except ImportError:
+                raise UserError(
+                    f"{spec}: reading Parquet needs pyarrow", fix="pip install 'modelci[parquet]'"
+                ) from None
+            frame = pd.read_parquet(path)
+            header = 0
+        else:
+            sep = "\t" if suffix in (".tsv", ".tab") else ","
+            frame = pd.read_csv(path, sep=sep, low_memory=False)
+            header = 1
+    except UserError:
+        raise
+    except pd.errors.EmptyDataError:
+        raise UserError(
+            f"{spec} is empty", fix="Point the config at a file with a header row and data rows"
+        ) from None
+    except pd.errors.ParserError as error:
+        raise UserError(
+            f"{spec}: cannot parse: {str(error).strip().splitlines()[-1]}",
+            fix="Check the delimiter and quoting",
+        ) from None
+    except UnicodeDecodeError:
+        raise UserError(f"{spec} is not UTF-8 text", fix="Re-save it as UTF-8 CSV") from None
+    except (OSError, ValueError) as error:
+        raise UserError(f"{spec}: cannot read: {error}") from None
+    if frame.shape[0] == 0:
+        raise UserError(f"{spec} has a header but no data rows", fix="Add rows to the file")
+    frame.columns = [str(c) for c in frame.columns]
+    return Table(frame=frame, source=spec, sha256=digest, header_lines=header)
+
+
+def _read_bundled(spec: str) -> Table:
+    name = spec.split(":", 1)[1]
+    if name not in BUNDLED:
+        close = difflib.get_close_matches(name, BUNDLED, n=1)
+        fix = (
+            f"Did you mean 'sklearn:{close[0]}'?"
+            if close
+            else f"Bundled sets: {', '.join('sklearn:' + n for n in BUNDLED)}"
+        )
+        raise UserError(f"unknown bundled data set '{spec}'", fix=fix)
+    import pandas as pd
+    from sklearn import datasets
+
+    bunch = getattr(datasets, BUNDLED[name])(as_frame=True)
+    frame = bunch.frame.copy()
+    frame.columns = [str(c) for c in frame.columns]
+    digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).values.tobytes())
+    return Table(frame=frame, source=spec, sha256=digest.hexdigest(), header_lines=0)
+
+
+def require_target(table: Table, target: str) -> None:
+    if target in table.frame.columns:
+        return
+    close = difflib.get_close_matches(target, list(table.frame.columns), n=1)
+    fix = (
+        f"Did you mean '{close[0]}'?"
+        if close
+        else f"Columns: {', '.join(map(str, table.frame.columns[:12]))}"
+        + (" …" if table.frame.shape[1] > 12 else "")
+    )
+    raise UserError(f"target column '{target}' not found in {table.source}", fix=fix)
+
+
+def check_target_values(table: Table, target: str) -> None:
+    missing = table.frame[target].isna().to_numpy().nonzero()[0]
+    if missing.size:
+        raise UserError(
+            f"{missing.size} row(s) have no value in target column '{target}', "
+            f"first at {table.row_ref(int(missing[0]))}",
+            fix="Fill or drop those rows; modelci never guesses labels",
+        )
+
+
+def infer_task(y: pd.Series) -> str:
+    """classification for text/bool/category targets and small sets of integers."""
+    import pandas as pd
+
+    if (
+        isinstance(y.dtype, pd.CategoricalDtype)
+        or y.dtype == bool
+        or y.dtype == object
+        or pd.api.types.is_string_dtype(y.dtype)
+    ):
+        return "classification"
+    if pd.api.types.is_integer_dtype(y.dtype) and y.nunique() <= MAX_INFERRED_CLASSES:
+        return "classification"
+    if pd.api.types.is_float_dtype(y.dtype):
+        values = y.to_numpy()
+        if y.nunique() <= MAX_INFERRED_CLASSES and bool((values == values.round()).all()):
+            return "classification"
+    return "regression"
+
+
+def check_target_for_task(table: Table, target: str, task: str) -> None:
+    import pandas as pd
+
+    y = table.frame[target]
+    if task == "classification":
+        if y.nunique() < 2:
+            raise UserError(
+                f"target '{target}' in {table.source} has a single class "
+                f"({y.iloc[0]!r}); a classifier needs at least two",
+                fix="Check the target column, or use more data",
+            )
+    elif not pd.api.types.is_numeric_dtype(y.dtype) or y.dtype == bool:
+        bad = pd.to_numeric(y, errors="coerce").isna().to_numpy().nonzero()[0]
+        first = (
+            f", first at {table.row_ref(int(bad[0]))} ({y.iloc[int(bad[0])]!r})" if bad.size else ""
+        )
+        raise UserError(
+            f"regression target '{target}' in {table.source} is not numeric{first}",
+            fix="Use task: classification for labels, or clean the column",
+        )
+
+
+def label_strings(values: Any) -> list[str]:
+    return [str(v) for v in values]
+
+
+def split(
+    frame: pd.DataFrame, target: str, *, task: str, test_size: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions of train and test; stratified for classification."""
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    positions = np.arange(frame.shape[0])
+    stratify = frame[target].to_numpy() if task == "classification" else None
+    if stratify is not None:
+        counts = frame[target].value_counts()
+        if counts.min() < 2:
+            # sklearn refuses to stratify a class with one member; say so in our words.
+            raise UserError(
+                f"class {counts.idxmin()!r} of '{target}' has a single row, too few "
+                "to split into train and test",
+                fix="Give data.test explicitly, or add rows of that class",
+            )
+    try:
+        train_idx, test_idx = train_test_split(
+            positions, test_size=test_size, random_state=seed, stratify=stratify
+        )
+    except ValueError as error:
+        raise UserError(
+            f"cannot split {frame.shape[0]} rows with test_size={test_size}: {error}",
+            fix="Use more rows or a different data.test_size",
+        ) from None
+    return np.sort(train_idx), np.sort(test_idx)
+
+
+def rows_fingerprint(frame: pd.DataFrame) -> str:
+    """sha256 of the rows' content (not the index): equal iff the same rows in the same order."""
+    import pandas as pd
+
+    hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    header = "\x1f".join(map(str, frame.columns)).encode()
+    return hashlib.sha256(header + hashed.tobytes()).hexdigest()
+
+
+def row_hashes(frame: pd.DataFrame) -> np.ndarray:
+    import pandas as pd
+
+    return pd.util.hash_pandas_object(frame, index=False).to_numpy()

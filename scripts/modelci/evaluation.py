@@ -1,0 +1,391 @@
+"""`evaluate`: score a run's model on its test rows and write metrics, evaluation, predictions
+and plots into the run directory. Everything here computes data; plots render it afterwards."""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from modelci import checks, features, fsutil, persist, progress, rows, rundir, scoring
+from modelci.errors import UserError
+from modelci.rundir import Run
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+CURVE_POINTS = 200
+REGRESSION_SAMPLE = 2000
+TOP_FEATURES = 15
+
+
+def evaluate(
+    run: Run,
+    *,
+    data_override: str | None = None,
+    out: Path | None = None,
+    primary: str | None = None,
+) -> dict[str, Any]:
+    """Evaluate `run`; outputs go into `out` (default: the run directory itself)."""
+    log = progress.current
+    settings = _settings(run)
+    with log.stage("load model and rows"):
+        model = persist.load(run.model_path, expected_sha256=run.model_sha256)
+        test_rows = rows.for_run(run, data_override)
+        spec = features.FeatureSpec.from_dict(run.info["features"])
+        X = features.design_matrix(test_rows.frame, spec, source=test_rows.facts["source"])
+    with log.stage("predict"):
+        predictions = scoring.predict(
+            model,
+            X,
+            test_rows.frame[run.target],
+            task=run.task,
+            row_id=test_rows.row_id,
+            where=test_rows.facts["source"],
+        )
+        latency = scoring.latency_ms_per_1k(model, X)
+    with log.stage("metrics with intervals"):
+        metric_values, skipped = score(predictions, settings)
+    primary = primary or settings.get("primary") or default_primary(run.task)
+    if primary not in metric_values:
+        reason = skipped.get(primary, "not a metric of this task")
+        raise UserError(
+            f"primary metric '{primary}' cannot be computed: {reason}",
+            fix="Set metrics.primary to one of " + ", ".join(metric_values),
+        )
+    document: dict[str, Any] = {
+        "schema": rundir.SCHEMAS[rundir.EVALUATION],
+        "task": run.task,
+        "primary": primary,
+        "target": run.target,
+        "classes": list(predictions.classes) if predictions.classes else None,
+        "positive_class": run.info.get("positive_class"),
+        "n_rows": len(predictions.y),
+        "confidence": settings["confidence"],
+        "data": test_rows.facts,
+        "metrics": metric_values,
+        "skipped_metrics": skipped,
+        "per_class": None,
+        "confusion_matrix": None,
+        "curves": None,
+        "regression": None,
+        "importance": None,
+        "data_checks": checks.run_checks(
+            test=test_rows.frame,
+            train=test_rows.train,
+            target=run.target,
+            spec=spec,
+            predictions=predictions,
+        ),
+        "model": {
+            "sha256": run.model_sha256 or fsutil.sha256_file(run.model_path),
+            "size_bytes": run.model_path.stat().st_size,
+            "latency_ms_per_1k_rows": latency,
+        },
+        "plots": [],
+    }
+    if predictions.classes is not None:
+        document.update(classification_details(predictions))
+    else:
+        document["regression"] = regression_details(predictions, seed=settings["seed"])
+    if settings["importance"]:
+        with log.stage("permutation importance"):
+            document["importance"] = importance(
+                model,
+                X,
+                test_rows.frame[run.target],
+                predictions,
+                rows=settings["importance_rows"],
+                seed=settings["seed"],
+            )
+    target_dir = out or run.path
+    with fsutil.staged_dir(target_dir, merge=True) as stage:
+        if out is not None and out.resolve() != run.path.resolve():
+            _copy_run(run, stage)
+        if settings["plots"]:
+            with log.stage("plots"):
+                from modelci import plots
+
+                document["plots"] = plots.render_evaluation_plots(document, stage)
+        fsutil.write_json_atomic(stage / rundir.EVALUATION, document)
+        fsutil.write_json_atomic(stage / rundir.METRICS, flat_metrics(document))
+        scoring.predictions_frame(predictions).to_csv(stage / rundir.PREDICTIONS, index=False)
+    return document
+
+
+def _copy_run(run: Run, stage: Path) -> None:
+    for name in (rundir.RUN, run.model_path.name):
+        shutil.copy2(run.path / name, stage / name)
+
+
+def _settings(run: Run) -> dict[str, Any]:
+    recorded = (run.info.get("config") or {}).get("metrics") or {}
+    seed = ((run.info.get("config") or {}).get("data") or {}).get("seed", 0)
+    return {
+        "primary": recorded.get("primary"),
+        "confidence": recorded.get("confidence", 0.95),
+        "resamples": recorded.get("resamples", 1000),
+        "importance": recorded.get("importance", True),
+        "importance_rows": recorded.get("importance_rows", 2000),
+        "plots": recorded.get("plots", True),
+        "seed": seed,
+    }
+
+
+def default_primary(task: str) -> str:
+    return "roc_auc" if task == "classification" else "rmse"
+
+
+def score(
+    predictions: scoring.Predictions, settings: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    from modelci import metrics, stats
+
+    options = {
+        "confidence": settings["confidence"],
+        "resamples": settings["resamples"],
+        "seed": settings["seed"],
+    }
+    if predictions.classes is not None:
+        estimates, skipped = stats.score_classification(
+            predictions.y,
+            predictions.pred,
+            predictions.proba_seen,
+            n_classes=len(predictions.classes),
+            **options,
+        )
+    else:
+        estimates, skipped = stats.score_regression(predictions.y, predictions.pred, **options)
+    values = {
+        name: {
+            "value": e.value,
+            "ci": list(e.ci) if e.ci is not None else None,
+            "method": e.method,
+            "higher_is_better": metrics.METRICS[name].higher_is_better,
+        }
+        for name, e in estimates.items()
+    }
+    return values, dict(skipped)
+
+
+def flat_metrics(document: dict[str, Any]) -> dict[str, float]:
+    out = {name: m["value"] for name, m in document["metrics"].items()}
+    out["model_size_bytes"] = document["model"]["size_bytes"]
+    out["latency_ms_per_1k_rows"] = document["model"]["latency_ms_per_1k_rows"]
+    return out
+
+
+def _thin(*arrays: np.ndarray) -> list[list[float]]:
+    """At most CURVE_POINTS evenly spaced points, always keeping both ends."""
+    import numpy as np
+
+    n = len(arrays[0])
+    keep = np.unique(np.linspace(0, n - 1, min(n, CURVE_POINTS)).round().astype(int)) if n else []
+    return [[round(float(v), 6) for v in np.asarray(a)[keep]] for a in arrays]
+
+
+def classification_details(predictions: scoring.Predictions) -> dict[str, Any]:
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+    assert predictions.classes is not None
+    classes = list(predictions.classes)
+    codes = list(range(len(classes)))
+    y, pred = predictions.y, predictions.pred
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        precision, recall, f1, support = precision_recall_fscore_support(
+            y, pred, labels=codes, zero_division=0
+        )
+    per_class = [
+        {
+            "class": label,
+            "precision": round(float(p), 6),
+            "recall": round(float(r), 6),
+            "f1": round(float(f), 6),
+            "support": int(s),
+        }
+        for label, p, r, f, s in zip(classes, precision, recall, f1, support, strict=False)
+    ]
+    counts = confusion_matrix(y, pred, labels=codes)
+    details: dict[str, Any] = {
+        "per_class": per_class,
+        "confusion_matrix": {"labels": classes, "counts": counts.tolist()},
+        "curves": None,
+    }
+    proba = predictions.proba_seen
+    if proba is not None and len(y):
+        one_vs_rest = [len(classes) - 1] if len(classes) == 2 else codes
+        details["curves"] = curves(y, proba, classes, one_vs_rest)
+    return details
+
+
+def curves(
+    y: np.ndarray, proba: np.ndarray, classes: list[str], codes: list[int]
+) -> dict[str, Any]:
+    import numpy as np
+    from sklearn.metrics import auc, average_precision_score, precision_recall_curve, roc_curve
+
+    out: dict[str, dict[str, Any]] = {"roc": {}, "pr": {}, "calibration": {}}
+    for code in codes:
+        truth = (y == code).astype(int)
+        if truth.min() == truth.max():
+            continue  # a curve needs both outcomes
+        score_ = proba[:, code]
+        fpr, tpr, _ = roc_curve(truth, score_)
+        fpr_t, tpr_t = _thin(fpr, tpr)
+        out["roc"][classes[code]] = {"fpr": fpr_t, "tpr": tpr_t, "auc": float(auc(fpr, tpr))}
+        precision, recall, _ = precision_recall_curve(truth, score_)
+        recall_t, precision_t = _thin(recall, precision)
+        out["pr"][classes[code]] = {
+            "recall": recall_t,
+            "precision": precision_t,
+            "ap": float(average_precision_score(truth, score_)),
+            "prevalence": float(truth.mean()),
+        }
+        edges = np.linspace(0.0, 1.0, 11)
+        bins = np.clip(np.digitize(score_, edges[1:-1]), 0, 9)
+        count = np.bincount(bins, minlength=10)
+        filled = count > 0
+        mean_pred = np.bincount(bins, weights=score_, minlength=10)[filled] / count[filled]
+        mean_true = np.bincount(bins, weights=truth, minlength=10)[filled] / count[filled]
+        out["calibration"][classes[code]] = {
+            "prob_pred": [round(float(v), 6) for v in mean_pred],
+            "prob_true": [round(float(v), 6) for v in mean_true],
+            "count": [int(v) for v in count[filled]],
+        }
+    return out
+
+
+def regression_details(predictions: scoring.Predictions, *, seed: int) -> dict[str, Any]:
+    import numpy as np
+
+    y, pred = predictions.y, predictions.pred
+    rng = np.random.default_rng(seed)
+    keep = np.sort(rng.choice(len(y), size=min(len(y), REGRESSION_SAMPLE), replace=False))
+    residuals = y - pred
+    counts, edges = np.histogram(residuals, bins=30)
+    return {
+        "sample": {
+            "y_true": [round(float(v), 6) for v in y[keep]],
+            "y_pred": [round(float(v), 6) for v in pred[keep]],
+        },
+        "residual_histogram": {
+            "edges": [round(float(v), 6) for v in edges],
+            "counts": [int(v) for v in counts],
+        },
+    }
+
+
+def importance(
+    model: Any,
+    X: pd.DataFrame,
+    y_raw: pd.Series,
+    predictions: scoring.Predictions,
+    *,
+    rows: int,
+    seed: int,
+) -> dict[str, Any] | None:
+    """Permutation importance of the input columns on a bounded, seeded sample of rows."""
+    import numpy as np
+    from sklearn.inspection import permutation_importance
+
+    mask = predictions.seen if predictions.seen is not None else np.ones(len(X), bool)
+    X_seen, y_seen = X[mask], y_raw[mask]
+    if predictions.classes is not None:
+        y_seen = y_seen.astype(str)
+    rng = np.random.default_rng(seed)
+    take = np.sort(rng.choice(len(X_seen), size=min(len(X_seen), rows), replace=False))
+    X_sample, y_sample = X_seen.iloc[take], y_seen.iloc[take]
+    if predictions.classes is None:
+        scoring_name = "neg_root_mean_squared_error"
+    elif predictions.proba is not None and len(predictions.classes) == 2:
+        scoring_name = "roc_auc"
+    else:
+        scoring_name = "accuracy"
+    if predictions.classes is not None and y_sample.nunique() < 2:
+        return None
+    from threadpoolctl import threadpool_limits
+
+    # Many predictions on a small sample: OpenMP start-up per call costs more than it saves.
+    with warnings.catch_warnings(), threadpool_limits(1):
+        warnings.simplefilter("ignore")
+        result = permutation_importance(
+            model,
+            X_sample,
+            y_sample,
+            scoring=scoring_name,
+            n_repeats=5,
+            random_state=seed,
+            n_jobs=1,
+        )
+    order = np.argsort(-result.importances_mean)[:TOP_FEATURES]
+    return {
+        "method": "permutation",
+        "scoring": scoring_name,
+        "rows": len(X_sample),
+        "repeats": 5,
+        "features": [
+            {
+                "feature": str(X.columns[i]),
+                "mean": round(float(result.importances_mean[i]), 6),
+                "std": round(float(result.importances_std[i]), 6),
+            }
+            for i in order
+        ],
+    }
+
+
+def bring_your_own(
+    model_path: Path, data_path: str, target: str, workdir: Path, *, sha256: str | None = None
+) -> Run:
+    """A run directory in `workdir` for a model trained elsewhere (`evaluate --model`).
+
+    The caller evaluates it with `out=` the final directory, so nothing is left behind when
+    evaluation fails."""
+    from modelci import __version__, data, training
+
+    model = persist.load(model_path, expected_sha256=sha256)
+    table = data.read_table(data_path, Path.cwd())
+    data.require_target(table, target)
+    from sklearn.base import is_classifier
+
+    task = "classification" if is_classifier(model) else "regression"
+    names = getattr(model, "feature_names_in_", None)
+    columns = (
+        [str(c) for c in names]
+        if names is not None
+        else [c for c in table.frame.columns if c != target]
+    )
+    spec = features.FeatureSpec(numeric=tuple(columns), categorical=(), dates=(), dropped=())
+    classes = [str(c) for c in model.classes_] if task == "classification" else None
+    info = {
+        "schema": rundir.SCHEMAS[rundir.RUN],
+        "modelci_version": __version__,
+        "task": task,
+        "config": {"data": {"seed": 0}, "metrics": {}},
+        "config_dir": str(Path.cwd()),
+        "estimator": {"class": type(model).__name__, "params": {}},
+        "target": target,
+        "features": spec.to_dict(),
+        "classes": classes,
+        "positive_class": classes[-1] if classes and len(classes) == 2 else None,
+        "data": {
+            "test": {
+                "source": data_path,
+                "sha256": table.sha256,
+                "rows": int(table.frame.shape[0]),
+            },
+            "split": {"kind": "file"},
+        },
+        "versions": training.library_versions(),
+        "model": {
+            "file": rundir.MODEL,
+            "sha256": fsutil.sha256_file(model_path),
+            "size_bytes": model_path.stat().st_size,
+        },
+    }
+    shutil.copy2(model_path, workdir / rundir.MODEL)
+    fsutil.write_json_atomic(workdir / rundir.RUN, info)
+    return Run.open(workdir)

@@ -1,0 +1,747 @@
+"""PNG plots drawn from the run-directory JSON (`evaluation.json`, `comparison.json`).
+
+Compute once, render later: `evaluate` and `compare` write the numbers, these functions only draw
+them, so a plot can be re-rendered from the JSON alone and the same JSON gives the same bytes.
+
+Every figure is a bare `matplotlib.figure.Figure` on an Agg canvas inside an `rc_context`: no
+pyplot, so no global figure state leaks between plots or into the caller's process.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from modelci.fsutil import write_bytes_atomic
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+# Titles by file stem; the report uses them as image alt text and captions.
+TITLES: dict[str, str] = {
+    "metric_deltas": "Metric deltas with confidence intervals",
+    "confusion_matrix": "Confusion matrix",
+    "roc": "ROC curve",
+    "pr": "Precision–recall curve",
+    "calibration": "Calibration (reliability diagram)",
+    "importance": "Permutation importance",
+    "predicted_vs_actual": "Predicted vs actual",
+    "residuals": "Residuals vs predicted",
+    "residual_histogram": "Residual histogram",
+}
+
+BASELINE = "#8c8c8c"
+CANDIDATE = "#1f77b4"
+REFERENCE = "#b0b0b0"
+GATE_COLOURS = {"pass": "#2ca02c", "fail": "#d62728", "none": "#7f7f7f"}
+# tab10 without its grey, which is the baseline's colour.
+CLASS_COLOURS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#bcbd22",
+    "#17becf",
+)
+
+WIDTH, HEIGHT, DPI = 5.0, 4.0, 100
+# Legends with more entries than this would cover the curves; the report's tables carry the rest.
+MAX_LEGEND = 12
+TOP_FEATURES = 15
+LABEL_CHARS = 24
+
+# DejaVu Sans ships with matplotlib, so the bytes do not depend on the fonts of the CI machine.
+_RC: dict[str, Any] = {
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "legend.fontsize": 8,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#e8e8e8",
+    "grid.linewidth": 0.6,
+    "axes.axisbelow": True,
+    "lines.linewidth": 1.6,
+    "legend.frameon": False,
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    "image.cmap": "Blues",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Line:
+    x: Sequence[float]
+    y: Sequence[float]
+    colour: str
+    label: str | None
+    dashed: bool = False
+
+
+def render_evaluation_plots(evaluation: Mapping[str, Any], out_dir: Path) -> list[str]:
+    """Draw the plots of one evaluated run into `out_dir/plots/`; return their relative paths.
+
+    A plot whose data is missing (no probabilities → no ROC; no importance) is skipped.
+    """
+    drawings: dict[str, _Drawing | None]
+    if evaluation.get("task") == "regression":
+        regression = evaluation.get("regression") or {}
+        drawings = {
+            "predicted_vs_actual": _predicted_vs_actual({"": regression.get("sample")}),
+            "residuals": _residuals(regression.get("sample")),
+            "residual_histogram": _residual_histogram({"": regression.get("residual_histogram")}),
+            "importance": _importance(evaluation.get("importance")),
+        }
+    else:
+        curves = evaluation.get("curves") or {}
+        drawings = {
+            "confusion_matrix": _confusion_matrix(evaluation.get("confusion_matrix")),
+            "roc": _roc({"": curves.get("roc")}),
+            "pr": _pr({"": curves.get("pr")}, prevalence=_prevalence(evaluation)),
+            "calibration": _calibration({"": curves.get("calibration")}),
+            "importance": _importance(evaluation.get("importance")),
+        }
+    return _save_all(drawings, out_dir)
+
+
+def render_comparison_plots(comparison: Mapping[str, Any], out_dir: Path) -> list[str]:
+    """Draw baseline-vs-candidate overlays and the metric-delta forest plot into `out_dir/plots/`."""
+    base_label = str((comparison.get("baseline") or {}).get("label") or "baseline")
+    cand_label = str((comparison.get("candidate") or {}).get("label") or "candidate")
+    if base_label == cand_label:
+        # The sides are keyed by label below; two equal labels would merge them.
+        base_label, cand_label = "baseline", "candidate"
+    drawings: dict[str, _Drawing | None] = {"metric_deltas": _metric_deltas(comparison)}
+    if comparison.get("task") == "regression":
+        regression = comparison.get("regression") or {}
+        base, cand = regression.get("baseline") or {}, regression.get("candidate") or {}
+        drawings["predicted_vs_actual"] = _predicted_vs_actual(
+            {base_label: base.get("sample"), cand_label: cand.get("sample")}
+        )
+        drawings["residual_histogram"] = _residual_histogram(
+            {
+                base_label: base.get("residual_histogram"),
+                cand_label: cand.get("residual_histogram"),
+            }
+        )
+    else:
+        curves = comparison.get("curves") or {}
+        base, cand = curves.get("baseline") or {}, curves.get("candidate") or {}
+        for name, draw in (("roc", _roc), ("pr", _pr), ("calibration", _calibration)):
+            drawings[name] = draw({base_label: base.get(name), cand_label: cand.get(name)})
+    return _save_all(drawings, out_dir)
+
+
+# --- figure plumbing -------------------------------------------------------------------------
+
+_Drawing = tuple[Callable[["Figure"], None], tuple[float, float]]
+
+
+def _save_all(drawings: Mapping[str, _Drawing | None], out_dir: Path) -> list[str]:
+    written = []
+    for name, drawing in drawings.items():
+        if drawing is None:
+            continue
+        draw, size = drawing
+        write_bytes_atomic(out_dir / "plots" / f"{name}.png", _png(draw, size))
+        written.append(f"plots/{name}.png")
+    return written
+
+
+def _png(draw: Callable[[Figure], None], size: tuple[float, float]) -> bytes:
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    with matplotlib.rc_context(cast(Any, _RC)):
+        figure = Figure(figsize=size, dpi=DPI, layout="constrained")
+        FigureCanvasAgg(figure)
+        draw(figure)
+        buffer = io.BytesIO()
+        # No Software/version text chunk: the same data must give the same bytes on any machine.
+        figure.savefig(
+            buffer,
+            format="png",
+            dpi=DPI,
+            metadata={"Software": None},
+            pil_kwargs={"optimize": True},
+        )
+    return buffer.getvalue()
+
+
+def _short(label: str, limit: int = LABEL_CHARS) -> str:
+    label = " ".join(str(label).split())
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _pairs(x: Any, y: Any) -> tuple[list[float], list[float]] | None:
+    """Two equally long numeric arrays, or None when the data is missing or malformed."""
+    if not isinstance(x, list) or not isinstance(y, list) or len(x) != len(y) or not x:
+        return None
+    xs, ys = [_number(v) for v in x], [_number(v) for v in y]
+    keep = [(a, b) for a, b in zip(xs, ys, strict=True) if a is not None and b is not None]
+    if not keep:
+        return None
+    return [a for a, _ in keep], [b for _, b in keep]
+
+
+def _series_lines(
+    sides: Mapping[str, Any],
+    *,
+    x_key: str,
+    y_key: str,
+    score: Callable[[Mapping[str, Any]], str] | None = None,
+) -> list[_Line]:
+    """Lines for one curve kind: per class for one run, or baseline vs candidate overlays.
+
+    `sides` maps a side label ("" for a single run) to that side's `{class: curve}` dict. With
+    one run every class gets its own colour; in a comparison of a binary task the baseline is
+    grey and the candidate blue; for multiclass each class keeps its colour and the baseline is
+    dashed, so a class's two curves sit next to each other in the legend.
+    """
+    present = {side: curves for side, curves in sides.items() if isinstance(curves, dict)}
+    if not present:
+        return []
+    classes = list(dict.fromkeys(c for curves in present.values() for c in curves))
+    compare = "" not in present
+    lines = []
+    for index, cls in enumerate(classes):
+        class_colour = CLASS_COLOURS[index % len(CLASS_COLOURS)]
+        for side, curves in present.items():
+            # Position among all sides, not the present ones: a missing baseline must not
+            # turn the candidate grey.
+            side_index = list(sides).index(side)
+            curve = curves.get(cls)
+            if not isinstance(curve, dict):
+                continue
+            pairs = _pairs(curve.get(x_key), curve.get(y_key))
+            if pairs is None:
+                continue
+            if not compare:
+                colour = CANDIDATE if len(classes) == 1 else class_colour
+                label = _label(None if len(classes) == 1 else _short(cls), score, curve)
+                lines.append(_Line(x=pairs[0], y=pairs[1], colour=colour, label=label))
+            elif len(classes) == 1:
+                colour = BASELINE if side_index == 0 else CANDIDATE
+                label = _label(_short(side), score, curve)
+                lines.append(_Line(x=pairs[0], y=pairs[1], colour=colour, label=label))
+            else:
+                label = _label(f"{_short(cls)} {_short(side, 12)}", score, curve)
+                lines.append(
+                    _Line(
+                        x=pairs[0],
+                        y=pairs[1],
+                        colour=class_colour,
+                        label=label,
+                        dashed=side_index == 0,
+                    )
+                )
+    return lines
+
+
+def _label(
+    name: str | None, score: Callable[[Mapping[str, Any]], str] | None, curve: Mapping[str, Any]
+) -> str | None:
+    if score is None:
+        return name
+    return f"{name} ({score(curve)})" if name else score(curve)
+
+
+def _draw_lines(
+    ax: Axes, lines: Sequence[_Line], *, markers: bool = False, steps: bool = False
+) -> None:
+    for line in lines:
+        ax.plot(
+            line.x,
+            line.y,
+            color=line.colour,
+            linestyle="--" if line.dashed else "-",
+            linewidth=1.3 if line.dashed else 1.6,
+            marker="o" if markers else None,
+            markersize=3,
+            # Precision is only defined at the thresholds; between them it holds (as in sklearn).
+            drawstyle="steps-post" if steps else "default",
+            label=line.label,
+        )
+
+
+def _legend(ax: Axes, count: int, loc: Literal["lower right", "lower left", "upper left"]) -> None:
+    if 0 < count <= MAX_LEGEND:
+        ax.legend(loc=loc, ncols=2 if count > 6 else 1, fontsize=8 if count <= 6 else 6.5)
+
+
+def _unit_axes(ax: Axes, xlabel: str, ylabel: str) -> None:
+    ax.set_xlim(-0.01, 1.01)
+    ax.set_ylim(-0.01, 1.02)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+
+
+def _fmt(value: Any) -> str:
+    number = _number(value)
+    return "n/a" if number is None else f"{number:.3f}"
+
+
+# --- classification --------------------------------------------------------------------------
+
+
+def _roc(sides: Mapping[str, Any]) -> _Drawing | None:
+    lines = _series_lines(
+        sides, x_key="fpr", y_key="tpr", score=lambda c: f"AUC {_fmt(c.get('auc'))}"
+    )
+    if not lines:
+        return None
+
+    def draw(figure: Figure) -> None:
+        ax = figure.subplots()
+        ax.plot([0, 1], [0, 1], color=REFERENCE, linestyle=":", linewidth=1, label="chance")
+        _draw_lines(ax, lines)
+        _unit_axes(ax, "false positive rate", "true positive rate")
+        ax.set_title(_title("ROC curve", sides, lines))
+        _legend(ax, len(lines) + 1, "lower right")
+
+    return draw, (WIDTH, HEIGHT)
+
+
+def _pr(sides: Mapping[str, Any], *, prevalence: float | None = None) -> _Drawing | None:
+    lines = _series_lines(
+        sides, x_key="recall", y_key="precision", score=lambda c: f"AP {_fmt(c.get('ap'))}"
+    )
+    if not lines:
+        return None
+
+    def draw(figure: Figure) -> None:
+        ax = figure.subplots()
+        if prevalence is not None:
+            # A classifier that guesses at random has precision equal to the positive rate.
+            ax.axhline(prevalence, color=REFERENCE, linestyle=":", linewidth=1, label="chance")
+        _draw_lines(ax, lines, steps=True)
+        _unit_axes(ax, "recall", "precision")
+        ax.set_title(_title("Precision–recall", sides, lines))
+        _legend(ax, len(lines) + (prevalence is not None), "lower left")
+
+    return draw, (WIDTH, HEIGHT)
+
+
+def _calibration(sides: Mapping[str, Any]) -> _Drawing | None:
+    lines = _series_lines(sides, x_key="prob_pred", y_key="prob_true")
+    if not lines:
+        return None
+    counts = _series_lines(sides, x_key="prob_pred", y_key="count")
+    total = _total(sides)
+
+    def draw(figure: Figure) -> None:
+        top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(3, 1))
+        top.plot([0, 1], [0, 1], color=REFERENCE, linestyle=":", linewidth=1, label="perfect")
+        _draw_lines(top, lines, markers=True)
+        top.set_xlim(-0.01, 1.01)
+        top.set_ylim(-0.01, 1.02)
+        top.set_ylabel("observed frequency")
+        top.set_title(_title("Calibration", sides, lines, f"n={total}" if total else None))
+        # Over-confident models sag below the diagonal on the right; the top left stays clear.
+        _legend(top, len(lines) + 1, "upper left")
+        # Bars for one or two series; more would hide each other, so they become lines.
+        width = 0.025 if len(counts) > 1 else 0.035
+        for index, line in enumerate(counts):
+            if len(counts) <= 2:
+                offset = (index - (len(counts) - 1) / 2) * width
+                x = [v + offset for v in line.x]
+                bottom.bar(x, line.y, width=width, color=line.colour, alpha=0.75)
+            else:
+                bottom.plot(
+                    line.x,
+                    line.y,
+                    color=line.colour,
+                    linestyle="--" if line.dashed else "-",
+                    marker="o",
+                    markersize=2.5,
+                    linewidth=1,
+                )
+        bottom.set_xlabel("mean predicted probability")
+        bottom.set_ylabel("count")
+
+    return draw, (WIDTH, HEIGHT)
+
+
+def _total(sides: Mapping[str, Any]) -> int | None:
+    """Rows behind one calibration curve (every class and side is scored on the same rows)."""
+    for curves in sides.values():
+        for curve in (curves or {}).values() if isinstance(curves, dict) else ():
+            count = curve.get("count") if isinstance(curve, dict) else None
+            if isinstance(count, list) and count:
+                return int(sum(_number(c) or 0 for c in count))
+    return None
+
+
+def _title(
+    base: str, sides: Mapping[str, Any], lines: Sequence[_Line], extra: str | None = None
+) -> str:
+    notes = []
+    compare = "" not in sides
+    if compare and any(line.dashed for line in lines):
+        notes.append(f"dashed: {_short(next(iter(sides)), 12)}")
+    if not compare and len(lines) > 1:
+        notes.append("one vs rest")
+    if extra:
+        notes.append(extra)
+    return f"{base} ({', '.join(notes)})" if notes else base
+
+
+def _prevalence(evaluation: Mapping[str, Any]) -> float | None:
+    """Share of the positive class in a binary evaluation, from the confusion matrix rows."""
+    matrix = evaluation.get("confusion_matrix") or {}
+    labels, counts = matrix.get("labels"), matrix.get("counts")
+    positive = evaluation.get("positive_class")
+    if not isinstance(labels, list) or len(labels) != 2 or positive not in labels:
+        return None
+    if not isinstance(counts, list):
+        return None
+    try:
+        rows = [sum(row) for row in counts]
+        return rows[labels.index(positive)] / sum(rows)
+    except (TypeError, ZeroDivisionError, IndexError):
+        return None
+
+
+def _confusion_matrix(matrix: Any) -> _Drawing | None:
+    if not isinstance(matrix, dict):
+        return None
+    labels, counts = matrix.get("labels"), matrix.get("counts")
+    if not isinstance(labels, list) or not isinstance(counts, list) or not labels:
+        return None
+    if len(counts) != len(labels) or any(
+        not isinstance(row, list) or len(row) != len(labels) for row in counts
+    ):
+        return None
+    values = [[_number(v) or 0.0 for v in row] for row in counts]
+    shares = [[v / sum(row) if sum(row) else 0.0 for v in row] for row in values]
+    n = len(labels)
+    names = [_short(label, 14 if n <= 12 else 18) for label in labels]
+    tick_size = 8 if n <= 12 else 6
+    # Numbers in cells stop being readable past a dozen classes; a colour bar takes over.
+    annotate = n <= 12
+    fontsize = 9 if n <= 5 else 7 if n <= 8 else 6
+
+    def panel(ax: Axes, grid: list[list[float]], title: str, text: Callable[[int, int], str]):
+        top = max(max(row) for row in grid) or 1.0
+        image = ax.imshow(grid, cmap="Blues", vmin=0, vmax=top)
+        ax.grid(False)
+        ax.set_title(title)
+        ticks = list(range(n))
+        shown = names if n <= 30 else [""] * n
+        ax.set_xticks(ticks, shown, rotation=45 if n > 3 else 0, fontsize=tick_size)
+        ax.set_yticks(ticks, shown, fontsize=tick_size)
+        if n > 3:
+            for tick in ax.get_xticklabels():
+                tick.set_horizontalalignment("right")
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("true")
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(True)
+        if annotate:
+            for i in range(n):
+                for j in range(n):
+                    dark = grid[i][j] > 0.55 * top
+                    ax.text(
+                        j,
+                        i,
+                        text(i, j),
+                        ha="center",
+                        va="center",
+                        fontsize=fontsize,
+                        color="white" if dark else "#222222",
+                    )
+        else:
+            ax.figure.colorbar(image, ax=ax, shrink=0.8)
+
+    def draw(figure: Figure) -> None:
+        left, right = figure.subplots(1, 2)
+        panel(left, values, "counts", lambda i, j: f"{values[i][j]:g}")
+        panel(right, shares, "share of true class (row)", lambda i, j: f"{shares[i][j]:.0%}")
+
+    return draw, (2 * WIDTH - 1, HEIGHT)
+
+
+def _importance(importance: Any) -> _Drawing | None:
+    if not isinstance(importance, dict) or not isinstance(importance.get("features"), list):
+        return None
+    rows: list[tuple[str, float, float | None]] = []
+    for entry in importance["features"]:
+        mean = _number(entry.get("mean")) if isinstance(entry, dict) else None
+        if mean is not None:
+            rows.append((str(entry.get("feature")), mean, _number(entry.get("std"))))
+    if not rows:
+        return None
+    total = len(rows)
+    rows = sorted(rows, key=lambda row: -row[1])[:TOP_FEATURES]
+    scoring = importance.get("scoring")
+
+    def draw(figure: Figure) -> None:
+        ax = figure.subplots()
+        positions = list(range(len(rows)))
+        ax.barh(
+            positions,
+            [row[1] for row in rows],
+            xerr=[row[2] or 0.0 for row in rows],
+            color=CANDIDATE,
+            alpha=0.85,
+            height=0.65,
+            error_kw={"ecolor": "#333333", "capsize": 2, "elinewidth": 1},
+        )
+        ax.set_yticks(positions, [_short(row[0], 28) for row in rows])
+        # Most important on top, the way people read a ranking.
+        ax.invert_yaxis()
+        ax.axvline(0, color="#555555", linewidth=0.8)
+        ax.grid(axis="y", visible=False)
+        ax.set_xlabel(f"drop in {_short(scoring, 30)} when shuffled" if scoring else "importance")
+        shown = f"top {len(rows)} of {total}" if total > len(rows) else f"{total} features"
+        ax.set_title(f"Permutation importance ({shown})")
+
+    return draw, (WIDTH, max(HEIGHT, 1.2 + 0.22 * len(rows)))
+
+
+# --- regression ------------------------------------------------------------------------------
+
+
+def _scatter_alpha(n: int) -> float:
+    return 0.7 if n <= 200 else 0.45 if n <= 1000 else 0.25
+
+
+def _predicted_vs_actual(sides: Mapping[str, Any]) -> _Drawing | None:
+    series = []
+    for index, (side, sample) in enumerate(sides.items()):
+        if not isinstance(sample, dict):
+            continue
+        pairs = _pairs(sample.get("y_true"), sample.get("y_pred"))
+        if pairs is None:
+            continue
+        colour = CANDIDATE if side == "" or index > 0 else BASELINE
+        series.append((side, pairs, colour))
+    if not series:
+        return None
+    low = min(min(p[0]) for _, p, _ in series) if series else 0.0
+    low = min(low, min(min(p[1]) for _, p, _ in series))
+    high = max(max(max(p[0]) for _, p, _ in series), max(max(p[1]) for _, p, _ in series))
+    pad = (high - low) * 0.03 or 1.0
+
+    def draw(figure: Figure) -> None:
+        ax = figure.subplots()
+        ax.plot(
+            [low, high], [low, high], color=REFERENCE, linestyle=":", linewidth=1, label="y = x"
+        )
+        for side, (actual, predicted), colour in series:
+            ax.scatter(
+                actual,
+                predicted,
+                s=8,
+                color=colour,
+                alpha=_scatter_alpha(len(actual)),
+                linewidths=0,
+                label=f"{_short(side)} (n={len(actual)})" if side else f"n={len(actual)}",
+            )
+        ax.set_xlim(low - pad, high + pad)
+        ax.set_ylim(low - pad, high + pad)
+        ax.set_xlabel("actual")
+        ax.set_ylabel("predicted")
+        ax.set_title("Predicted vs actual")
+        ax.legend(loc="upper left", markerscale=2)
+
+    return draw, (WIDTH, HEIGHT)
+
+
+def _residuals(sample: Any) -> _Drawing | None:
+    if not isinstance(sample, dict):
+        return None
+    pairs = _pairs(sample.get("y_true"), sample.get("y_pred"))
+    if pairs is None:
+        return None
+    actual, predicted = pairs
+    residual = [a - p for a, p in zip(actual, predicted, strict=True)]
+
+    def draw(figure: Figure) -> None:
+        ax = figure.subplots()
+        ax.axhline(0, color=REFERENCE, linestyle=":", linewidth=1)
+        ax.scatter(
+            predicted,
+            residual,
+            s=8,
+            color=CANDIDATE,
+            alpha=_scatter_alpha(len(residual)),
+            linewidths=0,
+        )
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("residual (actual − predicted)")
+        ax.set_title(f"Residuals vs predicted (n={len(residual)})")
+
+    return draw, (WIDTH, HEIGHT)
+
+
+def _residual_histogram(sides: Mapping[str, Any]) -> _Drawing | None:
+    series = []
+    for index, (side, histogram) in enumerate(sides.items()):
+        if not isinstance(histogram, dict):
+            continue
+        edges, counts = histogram.get("edges"), histogram.get("counts")
+        if not isinstance(edges, list) or not isinstance(counts, list):
+            continue
+        if len(edges) != len(counts) + 1 or not counts:
+            continue
+        numbers = [_number(v) for v in edges]
+        edge_values = [v for v in numbers if v is not None]
+        count_values = [_number(v) or 0.0 for v in counts]
+        if len(edge_values) != len(edges):
+            continue
+        colour = CANDIDATE if side == "" or index > 0 else BASELINE
+        series.append((side, edge_values, count_values, colour))
+    if not series:
+        return None
+
+    def draw(figure: Figure) -> None:
+        ax = figure.subplots()
+        for side, edges, counts, colour in series:
+            label = _short(side) if side else None
+            ax.stairs(counts, edges, fill=True, color=colour, alpha=0.35 if side else 0.7)
+            ax.stairs(counts, edges, color=colour, linewidth=1.2, label=label)
+        ax.axvline(0, color="#555555", linestyle=":", linewidth=1)
+        ax.set_xlabel("residual (actual − predicted)")
+        ax.set_ylabel("count")
+        ax.set_title("Residual histogram")
+        if any(side for side, *_ in series):
+            ax.legend(loc="upper right")
+
+    return draw, (WIDTH, HEIGHT)
+
+
+# --- comparison: the forest plot -------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class _DeltaRow:
+    name: str
+    status: str
+    primary: bool
+    lower_is_better: bool
+    delta: float
+    low: float | None
+    high: float | None
+
+
+def _metric_deltas(comparison: Mapping[str, Any]) -> _Drawing | None:
+    """One row per metric: the delta, its interval and a zero line, coloured by gate status.
+
+    Metrics live on unrelated scales (AUC, log loss, bytes, milliseconds), so a shared axis would
+    flatten all but one row. Each row gets its own symmetric scale around zero instead, with the
+    numbers printed beside it; what the eye compares is the side of zero and whether the
+    interval crosses it. Lower-is-better rows are mirrored so that right is always better.
+    """
+    rows = _delta_rows(comparison)
+    if not rows:
+        return None
+    confidence = _number(comparison.get("confidence")) or 0.95
+
+    def draw(figure: Figure) -> None:
+        axes = figure.subplots(len(rows), 1, squeeze=False)[:, 0]
+        for ax, row in zip(axes, rows, strict=True):
+            colour = GATE_COLOURS.get(row.status, GATE_COLOURS["none"])
+            values = [v for v in (row.delta, row.low, row.high) if v is not None]
+            extent = max(abs(v) for v in values) * 1.25 or 1.0
+            ax.set_xlim(extent, -extent) if row.lower_is_better else ax.set_xlim(-extent, extent)
+            ax.set_ylim(-1, 1)
+            ax.axvline(0, color="#444444", linewidth=1)
+            if row.low is not None and row.high is not None:
+                ax.plot([row.low, row.high], [0, 0], color=colour, linewidth=2.4)
+            ax.plot([row.delta], [0], marker="o", color=colour, markersize=7, linestyle="none")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.grid(False)
+            for side in ("top", "right", "left"):
+                ax.spines[side].set_visible(False)
+            ax.spines["bottom"].set_color("#dddddd")
+            name = _short(row.name, 24) + (" ↓" if row.lower_is_better else "")
+            ax.set_ylabel(
+                name,
+                rotation=0,
+                ha="right",
+                va="center",
+                fontsize=8,
+                fontweight="bold" if row.primary else "normal",
+            )
+            text = _signed(row.delta)
+            if row.low is not None and row.high is not None:
+                text += f"\n[{_signed(row.low)}, {_signed(row.high)}]"
+            ax.annotate(text, xy=(1.03, 0.5), xycoords="axes fraction", va="center", fontsize=7)
+        axes[0].set_title(f"Metric deltas (candidate − baseline), {confidence:.0%} CI")
+        axes[-1].set_xlabel(
+            "← worse      better →\neach row on its own scale; ↓ lower is better, drawn mirrored",
+            fontsize=7,
+        )
+        present = [s for s in ("fail", "pass", "none") if any(r.status == s for r in rows)]
+        names = {"fail": "gate failed", "pass": "gate passed", "none": "no gate"}
+        handles = [
+            axes[0].plot([], [], marker="o", linestyle="none", color=GATE_COLOURS[s])[0]
+            for s in present
+        ]
+        figure.legend(
+            handles,
+            [names[s] for s in present],
+            loc="outside lower center",
+            ncols=len(present),
+            fontsize=8,
+        )
+
+    return draw, (WIDTH + 1.0, max(2.6, 1.4 + 0.5 * len(rows)))
+
+
+def _signed(value: float) -> str:
+    # Byte counts and the like read better as grouped integers than as 2.45e+05.
+    return f"{value:+,.0f}" if abs(value) >= 10_000 else f"{value:+.3g}"
+
+
+def _delta_rows(comparison: Mapping[str, Any]) -> list[_DeltaRow]:
+    primary = comparison.get("primary")
+    rows = []
+    for metric in comparison.get("metrics") or []:
+        if not isinstance(metric, dict):
+            continue
+        delta = _number(metric.get("delta"))
+        if delta is None:
+            continue
+        name = str(metric.get("name"))
+        ci = metric.get("ci")
+        low, high = (
+            (_number(ci[0]), _number(ci[1]))
+            if isinstance(ci, list) and len(ci) == 2
+            else (None, None)
+        )
+        rows.append(
+            _DeltaRow(
+                name=name,
+                status=str((metric.get("gate") or {}).get("status") or "none"),
+                primary=name == primary,
+                lower_is_better=metric.get("higher_is_better") is False,
+                delta=delta,
+                low=low,
+                high=high,
+            )
+        )
+    # The same order as the report's table: failed gates, the primary metric, the rest.
+    rows.sort(key=lambda row: (row.status != "fail", not row.primary))
+    return rows

@@ -1,0 +1,637 @@
+"""The report as data: sections of paragraphs, bullets, tables and images.
+
+Both renderers (markdown for the PR comment and job summary, HTML for local viewing) draw the
+same sections, so the two never disagree about what a report says. Numbers are formatted here,
+once; user-provided text stays raw and each renderer escapes it for its own format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from modelci.plots import TITLES
+from modelci.report.inputs import (
+    Comparison,
+    DataCheck,
+    Evaluation,
+    MetricDelta,
+    Report,
+    RunFacts,
+)
+
+# "number" marks text modelci formatted itself from numbers ("[+0.01, +0.03]", "<0.001"): it
+# holds no markup, so markdown shows it unescaped and the raw file stays readable.
+SpanStyle = Literal["text", "strong", "code", "number"]
+Align = Literal["left", "right"]
+
+DASH = "—"
+STATUS_ICON = {"ok": "✅", "warn": "⚠️", "fail": "❌"}
+GATE_CELL = {"pass": "✅ pass", "fail": "❌ fail", "none": "— no gate"}
+TOP_FEATURES = 20
+HASH_CHARS = 12
+
+
+@dataclass(frozen=True, kw_only=True)
+class Span:
+    text: str
+    style: SpanStyle = "text"
+
+
+Inline = tuple[Span, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Paragraph:
+    spans: Inline
+    small: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Bullets:
+    items: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Table:
+    headers: tuple[str, ...]
+    rows: tuple[tuple[Inline, ...], ...]
+    align: tuple[Align, ...]
+    # What a row is, for "… 12 more metrics" when rows are cut to fit a size limit.
+    noun: str = "rows"
+    # Per row: "fail", "pass" or None; the HTML tints rows by it, markdown has the icons.
+    tags: tuple[str | None, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Image:
+    path: str
+    title: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Images:
+    images: tuple[Image, ...]
+
+
+Block = Paragraph | Bullets | Table | Images
+
+
+@dataclass(frozen=True, kw_only=True)
+class Section:
+    """A titled run of blocks; `collapsed` ones render as `<details>` with the title as summary."""
+
+    key: str
+    title: str
+    blocks: tuple[Block, ...] = field(default_factory=tuple)
+    collapsed: bool = False
+    headline: bool = False
+
+
+def build_sections(report: Report) -> list[Section]:
+    """The report's sections, in reading order; optional ones are left out when empty."""
+    if report.comparison is not None:
+        sections = [
+            _comparison_headline(report, report.comparison),
+            _failed_gates(report.comparison),
+            _comparison_metrics(report.comparison),
+        ]
+        checks = report.comparison.data_checks
+    else:
+        assert report.candidate is not None
+        sections = [_evaluation_headline(report, report.candidate)]
+        sections.append(_evaluation_metrics(report.candidate))
+        checks = report.candidate.data_checks
+    sections += [
+        _data_checks(checks),
+        _plots(report.plots),
+        _per_class(report),
+        _confusion_matrix(report),
+        _importance(report),
+        _run_facts(report),
+    ]
+    return [section for section in sections if section is not None]
+
+
+# --- formatting ------------------------------------------------------------------------------
+
+
+def number(value: float | None) -> str:
+    """Four significant digits; large values as grouped integers, since 2.458e+05 reads badly.
+
+    >>> number(0.99123), number(245760), number(1187), number(None), number(12.5)
+    ('0.9912', '245,760', '1,187', '—', '12.5')
+    """
+    if value is None:
+        return DASH
+    if 10_000 <= abs(value) < 1e15 or (1000 <= abs(value) < 1e15 and value == int(value)):
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
+def signed(value: float | None) -> str:
+    """Like `number`, with an explicit sign: deltas are read for their direction first.
+
+    >>> signed(0.012), signed(-3), signed(0)
+    ('+0.012', '-3', '0')
+    """
+    if value is None:
+        return DASH
+    if value == 0:
+        return "0"
+    return ("+" if value > 0 else "") + number(value)
+
+
+def interval(ci: tuple[float, float] | None, *, sign: bool = False) -> str:
+    if ci is None:
+        return DASH
+    fmt = signed if sign else number
+    return f"[{fmt(ci[0])}, {fmt(ci[1])}]"
+
+
+def p_value(p: float | None) -> str:
+    """Three significant digits; tiny values as a bound, since more digits mean nothing there.
+
+    >>> p_value(0.0004), p_value(0.0123), p_value(None)
+    ('<0.001', '0.0123', '—')
+    """
+    if p is None:
+        return DASH
+    return "<0.001" if p < 0.001 else f"{p:.3g}"
+
+
+def ci_label(confidence: float) -> str:
+    return f"{round(confidence * 100, 2):g}% CI"
+
+
+def size(n_bytes: int | None) -> str:
+    """Bytes in binary units.
+
+    >>> size(245760), size(512)
+    ('240 KiB', '512 B')
+    """
+    if n_bytes is None:
+        return DASH
+    value = float(n_bytes)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.3g} {unit}" if unit != "B" else f"{n_bytes} B"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def short_class(dotted: str | None) -> str:
+    return dotted.rsplit(".", 1)[-1] if dotted else "unknown estimator"
+
+
+def _right(n: int) -> tuple[Align, ...]:
+    right: Align = "right"
+    return (right,) * n
+
+
+def _left(n: int) -> tuple[Align, ...]:
+    left: Align = "left"
+    return (left,) * n
+
+
+def _t(*parts: str | Span) -> Inline:
+    """An inline run from plain strings and spans."""
+    return tuple(Span(text=part) if isinstance(part, str) else part for part in parts)
+
+
+def _n(text: str) -> Inline:
+    """A cell or run of modelci-formatted numbers."""
+    return (Span(text=text, style="number"),)
+
+
+def _strong(text: str) -> Span:
+    return Span(text=text, style="strong")
+
+
+def _code(text: str) -> Span:
+    return Span(text=text, style="code")
+
+
+# --- headline and metrics --------------------------------------------------------------------
+
+
+def _comparison_headline(report: Report, comparison: Comparison) -> Section:
+    candidate = report.candidate_run.label if report.candidate_run else "candidate"
+    baseline = report.baseline_run.label if report.baseline_run else "baseline"
+    gated = [m for m in comparison.metrics if m.gate.status != "none"]
+    failed = len(comparison.failed_gates)
+    total = max(len(gated), failed)
+    if comparison.verdict == "fail" and failed:
+        title = f"❌ modelci: {candidate} fails {failed} of {total} gates against {baseline}"
+    elif comparison.verdict == "fail":
+        title = f"❌ modelci: {candidate} fails the comparison with {baseline}"
+    elif total:
+        gates = {1: "the gate", 2: "both gates"}.get(total, f"all {total} gates")
+        title = f"✅ modelci: {candidate} passes {gates} against {baseline}"
+    else:
+        title = f"✅ modelci: {candidate} compared with {baseline} (no gates set)"
+
+    blocks: list[Block] = []
+    primary = comparison.metric(comparison.primary)
+    label = ci_label(comparison.confidence)
+    if primary is not None:
+        detail = f"Δ {signed(primary.delta)}"
+        if primary.ci is not None:
+            detail += f", {label} {interval(primary.ci, sign=True)}"
+        if primary.p_value is not None:
+            p = p_value(primary.p_value)
+            detail += f", p {p.replace('<', '< ')}" if p.startswith("<") else f", p = {p}"
+        change = f", {primary.change}" if primary.change in ("better", "worse") else ""
+        blocks.append(
+            Paragraph(
+                spans=_t(
+                    _strong(primary.name),
+                    *_n(f" {number(primary.candidate)} ({detail}{change})"),
+                )
+            )
+        )
+    else:
+        blocks.append(
+            Paragraph(spans=_t("primary metric ", _strong(comparison.primary), " not compared"))
+        )
+    facts: list[str | Span] = [
+        f"{candidate} ",
+        _code(short_class(report.candidate_run.estimator if report.candidate_run else None)),
+        f" vs {baseline} ",
+        _code(short_class(report.baseline_run.estimator if report.baseline_run else None)),
+    ]
+    if comparison.n_rows is not None:
+        facts.append(f" · {comparison.n_rows:,} test rows")
+    if comparison.resamples:
+        facts.append(f" · {comparison.resamples:,} resamples")
+    if comparison.alpha is not None:
+        facts.append(f" · α = {comparison.alpha:g}")
+    if report.baseline_run and report.baseline_run.rescored:
+        facts.append(f" · {baseline} re-scored on the {candidate}'s test rows")
+    blocks.append(Paragraph(spans=_t(*facts), small=True))
+    return Section(key="headline", title=title, blocks=tuple(blocks), headline=True)
+
+
+def _failed_gates(comparison: Comparison) -> Section | None:
+    if not comparison.failed_gates:
+        return None
+    items = []
+    for name in comparison.failed_gates:
+        metric = comparison.metric(name)
+        parts: list[str | Span] = ["❌ ", _strong(name)]
+        if metric is not None and metric.gate.reason:
+            parts.append(f": {metric.gate.reason}")
+        if metric is not None and metric.gate.rule:
+            rule = ", ".join(f"{key} {_plain(value)}" for key, value in metric.gate.rule)
+            parts.append(f" (gate: {rule})")
+        items.append(_t(*parts))
+    return Section(key="gates", title="Failed gates", blocks=(Bullets(items=tuple(items)),))
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return number(float(value))
+    return str(value)
+
+
+def ordered(metrics: Sequence[MetricDelta], primary: str) -> list[MetricDelta]:
+    """Failed gates first (what blocks the merge), then the primary metric, then the rest."""
+    return sorted(metrics, key=lambda m: (m.gate.status != "fail", m.name != primary))
+
+
+def _verdict(metric: MetricDelta) -> str:
+    cell = GATE_CELL[metric.gate.status]
+    return f"{cell}, {metric.change}" if metric.change else cell
+
+
+def _metric_name(name: str, primary: str) -> Inline:
+    return _t(_strong(name)) if name == primary else _t(name)
+
+
+def _comparison_metrics(comparison: Comparison) -> Section:
+    metrics = ordered(comparison.metrics, comparison.primary)
+    label = ci_label(comparison.confidence)
+    table = Table(
+        headers=("metric", "baseline", "candidate", "Δ", label, "p", "verdict"),
+        rows=tuple(
+            (
+                _metric_name(m.name, comparison.primary),
+                _n(number(m.baseline)),
+                _n(number(m.candidate)),
+                _n(signed(m.delta)),
+                _n(interval(m.ci, sign=True)),
+                _n(p_value(m.p_value)),
+                _n(_verdict(m)),
+            )
+            for m in metrics
+        ),
+        align=("left", "right", "right", "right", "right", "right", "left"),
+        noun="metrics",
+        tags=tuple(m.gate.status if m.gate.status != "none" else None for m in metrics),
+    )
+    note = Paragraph(
+        spans=_t(
+            f"Δ = candidate − baseline, on the same test rows; {label} and p from paired tests. "
+            "better/worse follows each metric's direction."
+        ),
+        small=True,
+    )
+    return Section(key="metrics", title="Metrics", blocks=(table, note))
+
+
+def _evaluation_headline(report: Report, evaluation: Evaluation) -> Section:
+    blocks: list[Block] = []
+    primary = evaluation.metric(evaluation.primary)
+    if primary is not None:
+        detail = (
+            f" ({ci_label(evaluation.confidence)} {interval(primary.ci)})" if primary.ci else ""
+        )
+        blocks.append(
+            Paragraph(spans=_t(_strong(primary.name), *_n(f" {number(primary.value)}{detail}")))
+        )
+    facts: list[str | Span] = []
+    if report.candidate_run and report.candidate_run.estimator:
+        facts.append(_code(short_class(report.candidate_run.estimator)))
+    if evaluation.n_rows is not None:
+        facts.append(f"{evaluation.n_rows:,} test rows")
+    facts.append(f"{evaluation.task}")
+    joined: list[str | Span] = []
+    for index, fact in enumerate(facts):
+        joined += [" · ", fact] if index else [fact]
+    blocks.append(Paragraph(spans=_t(*joined), small=True))
+    return Section(
+        key="headline", title="📊 modelci evaluation", blocks=tuple(blocks), headline=True
+    )
+
+
+def _evaluation_metrics(evaluation: Evaluation) -> Section:
+    metrics = sorted(evaluation.metrics, key=lambda m: m.name != evaluation.primary)
+    blocks: list[Block] = [
+        Table(
+            headers=("metric", "value", ci_label(evaluation.confidence), "method"),
+            rows=tuple(
+                (
+                    _metric_name(m.name, evaluation.primary),
+                    _n(number(m.value)),
+                    _n(interval(m.ci)),
+                    _t(m.method or DASH),
+                )
+                for m in metrics
+            ),
+            align=("left", "right", "right", "left"),
+            noun="metrics",
+        )
+    ]
+    if evaluation.skipped_metrics:
+        parts: list[str | Span] = ["Not computed: "]
+        for index, (name, why) in enumerate(evaluation.skipped_metrics):
+            parts += (["; "] if index else []) + [_strong(name), f" ({why})"]
+        blocks.append(Paragraph(spans=_t(*parts), small=True))
+    return Section(key="metrics", title="Metrics", blocks=tuple(blocks))
+
+
+# --- checks and plots ------------------------------------------------------------------------
+
+
+def _data_checks(checks: Sequence[DataCheck]) -> Section | None:
+    if not checks:
+        return None
+    # Problems first and in full; passing checks fold into one line.
+    order = {"fail": 0, "warn": 1}
+    problems = sorted((c for c in checks if c.status != "ok"), key=lambda c: order[c.status])
+    fine = [c for c in checks if c.status == "ok"]
+    items = [
+        _t(f"{STATUS_ICON[c.status]} ", _strong(c.name), f": {c.detail}" if c.detail else "")
+        for c in problems
+    ]
+    if fine:
+        names = ", ".join(c.name for c in fine)
+        lead = "all " if not problems else ""
+        items.append(_t(f"✅ {lead}{len(fine)} {_checks(len(fine))} passed: {names}"))
+    return Section(key="checks", title="Data checks", blocks=(Bullets(items=tuple(items)),))
+
+
+def _checks(n: int) -> str:
+    return "check" if n == 1 else "checks"
+
+
+def _plots(paths: Sequence[str]) -> Section | None:
+    if not paths:
+        return None
+    images = tuple(Image(path=path, title=_plot_title(path)) for path in paths)
+    return Section(key="plots", title="Plots", blocks=(Images(images=images),))
+
+
+def _plot_title(path: str) -> str:
+    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return TITLES.get(stem, stem.replace("_", " ").capitalize())
+
+
+# --- details ---------------------------------------------------------------------------------
+
+
+def _per_class(report: Report) -> Section | None:
+    evaluation = report.candidate
+    if evaluation is None or not evaluation.per_class:
+        return None
+    baseline = {row.label: row for row in report.baseline.per_class} if report.baseline else {}
+    headers = ["class", "precision", "recall", "f1", "support"]
+    if baseline:
+        headers.append("Δ f1")
+    rows = []
+    for row in evaluation.per_class:
+        cells = [
+            _t(row.label),
+            _n(number(row.precision)),
+            _n(number(row.recall)),
+            _n(number(row.f1)),
+            _n(DASH if row.support is None else f"{row.support:,}"),
+        ]
+        if baseline:
+            before = baseline.get(row.label)
+            delta = None
+            if before is not None and before.f1 is not None and row.f1 is not None:
+                delta = row.f1 - before.f1
+            cells.append(_n(signed(delta)))
+        rows.append(tuple(cells))
+    whose = " (candidate)" if report.comparison else ""
+    n = len(rows)
+    return Section(
+        key="per_class",
+        title=f"Per-class metrics{whose}: {n} {'class' if n == 1 else 'classes'}",
+        blocks=(
+            Table(
+                headers=tuple(headers),
+                rows=tuple(rows),
+                align=("left", *_right(len(headers) - 1)),
+                noun="classes",
+            ),
+        ),
+        collapsed=True,
+    )
+
+
+def _confusion_matrix(report: Report) -> Section | None:
+    evaluation = report.candidate
+    matrix = evaluation.confusion_matrix if evaluation else None
+    if matrix is None:
+        return None
+    rows = []
+    for label, counts in zip(matrix.labels, matrix.counts, strict=True):
+        total = sum(counts)
+        cells = [f"{count:,} ({count / total:.0%})" if total else "0" for count in counts]
+        rows.append((_t(_strong(label)), *(_n(cell) for cell in cells)))
+    whose = " (candidate)" if report.comparison else ""
+    return Section(
+        key="confusion",
+        title=f"Confusion matrix{whose}",
+        blocks=(
+            Table(
+                headers=("true ↓ / predicted →", *matrix.labels),
+                rows=tuple(rows),
+                align=("left", *_right(len(matrix.labels))),
+                noun="classes",
+            ),
+            Paragraph(
+                spans=_t("Counts, with the share of each true class in brackets."), small=True
+            ),
+        ),
+        collapsed=True,
+    )
+
+
+def _importance(report: Report) -> Section | None:
+    evaluation = report.candidate
+    importance = evaluation.importance if evaluation else None
+    if importance is None or not importance.features:
+        return None
+    shown = importance.features[:TOP_FEATURES]
+    what = f"top {len(shown)} of {len(importance.features)}"
+    if len(shown) == len(importance.features):
+        what = f"{len(shown)} features"
+    scoring = f"drop in {importance.scoring}" if importance.scoring else "importance"
+    whose = " (candidate)" if report.comparison else ""
+    return Section(
+        key="importance",
+        title=f"Permutation importance{whose}: {what}",
+        blocks=(
+            Table(
+                headers=("feature", f"mean {scoring}", "std"),
+                rows=tuple((_t(f.feature), _n(number(f.mean)), _n(number(f.std))) for f in shown),
+                align=("left", "right", "right"),
+                noun="features",
+            ),
+        ),
+        collapsed=True,
+    )
+
+
+def _run_facts(report: Report) -> Section | None:
+    runs = [run for run in (report.baseline_run, report.candidate_run) if run is not None]
+    if not runs:
+        return None
+    rows = []
+    for name, cell in _FACTS:
+        values = [cell(run) for run in runs]
+        if any(values):
+            rows.append((_t(name), *(value or _t(DASH) for value in values)))
+    blocks: list[Block] = []
+    if report.notes:
+        blocks.append(Bullets(items=tuple(_t(f"ℹ️ {note}") for note in report.notes)))
+    if rows:
+        headers = ("", *(run.label for run in runs)) if report.comparison else ("", "value")
+        blocks.append(
+            Table(
+                headers=headers,
+                rows=tuple(rows),
+                align=("left", *_left(len(runs))),
+                noun="facts",
+            )
+        )
+    if not blocks:
+        return None
+    return Section(key="facts", title="Run facts", blocks=tuple(blocks), collapsed=True)
+
+
+def _hash(value: str | None) -> Inline | None:
+    return _t(_code(value[:HASH_CHARS])) if value else None
+
+
+def _data(facts: Any) -> Inline | None:
+    if facts is None:
+        return None
+    parts: list[str | Span] = []
+    if facts.source:
+        parts.append(facts.source)
+    if facts.rows is not None:
+        shape = f"{facts.rows:,} rows" + (
+            f" × {facts.columns:,} columns" if facts.columns is not None else ""
+        )
+        parts.append(shape)
+    if facts.sha256:
+        parts += ["sha256 ", _code(facts.sha256[:HASH_CHARS])]
+    return _joined(parts) if parts else None
+
+
+def _joined(parts: Iterable[str | Span]) -> Inline:
+    """Join facts with " · ", keeping a "label " string glued to the span after it."""
+    out: list[str | Span] = []
+    for part in parts:
+        glue = out and isinstance(out[-1], str) and out[-1].endswith(" ")
+        if out and not glue:
+            out.append(" · ")
+        out.append(part)
+    return _t(*out)
+
+
+def _kv(pairs: Sequence[tuple[str, Any]]) -> Inline | None:
+    if not pairs:
+        return None
+    text = ", ".join(f"{key}={_plain(value)}" for key, value in pairs)
+    return _t(text if len(text) <= 300 else text[:299] + "…")
+
+
+def _git(run: RunFacts) -> Inline | None:
+    if not run.git_commit:
+        return None
+    dirty = " (uncommitted changes)" if run.git_dirty else ""
+    return _t(_code(run.git_commit[:HASH_CHARS]), dirty)
+
+
+def _model(run: RunFacts) -> Inline | None:
+    parts: list[str | Span] = []
+    if run.model_sha256:
+        parts += ["sha256 ", _code(run.model_sha256[:HASH_CHARS])]
+    if run.model_size_bytes is not None:
+        parts.append(size(run.model_size_bytes))
+    return _joined(parts) if parts else None
+
+
+def _optional(text: str | None) -> Inline | None:
+    return _t(text) if text else None
+
+
+_FACTS: tuple[tuple[str, Any], ...] = (
+    ("run directory", lambda r: _t(_code(r.path)) if r.path else None),
+    ("estimator", lambda r: _t(_code(r.estimator)) if r.estimator else None),
+    ("parameters", lambda r: _kv(r.params)),
+    ("training data", lambda r: _data(r.train)),
+    ("test data", lambda r: _data(r.test)),
+    ("split", lambda r: _kv(r.split)),
+    ("test rows fingerprint", lambda r: _hash(r.test_fingerprint)),
+    ("library versions", lambda r: _kv(r.versions)),
+    ("git commit", _git),
+    ("model", _model),
+    (
+        "latency",
+        lambda r: (
+            _t(f"{number(r.latency_ms_per_1k_rows)} ms per 1,000 rows")
+            if r.latency_ms_per_1k_rows is not None
+            else None
+        ),
+    ),
+    ("created", lambda r: _optional(r.created)),
+)

@@ -1,0 +1,203 @@
+"""GitHub-flavoured markdown for the PR comment and the job summary.
+
+`render_markdown` is pure: the caller decides where images live (`image_url`) and how long the
+result may be (`limit`; GitHub rejects comments over 65,536 characters). When the report does
+not fit, whole sections go from the bottom up, then metric rows, so what remains is always
+valid markdown: no table or HTML tag is ever cut in half.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import urllib.parse
+from collections.abc import Callable, Iterable, Sequence
+
+from tabulate import tabulate
+
+from modelci.report.content import (
+    Block,
+    Bullets,
+    Images,
+    Inline,
+    Paragraph,
+    Section,
+    Table,
+    build_sections,
+)
+from modelci.report.inputs import Report
+
+ImageUrl = Callable[[str], str | None]
+
+# Dropped first when over the limit: the details from the bottom up, then plots, checks and
+# the failed-gates list (the table still marks failures). Headline and metrics stay.
+DROP_ORDER = ("facts", "importance", "confusion", "per_class", "plots", "checks", "gates")
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+# A user string like "@org/team" would notify people from a bot comment; a word joiner after
+# the @ keeps it readable but no longer a mention.
+_LINE_BREAKS = re.compile(r"[\r\n\t\f\v\u2028\u2029]+")
+_MENTION = re.compile(r"@(?=[A-Za-z0-9])")
+
+
+def render_markdown(
+    report: Report,
+    *,
+    image_url: ImageUrl,
+    limit: int = 65_000,
+    full_report_url: str | None = None,
+) -> str:
+    """The report as GitHub markdown, at most `limit` characters long."""
+    sections = build_sections(report)
+    parts = {s.key: _section(s, image_url) for s in sections}
+    text = _join(parts.values())
+    if len(text) <= limit:
+        return text
+    note = _truncation_note(limit, full_report_url)
+
+    def with_note() -> str | None:
+        result = _join([*parts.values(), note])
+        return result if len(result) <= limit else None
+
+    for key in DROP_ORDER:
+        if parts.pop(key, None) is not None and (result := with_note()):
+            return result
+    # Still too long: keep as many metric rows as fit, the most important being first.
+    metrics = next((s for s in sections if s.key == "metrics"), None)
+    if metrics is not None:
+        low, high, best = 0, _row_count(metrics), None
+        while low <= high:
+            keep = (low + high) // 2
+            parts["metrics"] = _section(metrics, image_url, keep_rows=keep)
+            if with_note() is not None:
+                best, low = keep, keep + 1
+            else:
+                high = keep - 1
+        if best is not None:
+            parts["metrics"] = _section(metrics, image_url, keep_rows=best)
+            return with_note() or note
+        del parts["metrics"]
+    if result := with_note():
+        return result
+    # A limit smaller than the headline leaves only the note, without its link if need be.
+    for short in (note.strip() + "\n", _truncation_note(limit, None).strip() + "\n"):
+        if len(short) <= limit:
+            return short
+    return _truncation_note(limit, None).strip()[:limit]
+
+
+def escape(text: str) -> str:
+    """Make user text literal in markdown: no tables broken, no HTML, no links, no mentions.
+
+    >>> escape("a|b <script> `x` [y](z) @team")
+    'a\\\\|b &lt;script&gt; \\\\`x\\\\` \\\\[y\\\\](z) @\u2060team'
+    """
+    text = _LINE_BREAKS.sub(" ", str(text))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return _MENTION.sub("@\u2060", text)
+
+
+def _url(url: str) -> str:
+    # Spaces, parentheses and angle brackets would end or break the link target.
+    return urllib.parse.quote(url, safe=":/?#[]@!$&'*+,;=%~")
+
+
+def _join(parts: Iterable[str]) -> str:
+    return "\n".join(parts).rstrip("\n") + "\n"
+
+
+def _truncation_note(limit: int, full_report_url: str | None) -> str:
+    where = f"[job summary]({_url(full_report_url)})" if full_report_url else "job summary"
+    return f"\n… report truncated at {limit} characters; the full report is in the {where}\n"
+
+
+def _row_count(section: Section) -> int:
+    return sum(len(block.rows) for block in section.blocks if isinstance(block, Table))
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def _section(section: Section, image_url: ImageUrl, *, keep_rows: int | None = None) -> str:
+    body = "\n".join(_block(block, image_url, keep_rows=keep_rows) for block in section.blocks)
+    if section.headline:
+        return f"### {escape(section.title)}\n\n{body}"
+    if section.collapsed:
+        # The blank line after <summary> makes GitHub render the markdown inside the block.
+        # Markdown is not parsed inside the HTML line, so the title only needs HTML escaping.
+        summary = html.escape(" ".join(section.title.split()), quote=False)
+        return f"<details><summary>{summary}</summary>\n\n{body}\n</details>\n"
+    return f"#### {escape(section.title)}\n\n{body}"
+
+
+def _block(block: Block, image_url: ImageUrl, *, keep_rows: int | None) -> str:
+    if isinstance(block, Paragraph):
+        text = _inline(block.spans)
+        return f"<sub>{text}</sub>\n" if block.small else f"{text}\n"
+    if isinstance(block, Bullets):
+        return "".join(f"- {_inline(item)}\n" for item in block.items)
+    if isinstance(block, Table):
+        return _table(block, keep_rows)
+    if isinstance(block, Images):
+        return _images(block, image_url)
+    raise TypeError(f"unknown block {type(block).__name__}")
+
+
+def _inline(spans: Inline, *, in_table: bool = False) -> str:
+    out = []
+    for span in spans:
+        if span.style == "strong" and span.text.strip():
+            out.append(f"**{escape(span.text.strip())}**")
+        elif span.style == "code" and "`" not in span.text and span.text.strip():
+            text = " ".join(span.text.split())
+            # Inside a code span only the table's own `\|` escape applies; nothing else does.
+            out.append(f"`{text.replace('|', chr(92) + '|') if in_table else text}`")
+        elif span.style == "number":
+            out.append(span.text)
+        else:
+            out.append(escape(span.text))
+    return "".join(out)
+
+
+def _table(table: Table, keep_rows: int | None) -> str:
+    rows = table.rows if keep_rows is None else table.rows[:keep_rows]
+    text = tabulate(
+        [[_inline(cell, in_table=True) or " " for cell in row] for row in rows],
+        headers=[escape(header) or " " for header in table.headers],
+        tablefmt="github",
+        disable_numparse=True,
+        colalign=table.align,
+    )
+    text = _aligned(text, table.align) + "\n"
+    hidden = len(table.rows) - len(rows)
+    if hidden:
+        text += f"\n<sub>… {hidden} more {table.noun} not shown</sub>\n"
+    return text
+
+
+def _aligned(text: str, align: Sequence[str]) -> str:
+    """Put alignment colons in the separator row; tabulate's github format leaves them out."""
+    lines = text.split("\n")
+    cells = lines[1].strip("|").split("|")
+    lines[1] = (
+        "|"
+        + "|".join(
+            cell[:-1] + ":" if side == "right" else cell
+            for cell, side in zip(cells, align, strict=True)
+        )
+        + "|"
+    )
+    return "\n".join(lines)
+
+
+def _images(block: Images, image_url: ImageUrl) -> str:
+    shown = []
+    for image in block.images:
+        url = image_url(image.path)
+        if url:
+            shown.append(f"![{escape(image.title)}]({_url(url)})")
+    if not shown:
+        return "<sub>Plots omitted: this report was rendered without images.</sub>\n"
+    # One paragraph, so GitHub lays the images out side by side as the width allows.
+    return " ".join(shown) + "\n"

@@ -1,0 +1,161 @@
+"""Score a model on rows: predictions and probabilities as integer class codes, shared by
+`evaluate` (one model) and `compare` (re-scoring the baseline on the candidate's rows)."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from modelci.errors import UserError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+
+@dataclass(frozen=True, kw_only=True)
+class Predictions:
+    """One model's outputs on a set of rows.
+
+    Classification values are codes into `classes` (the model's classes, as strings); rows whose
+    true class the model never saw are marked in `unseen` and left out of `y`/`pred`/`proba`.
+    """
+
+    task: str
+    row_id: np.ndarray
+    y_true: np.ndarray  # labels (str) or numbers, every row
+    y_pred: np.ndarray  # labels (str) or numbers, every row
+    classes: tuple[str, ...] | None
+    proba: np.ndarray | None  # (rows, classes), every row
+    seen: np.ndarray | None  # bool mask: rows whose true class the model knows
+
+    @property
+    def y(self) -> np.ndarray:
+        """Targets for the metrics: codes of seen rows (classification) or numbers."""
+        if self.classes is None:
+            return self.y_true.astype(float)
+        return _codes(self.y_true[self.seen], self.classes)
+
+    @property
+    def pred(self) -> np.ndarray:
+        if self.classes is None:
+            return self.y_pred.astype(float)
+        return _codes(self.y_pred[self.seen], self.classes)
+
+    @property
+    def proba_seen(self) -> np.ndarray | None:
+        return None if self.proba is None else self.proba[self.seen]
+
+
+def _codes(labels: np.ndarray, classes: tuple[str, ...]) -> np.ndarray:
+    import numpy as np
+
+    index = {label: code for code, label in enumerate(classes)}
+    return np.fromiter((index[v] for v in labels), dtype=np.int64, count=len(labels))
+
+
+def predict(
+    model: Any, X: pd.DataFrame, y_true: pd.Series, *, task: str, row_id: np.ndarray, where: str
+) -> Predictions:
+    """Run the model on `X`; errors from a model/data mismatch become one-line user errors."""
+    import numpy as np
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            raw_pred = model.predict(X)
+            proba = None
+            if task == "classification" and hasattr(model, "predict_proba"):
+                proba = np.asarray(model.predict_proba(X), dtype=float)
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise UserError(
+            f"the model cannot score {where}: {first}",
+            fix="Score it on data with the same columns and types as in training",
+        ) from None
+    if task == "classification":
+        classes = tuple(str(c) for c in model.classes_)
+        truth = y_true.astype(str).to_numpy()
+        seen = np.isin(truth, np.asarray(classes))
+        return Predictions(
+            task=task,
+            row_id=row_id,
+            y_true=truth,
+            y_pred=np.asarray(raw_pred).astype(str),
+            classes=classes,
+            proba=proba,
+            seen=seen,
+        )
+    return Predictions(
+        task=task,
+        row_id=row_id,
+        y_true=y_true.to_numpy(dtype=float),
+        y_pred=np.asarray(raw_pred, dtype=float),
+        classes=None,
+        proba=None,
+        seen=None,
+    )
+
+
+def latency_ms_per_1k(model: Any, X: pd.DataFrame, repeats: int = 3) -> float:
+    """Best-of-`repeats` time to predict up to 1,000 rows, scaled to 1,000 rows."""
+    sample = X.iloc[:1000]
+    best = float("inf")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        for _ in range(repeats):
+            began = time.perf_counter()
+            model.predict(sample)
+            best = min(best, time.perf_counter() - began)
+    return round(best * 1000 * 1000 / max(len(sample), 1), 4)
+
+
+def predictions_frame(pred: Predictions) -> pd.DataFrame:
+    import pandas as pd
+
+    columns: dict[str, Any] = {"row_id": pred.row_id, "y_true": pred.y_true, "y_pred": pred.y_pred}
+    if pred.proba is not None and pred.classes is not None:
+        for code, label in enumerate(pred.classes):
+            columns[f"proba_{label}"] = pred.proba[:, code]
+    return pd.DataFrame(columns)
+
+
+def read_predictions(path: Any, *, task: str, classes: tuple[str, ...] | None) -> Predictions:
+    """Read predictions.csv back (compare uses it instead of re-running the model)."""
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.read_csv(
+        path,
+        dtype={"y_true": str, "y_pred": str} if classes else None,
+        keep_default_na=classes is None,
+    )
+    row_id = frame["row_id"].to_numpy()
+    if classes is None:
+        return Predictions(
+            task=task,
+            row_id=row_id,
+            y_true=frame["y_true"].to_numpy(float),
+            y_pred=frame["y_pred"].to_numpy(float),
+            classes=None,
+            proba=None,
+            seen=None,
+        )
+    proba_columns = [f"proba_{c}" for c in classes]
+    proba = (
+        frame[proba_columns].to_numpy(float)
+        if all(c in frame.columns for c in proba_columns)
+        else None
+    )
+    truth = frame["y_true"].to_numpy(str)
+    return Predictions(
+        task=task,
+        row_id=row_id,
+        y_true=truth,
+        y_pred=frame["y_pred"].to_numpy(str),
+        classes=classes,
+        proba=proba,
+        seen=np.isin(truth, np.asarray(classes)),
+    )

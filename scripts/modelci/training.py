@@ -1,0 +1,233 @@
+"""`train`: config → fitted pipeline in model.skops + run.json (the facts every later step needs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import subprocess
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from modelci import __version__, data, estimators, features, fsutil, persist, progress, rundir
+from modelci.config import Config
+from modelci.errors import UserError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+
+@dataclass(frozen=True, kw_only=True)
+class Dataset:
+    """Train and test rows of one config, with where they came from."""
+
+    task: str
+    target: str
+    train: pd.DataFrame
+    test: pd.DataFrame
+    test_positions: np.ndarray  # row numbers of the test rows in their source
+    facts: dict[str, Any]  # the `data` block of run.json
+    test_table: data.Table
+
+
+def load_dataset(cfg: Config) -> Dataset:
+    """Read, validate and split the data the config names."""
+    import numpy as np
+
+    train_table = data.read_table(cfg.data.train, cfg.base_dir)
+    data.require_target(train_table, cfg.data.target)
+    data.check_target_values(train_table, cfg.data.target)
+    task = cfg.task or data.infer_task(train_table.frame[cfg.data.target])
+    data.check_target_for_task(train_table, cfg.data.target, task)
+    facts: dict[str, Any] = {"train": _table_facts(train_table)}
+    if cfg.data.test:
+        test_table = data.read_table(cfg.data.test, cfg.base_dir)
+        data.require_target(test_table, cfg.data.target)
+        data.check_target_values(test_table, cfg.data.target)
+        if task == "regression":
+            data.check_target_for_task(test_table, cfg.data.target, task)
+        train, test = train_table.frame, test_table.frame
+        positions = np.arange(test.shape[0])
+        facts["test"] = _table_facts(test_table)
+        facts["split"] = {"kind": "file"}
+    else:
+        test_table = train_table
+        train_idx, test_idx = data.split(
+            train_table.frame,
+            cfg.data.target,
+            task=task,
+            test_size=cfg.data.test_size,
+            seed=cfg.data.seed,
+        )
+        train = train_table.frame.iloc[train_idx].reset_index(drop=True)
+        test = train_table.frame.iloc[test_idx].reset_index(drop=True)
+        positions = test_idx
+        facts["test"] = dict(facts["train"], rows=int(test.shape[0]))
+        facts["split"] = {
+            "kind": "stratified" if task == "classification" else "random",
+            "test_size": cfg.data.test_size,
+            "seed": cfg.data.seed,
+        }
+        facts["train"] = dict(facts["train"], rows=int(train.shape[0]))
+    facts["split"]["test_fingerprint"] = data.rows_fingerprint(test)
+    return Dataset(
+        task=task,
+        target=cfg.data.target,
+        train=train,
+        test=test,
+        test_positions=positions,
+        facts=facts,
+        test_table=test_table,
+    )
+
+
+def _table_facts(table: data.Table) -> dict[str, Any]:
+    return {
+        "source": table.source,
+        "sha256": table.sha256,
+        "rows": int(table.frame.shape[0]),
+        "columns": int(table.frame.shape[1]),
+    }
+
+
+def build_pipeline(cfg: Config, task: str, spec: features.FeatureSpec) -> Any:
+    from sklearn.pipeline import Pipeline
+
+    path = cfg.model.estimator or estimators.default_for(task)
+    estimator = estimators.resolve(path, dict(cfg.model.params), where=cfg.source)
+    is_classifier = getattr(
+        estimator, "_estimator_type", None
+    ) == "classifier" or _sklearn_is_classifier(estimator)
+    if (task == "classification") != is_classifier:
+        kind = "a classifier" if task == "classification" else "a regressor"
+        raise UserError(
+            f"model.estimator '{path}' is not {kind}, but the task is {task}",
+            where=cfg.source,
+            fix="Pick a matching estimator, or set task: explicitly",
+        )
+    preprocessor = features.build_preprocessor(spec, estimator=estimator, mode=cfg.model.preprocess)
+    steps = [("preprocess", preprocessor)] if preprocessor is not None else []
+    return Pipeline([*steps, ("model", estimator)])
+
+
+def _sklearn_is_classifier(estimator: Any) -> bool:
+    from sklearn.base import is_classifier
+
+    return bool(is_classifier(estimator))
+
+
+def fit(pipeline: Any, X: pd.DataFrame, y: Any, *, where: str) -> None:
+    """Fit, turning scikit-learn's parameter and data complaints into one-line user errors."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.simplefilter("ignore", UserWarning)
+            pipeline.fit(X, y)
+    except (ValueError, TypeError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise UserError(
+            f"training failed: {first}",
+            where=where,
+            fix="Check model.params and the data types of your columns",
+        ) from None
+
+
+def train(cfg: Config, out: Path) -> dict[str, Any]:
+    """Train the configured model; writes `out/model.skops` and `out/run.json`."""
+    log = progress.current
+    timings: dict[str, float] = {}
+    began = time.perf_counter()
+    with log.stage("load data"):
+        dataset = load_dataset(cfg)
+        spec = features.infer_spec(
+            dataset.train, target=dataset.target, drop=cfg.data.drop, id_column=cfg.data.id_column
+        )
+        X = features.design_matrix(dataset.train, spec, source=cfg.data.train)
+        y = dataset.train[dataset.target]
+        if dataset.task == "classification":
+            y = y.astype(str)
+    timings["load_s"] = round(time.perf_counter() - began, 4)
+    pipeline = build_pipeline(cfg, dataset.task, spec)
+    began = time.perf_counter()
+    with log.stage(f"fit {type(pipeline[-1]).__name__}"):
+        fit(pipeline, X, y, where=cfg.source)
+    timings["fit_s"] = round(time.perf_counter() - began, 4)
+    classes = [str(c) for c in getattr(pipeline, "classes_", [])] or None
+    with fsutil.staged_dir(out) as stage:
+        digest = persist.save(pipeline, stage / rundir.MODEL)
+        info = {
+            "schema": rundir.SCHEMAS[rundir.RUN],
+            "modelci_version": __version__,
+            "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "name": cfg.name,
+            "task": dataset.task,
+            "config": cfg.to_dict(),
+            "config_path": cfg.source,
+            "config_dir": str(cfg.base_dir),
+            "estimator": {
+                "class": estimators.class_path(pipeline[-1]),
+                "params": estimators.plain_params(pipeline[-1]),
+            },
+            "target": dataset.target,
+            "features": spec.to_dict(),
+            "classes": classes,
+            "positive_class": classes[-1] if classes and len(classes) == 2 else None,
+            "data": dataset.facts,
+            "versions": library_versions(),
+            "git": git_facts(cfg.base_dir),
+            "timings": timings,
+            "model": {
+                "file": rundir.MODEL,
+                "sha256": digest,
+                "size_bytes": (stage / rundir.MODEL).stat().st_size,
+            },
+        }
+        fsutil.write_json_atomic(stage / rundir.RUN, info)
+    return info
+
+
+def library_versions() -> dict[str, str]:
+    import importlib.metadata as metadata
+
+    out = {"python": platform.python_version(), "modelci": __version__}
+    for name, dist in (
+        ("sklearn", "scikit-learn"),
+        ("numpy", "numpy"),
+        ("pandas", "pandas"),
+        ("scipy", "scipy"),
+        ("skops", "skops"),
+    ):
+        try:
+            out[name] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def git_facts(directory: Path) -> dict[str, Any] | None:
+    """Commit and dirtiness of the checkout holding the config, when there is one."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=directory,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=directory,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": commit, "dirty": bool(status.strip())}
