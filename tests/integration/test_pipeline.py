@@ -238,3 +238,46 @@ def test_help_imports_no_heavy_library(args):
         timeout=60,
     )
     assert "HEAVY []" in done.stdout, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("suffix", [".tsv", ".parquet"])
+def test_tsv_and_parquet_inputs(cli, tmp_path, mixed_csv, suffix):
+    frame = pd.read_csv(mixed_csv)
+    path = tmp_path / "data" / f"mixed{suffix}"
+    if suffix == ".tsv":
+        frame.to_csv(path, sep="\t", index=False)
+    else:
+        frame.to_parquet(path, index=False)
+    write_config(
+        tmp_path,
+        f"data: {{train: data/mixed{suffix}, target: label}}\n"
+        "metrics: {plots: false, importance: false, resamples: 100}\n",
+    )
+    assert cli("train", "--out", "runs/r").code == 0
+    result = cli("evaluate", "runs/r")
+    assert result.code == 0, result.stderr
+    assert read(tmp_path / "runs/r/run.json")["features"]["categorical"] == ["colour"]
+
+
+def test_unseen_classes_and_categories_show_in_the_data_checks(cli, tmp_path, mixed_csv):
+    frame = pd.read_csv(mixed_csv)
+    train, test = frame.iloc[:300], frame.iloc[300:].copy()
+    test.iloc[:5, test.columns.get_loc("label")] = "maybe"
+    test.iloc[5:12, test.columns.get_loc("colour")] = "purple"
+    train.to_csv(tmp_path / "data/train.csv", index=False)
+    test.to_csv(tmp_path / "data/test.csv", index=False)
+    write_config(
+        tmp_path,
+        "data: {train: data/train.csv, test: data/test.csv, target: label}\n"
+        "metrics: {plots: false, resamples: 100}\n",
+    )
+    assert cli("train", "--out", "runs/r").code == 0
+    result = cli("evaluate", "runs/r")
+    assert result.code == 0, result.stderr
+    evaluation = read(tmp_path / "runs/r/evaluation.json")
+    checks = {c["check"]: c for c in evaluation["data_checks"]}
+    assert checks["unseen_classes"]["status"] == "fail"
+    assert "5 test row(s)" in checks["unseen_classes"]["detail"]
+    assert checks["unseen_categories"]["status"] == "warn"
+    assert "colour: 7 row(s)" in checks["unseen_categories"]["detail"]
+    assert evaluation["n_rows"] == 95  # the 5 rows of the unseen class are left out, and said so

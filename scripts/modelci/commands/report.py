@@ -44,14 +44,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    for path in write_report(args.dir, args.out, html=args.html, images=args.images,
-                             limit=args.limit):
+    for path in write_report(
+        args.dir, args.out, html=args.html, images=args.images, limit=args.limit
+    ):
         print(path)
     return 0
 
 
-def write_report(source: Path, out: Path, *, html: Path | None = None,
-                 images: str = "relative", limit: int = 65_000) -> list[Path]:
+def write_report(
+    source: Path,
+    out: Path,
+    *,
+    html: Path | None = None,
+    images: str = "relative",
+    limit: int = 65_000,
+) -> list[Path]:
     """Render the report of a compare or run directory; returns the files written."""
     from modelci import progress
     from modelci.errors import UserError
