@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from modelci import __version__, progress
 from modelci.errors import ExitCode, ModelciError
 
-COMMANDS = ("train", "evaluate", "compare", "report", "demo")
+COMMANDS = ("train", "evaluate", "compare", "report", "demo", "check", "comment")
 
 
 def build_parser() -> argparse.ArgumentParser:

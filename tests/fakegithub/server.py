@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.fakegithub import routes
+from tests.fakegithub import graphql, routes
 from tests.fakegithub.faults import Fault, Faults
 from tests.fakegithub.openapi_validation import OpenAPI, load
 from tests.fakegithub.render import Urls
@@ -48,7 +48,7 @@ class LoggedRequest:
     method: str
     path: str  # API path without prefix (uploads: without "/api/uploads"); web: as requested
     query: str
-    area: str  # "api", "uploads", "web"
+    area: str  # "api", "uploads", "web", "graphql"
     status: int | None  # None: the connection was dropped
     operation: str | None
     fault: int | None  # id of the fault rule that changed this call
@@ -141,6 +141,15 @@ class FakeGitHub:
     @property
     def uploads_url(self) -> str:
         return self.server_url + UPLOADS_PREFIX
+
+    @property
+    def graphql_path(self) -> str:
+        # GHES serves GraphQL beside its REST API: /api/graphql, not /api/v3/graphql.
+        return "/api/graphql" if self.api_prefix else "/graphql"
+
+    @property
+    def graphql_url(self) -> str:
+        return self.server_url + self.graphql_path
 
     def urls(self, host_header: str | None = None) -> Urls:
         # Answer with the address the client used, so a container reaching the host by another
@@ -245,7 +254,9 @@ class FakeGitHub:
         if raw_path.startswith("/_fake/") and not raw_path.startswith("/_fake/objects/"):
             self._control(handler, method, raw_path, parts.query, body)
             return
-        if raw_path.startswith(UPLOADS_PREFIX + "/"):
+        if raw_path == self.graphql_path:
+            area, path = "graphql", "/graphql"
+        elif raw_path.startswith(UPLOADS_PREFIX + "/"):
             area, path = "uploads", raw_path[len(UPLOADS_PREFIX) :]
         elif _WEB.match(raw_path):
             area, path = "web", raw_path
@@ -288,6 +299,14 @@ class FakeGitHub:
             reply = self._web(method, path, query, urls)
         elif token_value and token is None:
             reply = _error(HttpError(401, "Bad credentials"))
+        elif area == "graphql":
+            operation = graphql.OPERATION
+            if method != "POST":
+                reply = _error(HttpError(404, "Not Found"))
+            else:
+                reply, violations = graphql.handle(self.state, urls, token, body)
+                for violation in violations:
+                    self._violation(f"{method} {path}: {violation}")
         else:
             matched = self.openapi.match(method, path, uploads=area == "uploads")
             if matched is None:

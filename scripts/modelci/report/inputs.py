@@ -205,11 +205,11 @@ def load_report(directory: Path) -> Report:
     comparison_path = directory / "comparison.json"
     evaluation_path = directory / "evaluation.json"
     if comparison_path.is_file():
-        return _load_compare_dir(directory, _read(comparison_path, "comparison"))
+        return _load_compare_dir(directory, read_document(comparison_path, "comparison"))
     if evaluation_path.is_file():
-        evaluation = _read(evaluation_path, "evaluation")
+        evaluation = read_document(evaluation_path, "evaluation")
         run_path = directory / "run.json"
-        run = _read(run_path, "run") if run_path.is_file() else None
+        run = read_document(run_path, "run") if run_path.is_file() else None
         notes = () if run else ("run.json is missing, so the run facts are incomplete",)
         return Report(
             source=str(directory),
@@ -234,12 +234,12 @@ def _load_compare_dir(directory: Path, doc: Mapping[str, Any]) -> Report:
     evaluations: dict[str, Evaluation | None] = {}
     for side in ("candidate", "baseline"):
         info = _mapping(doc.get(side), side, path)
-        run_dir = _find_run_dir(info.get("run"), directory)
+        run_dir = find_run_dir(info.get("run"), directory)
         run = evaluation = None
         if run_dir is not None:
             run_path, eval_path = run_dir / "run.json", run_dir / "evaluation.json"
-            run = _read(run_path, "run") if run_path.is_file() else None
-            evaluation = _read(eval_path, "evaluation") if eval_path.is_file() else None
+            run = read_document(run_path, "run") if run_path.is_file() else None
+            evaluation = read_document(eval_path, "evaluation") if eval_path.is_file() else None
             recorded = info.get("model_sha256")
             found = _model_sha256(run, evaluation)
             # A later `modelci train` may have reused the directory; its facts would be
@@ -266,7 +266,7 @@ def _load_compare_dir(directory: Path, doc: Mapping[str, Any]) -> Report:
     )
 
 
-def _find_run_dir(recorded: Any, compare_dir: Path) -> Path | None:
+def find_run_dir(recorded: Any, compare_dir: Path) -> Path | None:
     """The run directory recorded in comparison.json, if it still exists.
 
     `compare` records the paths it was given, relative to its working directory, which is
@@ -301,7 +301,7 @@ def _model_sha256(run: Mapping[str, Any] | None, evaluation: Mapping[str, Any] |
 # --- reading and checking JSON ---------------------------------------------------------------
 
 
-def _read(path: Path, kind: str) -> dict[str, Any]:
+def read_document(path: Path, kind: str) -> dict[str, Any]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:

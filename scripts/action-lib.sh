@@ -1,0 +1,30 @@
+# shellcheck shell=bash
+# Helpers sourced by the `run:` steps of actions/*/action.yml (bash). Inputs reach those steps
+# only as environment variables; these functions turn them into outputs.
+
+# set_output NAME VALUE: append a step output; a random heredoc delimiter keeps multi-line
+# values (JSON) intact and stops a value from ending the block early. Printed outside Actions.
+set_output() {
+  local name=$1 value=$2 delimiter
+  delimiter="ghadelimiter_$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+  printf '%s<<%s\n%s\n%s\n' "${name}" "${delimiter}" "${value}" "${delimiter}" >>"${GITHUB_OUTPUT:-/dev/stdout}"
+}
+
+# absolute_dir DIR: the absolute path of an existing directory.
+absolute_dir() {
+  (cd "$1" && pwd -P)
+}
+
+# fail MESSAGE: an error annotation, then exit 2 (modelci's "input error").
+fail() {
+  printf '::error title=modelci::%s\n' "$*"
+  exit 2
+}
+
+# require_modelci: the setup step must have put modelci on the PATH.
+require_modelci() {
+  command -v modelci >/dev/null 2>&1 || fail "modelci is not on the PATH: the setup step did not run"
+}
+
+# GitHub runs `shell: bash` steps with -e and pipefail; the same when run by hand.
+set -eo pipefail

@@ -1,0 +1,379 @@
+"""The comment bundle: a good one round-trips; every hostile zip is refused with one clear line."""
+
+from __future__ import annotations
+
+import json
+import stat
+import struct
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modelci.errors import UserError
+from modelci.github import bundle as bundle_module
+from modelci.github.bundle import (
+    CommentBundle,
+    read_untrusted_bundle,
+    strip_html_comments,
+    write_bundle,
+)
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(17)
+SHA = "0123456789abcdef0123456789abcdef01234567"
+
+
+def good_bundle(**changes: Any) -> CommentBundle:
+    fields: dict[str, Any] = {
+        "markdown": "### ✅ modelci\n\n![ROC](plots/roc.png)\n",
+        "key": "modelci",
+        "images": {"plots/roc.png": PNG, "plots/pr.png": PNG + b"pr"},
+        "run_id": 42,
+        "run_attempt": 1,
+        "head_sha": SHA,
+        "pr_number_claimed": 7,
+    }
+    return CommentBundle(**{**fields, **changes})
+
+
+def zip_dir(directory: Path, dest: Path) -> Path:
+    """What actions/upload-artifact@v4 makes of a directory: its files, paths relative to it."""
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(directory.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(directory).as_posix())
+    return dest
+
+
+def metadata(**changes: Any) -> bytes:
+    data: dict[str, Any] = {
+        "version": 1,
+        "key": "modelci",
+        "run_id": 42,
+        "run_attempt": 1,
+        "head_sha": SHA,
+        "pr_number_claimed": 7,
+        "images": ["plots/roc.png"],
+    }
+    data.update(changes)
+    return json.dumps({k: v for k, v in data.items() if v is not ...}).encode()
+
+
+def make_zip(path: Path, entries: dict[str, bytes] | None = None, *, extra: list[Any] = ()) -> Path:
+    """A bundle zip: the good entries, overridden by `entries` (None drops one), plus `extra`
+    (ZipInfo, bytes) pairs written as they are."""
+    files: dict[str, bytes | None] = {
+        "modelci-comment.json": metadata(),
+        "report.md": b"### report\n",
+        "plots/roc.png": PNG,
+    }
+    files.update(entries or {})
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            if data is not None:
+                archive.writestr(name, data)
+        for info, data in extra:
+            archive.writestr(info, data)
+    return path
+
+
+def refused(path: Path) -> str:
+    with pytest.raises(UserError) as caught:
+        read_untrusted_bundle(path)
+    line = caught.value.line()
+    assert "\n" not in line and "\r" not in line
+    assert line.startswith("comment bundle refused: ")
+    return line
+
+
+# -- the good path --------------------------------------------------------------------------------
+
+
+def test_bundle_round_trips_through_a_directory_and_a_zip(tmp_path: Path) -> None:
+    original = good_bundle()
+    write_bundle(original, tmp_path / "bundle")
+    names = sorted(
+        p.relative_to(tmp_path / "bundle").as_posix() for p in (tmp_path / "bundle").rglob("*")
+    )
+    assert names == [
+        "modelci-comment.json",
+        "plots",
+        "plots/pr.png",
+        "plots/roc.png",
+        "report.md",
+    ]
+    meta = json.loads((tmp_path / "bundle" / "modelci-comment.json").read_text())
+    assert meta["version"] == 1 and meta["images"] == ["plots/pr.png", "plots/roc.png"]
+
+    read = read_untrusted_bundle(zip_dir(tmp_path / "bundle", tmp_path / "b.zip"))
+    assert read == original
+
+
+def test_write_bundle_replaces_the_directory_whole(tmp_path: Path) -> None:
+    target = tmp_path / "bundle"
+    write_bundle(good_bundle(), target)
+    write_bundle(good_bundle(images={}, markdown="no plots\n", run_id=None), target)
+    assert not (target / "plots").exists()
+    assert (target / "report.md").read_text() == "no plots\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["bundle"]  # no staging left behind
+
+
+def test_write_bundle_refuses_what_the_reader_would_and_leaves_nothing(tmp_path: Path) -> None:
+    for bad in (
+        good_bundle(key="no spaces"),
+        good_bundle(images={"plots/../x.png": PNG}),
+        good_bundle(images={"plots/a.png": b"GIF89a"}),
+        good_bundle(head_sha="main"),
+        good_bundle(run_id=0),
+        good_bundle(markdown="x" * 300_001),
+    ):
+        with pytest.raises(UserError, match="comment bundle refused"):
+            write_bundle(bad, tmp_path / "bundle")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_directory_entry_for_plots_is_allowed(tmp_path: Path) -> None:
+    path = make_zip(tmp_path / "b.zip", extra=[(zipfile.ZipInfo("plots/"), b"")])
+    assert read_untrusted_bundle(path).images == {"plots/roc.png": PNG}
+
+
+# -- hostile zips ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../report.md",
+        "plots/../../etc/passwd.png",
+        "/etc/passwd",
+        "C:/x.png",
+        "plots\\a.png",
+        "./report.md",
+        "plots//a.png",
+    ],
+)
+def test_path_traversal_and_absolute_paths_are_refused(tmp_path: Path, name: str) -> None:
+    path = make_zip(tmp_path / "b.zip", extra=[(zipfile.ZipInfo(name), PNG)])
+    assert "unsafe path" in refused(path)
+
+
+def test_a_symlink_is_refused(tmp_path: Path) -> None:
+    info = zipfile.ZipInfo("plots/link.png")
+    info.create_system = 3
+    info.external_attr = (stat.S_IFLNK | 0o777) << 16
+    path = make_zip(tmp_path / "b.zip", extra=[(info, b"/etc/passwd")])
+    assert "symbolic link" in refused(path)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "run.sh",
+        "plots/sub/a.png",
+        "plots/a.PNG",
+        "report.html",
+        "plots/.hidden.png",
+        "plots/a b.png",
+    ],
+)
+def test_unexpected_files_are_refused(tmp_path: Path, name: str) -> None:
+    path = make_zip(tmp_path / "b.zip", extra=[(zipfile.ZipInfo(name), PNG)])
+    assert "unexpected file" in refused(path)
+
+
+def test_a_wrong_png_signature_is_refused(tmp_path: Path) -> None:
+    path = make_zip(tmp_path / "b.zip", {"plots/roc.png": b"GIF89a" + bytes(20)})
+    assert "plots/roc.png" in refused(path) and "not a PNG" in refused(path)
+
+
+def test_oversized_files_are_refused_before_reading(tmp_path: Path) -> None:
+    big_png = PNG + bytes(5 * 1024 * 1024)
+    assert "more than the 5,242,880 allowed" in refused(
+        make_zip(tmp_path / "a.zip", {"plots/roc.png": big_png})
+    )
+    assert "report.md" in refused(make_zip(tmp_path / "b.zip", {"report.md": b"x" * 300_001}))
+    assert "modelci-comment.json" in refused(
+        make_zip(tmp_path / "c.zip", {"modelci-comment.json": b" " * 70_000})
+    )
+
+
+def test_the_total_size_is_limited(tmp_path: Path) -> None:
+    chunk = PNG + bytes(4 * 1024 * 1024)
+    images = {f"plots/p{i}.png": chunk for i in range(5)}
+    path = make_zip(
+        tmp_path / "b.zip",
+        {"modelci-comment.json": metadata(images=sorted(images)), "plots/roc.png": None, **images},
+    )
+    assert "the bundle is" in refused(path)
+
+
+def test_too_many_entries_are_refused(tmp_path: Path) -> None:
+    images = {f"plots/p{i}.png": PNG for i in range(50)}
+    path = make_zip(tmp_path / "b.zip", images)
+    assert "entries, more than the 50 allowed" in refused(path)
+
+
+def test_a_zip_bomb_is_refused_by_its_declared_size(tmp_path: Path) -> None:
+    # 64 MiB of zeros compresses to about 64 KiB: refused before a byte is inflated.
+    bomb = PNG + bytes(64 * 1024 * 1024)
+    path = make_zip(tmp_path / "b.zip", {"plots/roc.png": bomb})
+    assert path.stat().st_size < 1024 * 1024
+    assert "more than the 5,242,880 allowed" in refused(path)
+
+
+def _patch_headers(
+    path: Path, member: str, *, local: int, central: int, fmt: str, value: int
+) -> None:
+    """Overwrite one field of a member's local header and central directory header."""
+    data = bytearray(path.read_bytes())
+    encoded = member.encode()
+    # (signature, offset of the field, of the name length, of the name)
+    for signature, field_at, length_at, name_at in (
+        (b"PK\x03\x04", local, 26, 30),
+        (b"PK\x01\x02", central, 28, 46),
+    ):
+        at = data.find(signature)
+        while at != -1:
+            (length,) = struct.unpack_from("<H", data, at + length_at)
+            if bytes(data[at + name_at : at + name_at + length]) == encoded:
+                struct.pack_into(fmt, data, at + field_at, value)
+            at = data.find(signature, at + 4)
+    path.write_bytes(bytes(data))
+
+
+def _lie_about_size(path: Path, member: str, size: int) -> None:
+    _patch_headers(path, member, local=22, central=24, fmt="<I", value=size)
+
+
+def test_a_zip_bomb_lying_about_its_size_is_refused_while_reading(tmp_path: Path) -> None:
+    bomb = PNG + bytes(16 * 1024 * 1024)
+    path = make_zip(tmp_path / "b.zip", {"plots/roc.png": bomb})
+    _lie_about_size(path, "plots/roc.png", 1000)
+    assert zipfile.ZipFile(path).getinfo("plots/roc.png").file_size == 1000
+    line = refused(path)
+    assert "roc.png" in line or "CRC" in line
+
+
+def test_a_member_shorter_than_declared_is_refused(tmp_path: Path) -> None:
+    path = make_zip(tmp_path / "b.zip")
+    _lie_about_size(path, "report.md", 5000)
+    refused(path)
+
+
+def test_encrypted_and_oddly_compressed_members_are_refused(tmp_path: Path) -> None:
+    path = make_zip(tmp_path / "a.zip")
+    _patch_headers(path, "plots/roc.png", local=6, central=8, fmt="<H", value=0x1)
+    assert "encrypted" in refused(path)
+    info = zipfile.ZipInfo("plots/b.png")
+    info.compress_type = zipfile.ZIP_BZIP2
+    assert "compression" in refused(make_zip(tmp_path / "b.zip", extra=[(info, PNG)]))
+
+
+def test_duplicate_and_missing_members_are_refused(tmp_path: Path) -> None:
+    with pytest.warns(UserWarning, match="Duplicate name"):
+        path = make_zip(tmp_path / "a.zip", extra=[(zipfile.ZipInfo("report.md"), b"again")])
+    assert "appears twice" in refused(path)
+    assert "report.md is missing" in refused(make_zip(tmp_path / "b.zip", {"report.md": None}))
+    assert "modelci-comment.json is missing" in refused(
+        make_zip(tmp_path / "c.zip", {"modelci-comment.json": None})
+    )
+
+
+def test_images_must_match_the_metadata(tmp_path: Path) -> None:
+    listed = make_zip(
+        tmp_path / "a.zip",
+        {"modelci-comment.json": metadata(images=["plots/roc.png", "plots/x.png"])},
+    )
+    assert "plots/x.png is listed" in refused(listed)
+    extra = make_zip(tmp_path / "b.zip", {"plots/other.png": PNG})
+    assert "plots/other.png is not listed" in refused(extra)
+
+
+def test_not_a_zip_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "b.zip"
+    path.write_bytes(b"this is not a zip")
+    assert "not a readable zip" in refused(path)
+    assert "cannot read" in refused(tmp_path / "missing.zip")
+
+
+# -- the metadata and the markdown ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b"[1, 2]", "must hold a JSON object"),
+        (b"\xff\xfe", "not UTF-8"),
+        (metadata(version=2), "version must be 1"),
+        (metadata(version=True), "version must be 1"),
+        (metadata(version=...), "version must be 1"),
+        (metadata(extra="x"), "unknown keys"),
+        (metadata(run_id=True), "'run_id' must be a positive whole number"),
+        (metadata(pr_number_claimed="7"), "'pr_number_claimed' must be"),
+        (metadata(head_sha="HEAD"), "'head_sha' must be a hex commit sha"),
+        (metadata(images="plots/roc.png"), "'images' must be a list"),
+        (b'{"version": 1, "version": 1}', "repeats a key"),
+        (b'{"version": NaN}', "not JSON"),
+    ],
+)
+def test_bad_metadata_is_refused(tmp_path: Path, raw: bytes, expected: str) -> None:
+    path = make_zip(tmp_path / "b.zip", {"modelci-comment.json": raw})
+    assert expected in refused(path)
+
+
+@pytest.mark.parametrize("key", ["", "a b", "../x", "x" * 65, "key-->", "ké", 7])
+def test_bad_keys_are_refused(tmp_path: Path, key: Any) -> None:
+    path = make_zip(tmp_path / "b.zip", {"modelci-comment.json": metadata(key=key)})
+    assert "key" in refused(path)
+
+
+def test_markdown_must_be_utf8(tmp_path: Path) -> None:
+    assert "not UTF-8" in refused(make_zip(tmp_path / "b.zip", {"report.md": b"\xff bad"}))
+
+
+def test_marker_spoofing_is_stripped(tmp_path: Path) -> None:
+    text = (
+        "ok <!-- modelci:comment key=modelci -->\n"
+        "<!<!-- -->-- modelci:comment key=other -->\n"
+        "<!--\nmulti\nline -->tail\n"
+        "<!-- unterminated modelci:comment key=x"
+    )
+    path = make_zip(tmp_path / "b.zip", {"report.md": text.encode()})
+    markdown = read_untrusted_bundle(path).markdown
+    assert "<!--" not in markdown
+    assert markdown.startswith("ok \n") and "tail" in markdown
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a<!-- x -->b", "ab"),
+        ("a<!---->b", "ab"),
+        ("a <!-- open", "a "),
+        ("<!<!---->--", "&lt;!--"),
+        ("no comment here -->", "no comment here -->"),
+    ],
+)
+def test_strip_html_comments(text: str, expected: str) -> None:
+    assert strip_html_comments(text) == expected
+
+
+def test_stripping_is_linear_on_adversarial_nesting() -> None:
+    text = "<!" * 50_000 + "<!---->" + "--" * 50_000
+    result = strip_html_comments(text)
+    assert "<!--" not in result
+
+
+def test_limits_are_the_documented_ones() -> None:
+    assert bundle_module.MAX_FILES == 50
+    assert bundle_module.MAX_PNG_BYTES == 5 * 1024 * 1024
+    assert bundle_module.MAX_TOTAL_BYTES == 20 * 1024 * 1024
+    assert bundle_module.MAX_MARKDOWN_BYTES == 300_000
+
+
+def test_doctests() -> None:
+    import doctest
+
+    assert doctest.testmod(bundle_module).failed == 0
