@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from modelci import features, fsutil, gates, persist, progress, rows, rundir, scoring
 from modelci.config import GateRule
 from modelci.errors import UserError
 from modelci.rundir import Run
-
-if TYPE_CHECKING:
-    pass
 
 
 @dataclass(frozen=True, kw_only=True)

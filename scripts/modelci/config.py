@@ -98,11 +98,6 @@ class Config:
     source: str = "modelci.yaml"
     base_dir: Path = field(default_factory=Path.cwd, compare=False)
 
-    def resolve_path(self, value: str) -> Path:
-        """Data paths in the config are relative to the config file's folder."""
-        path = Path(value).expanduser()
-        return path if path.is_absolute() else self.base_dir / path
-
     def to_dict(self) -> dict[str, Any]:
         """The resolved config, every default filled in (recorded in run.json)."""
         out: dict[str, Any] = {"name": self.name, "task": self.task}

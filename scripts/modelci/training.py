@@ -16,7 +16,6 @@ from modelci.config import Config
 from modelci.errors import UserError
 
 if TYPE_CHECKING:
-    import numpy as np
     import pandas as pd
 
 
@@ -28,15 +27,11 @@ class Dataset:
     target: str
     train: pd.DataFrame
     test: pd.DataFrame
-    test_positions: np.ndarray  # row numbers of the test rows in their source
     facts: dict[str, Any]  # the `data` block of run.json
-    test_table: data.Table
 
 
 def load_dataset(cfg: Config) -> Dataset:
     """Read, validate and split the data the config names."""
-    import numpy as np
-
     train_table = data.read_table(cfg.data.train, cfg.base_dir)
     data.require_target(train_table, cfg.data.target)
     data.check_target_values(train_table, cfg.data.target)
@@ -50,11 +45,9 @@ def load_dataset(cfg: Config) -> Dataset:
         if task == "regression":
             data.check_target_for_task(test_table, cfg.data.target, task)
         train, test = train_table.frame, test_table.frame
-        positions = np.arange(test.shape[0])
         facts["test"] = _table_facts(test_table)
         facts["split"] = {"kind": "file"}
     else:
-        test_table = train_table
         train_idx, test_idx = data.split(
             train_table.frame,
             cfg.data.target,
@@ -64,7 +57,6 @@ def load_dataset(cfg: Config) -> Dataset:
         )
         train = train_table.frame.iloc[train_idx].reset_index(drop=True)
         test = train_table.frame.iloc[test_idx].reset_index(drop=True)
-        positions = test_idx
         facts["test"] = dict(facts["train"], rows=int(test.shape[0]))
         facts["split"] = {
             "kind": "stratified" if task == "classification" else "random",
@@ -78,9 +70,7 @@ def load_dataset(cfg: Config) -> Dataset:
         target=cfg.data.target,
         train=train,
         test=test,
-        test_positions=positions,
         facts=facts,
-        test_table=test_table,
     )
 
 

@@ -136,10 +136,15 @@ def test_missing_file(tmp_path):
         config.load(tmp_path / "nope.yaml")
 
 
-def test_paths_resolve_relative_to_the_config(tmp_path):
-    (tmp_path / "modelci.yaml").write_text(MINIMAL)
-    cfg = config.load(tmp_path / "modelci.yaml")
-    assert cfg.resolve_path(cfg.data.train) == tmp_path.resolve() / "data.csv"
+def test_data_paths_are_relative_to_the_config_file(tmp_path, monkeypatch):
+    from modelci import data
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "data.csv").write_text("x,label\n1,a\n2,b\n")
+    (tmp_path / "sub" / "modelci.yaml").write_text(MINIMAL)
+    monkeypatch.chdir(tmp_path)
+    cfg = config.load(Path("sub/modelci.yaml"))
+    assert data.read_table(cfg.data.train, cfg.base_dir).frame.shape == (2, 2)
 
 
 # ---- the JSON schema shipped for editors agrees with the loader --------------------------------
