@@ -634,13 +634,200 @@ def test_from_run_takes_no_dir(run: Runner, compare_dir):
     assert "--from-run takes no DIR" in done.error
 
 
-def test_from_run_without_bundle_is_a_clear_error(run: Runner, fake_github: FakeGitHub):
+def test_from_run_without_bundle_posts_nothing_and_succeeds(run: Runner, fake_github: FakeGitHub):
+    # The poster runs for every pull request run; a same-repository PR posted directly.
     repo = fake_github.state.repo(REPO)
     empty = fake_github.state.add_run(repo, head_sha=repo.pulls[1].head_sha, head_branch="feature")
+    fake_github.state.add_artifact(repo, run_id=empty.id, name="metrics", data=b"x")
+    fake_github.state.add_artifact(repo, run_id=empty.id, name="modelci-commentary", data=b"x")
+    fake_github.state.add_artifact(repo, run_id=empty.id, name="modelci-comment-", data=b"x")
     done = run("--from-run", str(empty.id))
+    assert done.code == 0, done.error
+    [line] = done.stdout.splitlines()
+    assert line.startswith("::notice::") and "nothing to post" in line
+    assert done.outputs["comment-action"] == "none"
+    assert ours(fake_github) == [] and branch_head(fake_github) is None
+    assert not fake_github.calls("GET", "/repos/*/*/actions/artifacts/*/zip")
+    assert not fake_github.calls("GET", "/repos/*/*/pulls*")
+
+
+def test_from_run_with_only_expired_bundles_is_an_error(run: Runner, fake_github: FakeGitHub):
+    repo = fake_github.state.repo(REPO)
+    old = fake_github.state.add_run(repo, head_sha=repo.pulls[1].head_sha, head_branch="feature")
+    artifact = fake_github.state.add_artifact(repo, run_id=old.id, name="modelci-comment", data=b"")
+    artifact.expired = True
+    done = run("--from-run", str(old.id))
     assert done.code == 2
-    assert "modelci-comment" in done.error
+    assert "only expired comment bundles (modelci-comment)" in done.error
     assert ours(fake_github) == []
+
+
+# -- several bundles, head commits -----------------------------------------------------------------
+
+
+def pr_run(fake: FakeGitHub) -> int:
+    """A run of pull request #1, as GitHub records a pull_request run (head sha, branch)."""
+    repo = fake.state.repo(REPO)
+    pull = repo.pulls[1]
+    return fake.state.add_run(repo, head_sha=pull.head_sha, head_branch=pull.head_ref).id
+
+
+def upload_bundle(
+    fake: FakeGitHub,
+    run_id: int,
+    name: str,
+    workdir: Path,
+    *,
+    key: str,
+    markdown: str | None = None,
+    head_sha: str | None = None,
+    images: dict[str, bytes] | None = None,
+) -> Any:
+    """Write a bundle as the PR job does and attach it to the run as artifact `name`."""
+    from modelci.github.bundle import CommentBundle, write_bundle
+
+    folder = workdir / f"bundle-{len(list(workdir.glob('bundle-*')))}"
+    write_bundle(
+        CommentBundle(
+            markdown=markdown if markdown is not None else f"### report {key}\n",
+            key=key,
+            images=images or {},
+            run_id=run_id,
+            run_attempt=1,
+            head_sha=head_sha,
+            pr_number_claimed=None,
+        ),
+        folder,
+    )
+    repo = fake.state.repo(REPO)
+    return fake.state.add_artifact(repo, run_id=run_id, name=name, data=zip_directory(folder))
+
+
+def test_from_run_posts_every_bundle_into_its_own_comment(
+    run: Runner, fake_github: FakeGitHub, tmp_path: Path
+):
+    run_id = pr_run(fake_github)
+    head = fake_github.state.repo(REPO).pulls[1].head_sha
+    work = tmp_path / "bundles"
+    stale = upload_bundle(fake_github, run_id, "modelci-comment-b", work, key="b", markdown="old\n")
+    stale.created_at = "2020-01-01T00:00:00Z"
+    # Both candidates draw a plot named roc.png; neither may overwrite the other's.
+    roc_a, roc_b = png(1), png(2)
+    upload_bundle(
+        fake_github,
+        run_id,
+        "modelci-comment-a",
+        work,
+        key="a",
+        markdown="### report a\n![roc](plots/roc.png)\n",
+        head_sha=head,
+        images={"plots/roc.png": roc_a},
+    )
+    upload_bundle(
+        fake_github,
+        run_id,
+        "modelci-comment-b",
+        work,
+        key="b",
+        markdown="### report b\n![roc](plots/roc.png)\n",
+        images={"plots/roc.png": roc_b},
+    )
+    upload_bundle(fake_github, run_id, "modelci-comment", work, key="default")
+
+    done = run("--from-run", str(run_id), run_id=900)
+    assert done.code == 0, done.error
+    [a], [b], [plain] = ours(fake_github, "a"), ours(fake_github, "b"), ours(fake_github)
+    assert "report a" in a.body and "report b" in b.body and "report default" in plain.body
+    assert "old" not in b.body  # the newest artifact of each name
+    assert {a.issue_number, b.issue_number, plain.issue_number} == {1}
+    files = branch_files(fake_github)
+    assert files[f"pr-1/{run_id}-1/comment-a/plots/roc.png"] == roc_a
+    assert files[f"pr-1/{run_id}-1/comment-b/plots/roc.png"] == roc_b
+    for body, data in ((a.body, roc_a), (b.body, roc_b)):
+        [url] = image_urls(body)
+        assert requests.get(url, timeout=5).content == data
+    comments = json.loads(done.outputs["comments"])
+    assert [(c["artifact"], c["key"], c["action"]) for c in comments] == [
+        ("modelci-comment", "default", "created"),
+        ("modelci-comment-a", "a", "created"),
+        ("modelci-comment-b", "b", "created"),
+    ]
+    assert done.outputs["pr-number"] == "1"
+    assert done.stdout.splitlines() == [c["url"] for c in comments]
+
+    again = run("--from-run", str(run_id), run_id=901)
+    assert again.code == 0, again.error
+    # New plot commits change the URLs; the bundle without images reads the same.
+    actions = [c["action"] for c in json.loads(again.outputs["comments"])]
+    assert actions == ["unchanged", "updated", "updated"]
+    assert len(ours(fake_github, "a")) == len(ours(fake_github, "b")) == 1
+
+
+def test_from_run_posts_a_bounded_number_of_bundles(
+    run: Runner, fake_github: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from modelci.github import bundle
+
+    monkeypatch.setattr(bundle, "MAX_BUNDLES", 2)
+    run_id = pr_run(fake_github)
+    for key in ("c", "a", "b"):
+        upload_bundle(fake_github, run_id, f"modelci-comment-{key}", tmp_path / "b", key=key)
+    done = run("--from-run", str(run_id))
+    assert done.code == 0, done.error
+    assert [len(ours(fake_github, key)) for key in "abc"] == [1, 1, 0]
+    assert "modelci-comment-c not posted, past the 2 comment bundles" in done.stdout
+
+
+def test_a_bundle_for_another_head_commit_is_refused(
+    run: Runner, fake_github: FakeGitHub, tmp_path: Path
+):
+    run_id = pr_run(fake_github)
+    upload_bundle(
+        fake_github,
+        run_id,
+        "modelci-comment",
+        tmp_path / "b",
+        key="default",
+        head_sha="f" * 40,
+        images={"plots/roc.png": png(3)},
+    )
+    done = run("--from-run", str(run_id))
+    assert done.code == 2
+    assert "\n" not in done.error
+    assert "rendered for commit ffffffffffff, but workflow run" in done.error
+    assert ours(fake_github) == [] and branch_head(fake_github) is None
+
+
+def test_a_stale_bundle_among_several_is_the_only_one_refused(
+    run: Runner, fake_github: FakeGitHub, tmp_path: Path
+):
+    run_id = pr_run(fake_github)
+    head = fake_github.state.repo(REPO).pulls[1].head_sha
+    work = tmp_path / "b"
+    upload_bundle(fake_github, run_id, "modelci-comment-a", work, key="a", head_sha=head)
+    upload_bundle(fake_github, run_id, "modelci-comment-b", work, key="b", head_sha="0" * 40)
+    upload_bundle(fake_github, run_id, "modelci-comment-c", work, key="a")  # a's key again
+    done = run("--from-run", str(run_id))
+    assert done.code == 2
+    assert "2 of 3 comment bundles" in done.error
+    assert "modelci-comment-b, modelci-comment-c" in done.error
+    errors = [line for line in done.stdout.splitlines() if line.startswith("::error::")]
+    assert len(errors) == 2
+    assert "modelci-comment-b was rendered for commit 000000000000" in errors[0]
+    assert "modelci-comment-c has the key 'a' of another bundle" in errors[1]
+    [posted] = ours(fake_github, "a")
+    assert "report a" in posted.body and ours(fake_github, "b") == []
+    assert [c["key"] for c in json.loads(done.outputs["comments"])] == ["a"]
+
+
+def test_key_is_refused_with_several_bundles(run: Runner, fake_github: FakeGitHub, tmp_path: Path):
+    run_id = pr_run(fake_github)
+    for key in ("a", "b"):
+        upload_bundle(fake_github, run_id, f"modelci-comment-{key}", tmp_path / "b", key=key)
+    done = run("--from-run", str(run_id), "--key", "x")
+    assert done.code == 2
+    assert "--key names one comment" in done.error
+    assert fake_github.calls("POST", "/repos/*/*/issues/*/comments") == []
 
 
 # -- configuration errors --------------------------------------------------------------------------

@@ -15,8 +15,10 @@ from modelci.errors import UserError
 from modelci.github import GitHub, GitHubError
 from modelci.github.bundle import (
     CommentBundle,
+    download_artifact,
     download_bundle,
     find_pull_request,
+    list_bundle_artifacts,
     read_untrusted_bundle,
     write_bundle,
 )
@@ -282,3 +284,70 @@ def test_download_recovers_from_a_dropped_transfer(
     assert dropped.hits == failed.hits == 1
     assert path.read_bytes() == artifact.data
     assert [p.name for p in (tmp_path / "work").iterdir()] == [path.name]  # no partial files
+
+
+# -- list_bundle_artifacts -------------------------------------------------------------------------
+
+
+def test_listing_finds_every_bundle_newest_per_name(
+    fake_github: FakeGitHub, github: GitHub, tmp_path: Path
+) -> None:
+    repo = repo_of(fake_github)
+    run = fake_github.state.add_run(repo, head_branch="feature", pull_numbers=[1])
+    add = fake_github.state.add_artifact
+    for name in ("metrics", "modelci-commentary", "modelci-comment-", "x-modelci-comment"):
+        add(repo, run_id=run.id, name=name, data=b"x")
+    old = add(repo, run_id=run.id, name="modelci-comment-b", data=b"old")
+    old.created_at = "2020-01-01T00:00:00Z"
+    newest_b = add(repo, run_id=run.id, name="modelci-comment-b", data=bundle_zip(tmp_path))
+    plain = add(repo, run_id=run.id, name="modelci-comment", data=b"p")
+    gone = add(repo, run_id=run.id, name="modelci-comment-a", data=b"gone")
+    gone.expired = True
+    other_run = fake_github.state.add_run(repo, head_branch="feature", pull_numbers=[1])
+    add(repo, run_id=other_run.id, name="modelci-comment-c", data=b"elsewhere")
+
+    found = list_bundle_artifacts(github, OWNER, NAME, run.id)
+    assert [(a["name"], a["id"]) for a in found.live] == [
+        ("modelci-comment", plain.id),
+        ("modelci-comment-b", newest_b.id),
+    ]
+    assert found.expired == ["modelci-comment-a"] and found.skipped == []
+    path = download_artifact(github, OWNER, NAME, found.live[1], tmp_path / "work")
+    assert path.read_bytes() == newest_b.data
+    assert read_untrusted_bundle(path).key == "modelci"
+
+
+def test_listing_is_bounded_and_independent_of_upload_order(
+    fake_github: FakeGitHub, github: GitHub
+) -> None:
+    repo = repo_of(fake_github)
+    run = fake_github.state.add_run(repo, head_branch="feature", pull_numbers=[1])
+    for name in ("d", "b", "a", "c"):
+        fake_github.state.add_artifact(
+            repo, run_id=run.id, name=f"modelci-comment-{name}", data=b""
+        )
+    found = list_bundle_artifacts(github, OWNER, NAME, run.id, limit=2)
+    assert [a["name"] for a in found.live] == ["modelci-comment-a", "modelci-comment-b"]
+    assert found.skipped == ["modelci-comment-c", "modelci-comment-d"]
+
+
+def test_listing_a_run_without_bundles_is_empty(fake_github: FakeGitHub, github: GitHub) -> None:
+    repo = repo_of(fake_github)
+    run = fake_github.state.add_run(repo, head_branch="feature", pull_numbers=[1])
+    found = list_bundle_artifacts(github, OWNER, NAME, run.id)
+    assert found.live == found.expired == found.skipped == []
+
+
+def test_an_oversized_listed_artifact_is_not_downloaded(
+    fake_github: FakeGitHub, github: GitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from modelci.github import bundle as bundle_module
+
+    monkeypatch.setattr(bundle_module, "MAX_ZIP_BYTES", 10)
+    repo = repo_of(fake_github)
+    run = fake_github.state.add_run(repo, head_branch="feature", pull_numbers=[1])
+    fake_github.state.add_artifact(repo, run_id=run.id, name="modelci-comment-x", data=bytes(100))
+    [artifact] = list_bundle_artifacts(github, OWNER, NAME, run.id).live
+    with pytest.raises(UserError, match="'modelci-comment-x' is 100 bytes"):
+        download_artifact(github, OWNER, NAME, artifact, tmp_path)
+    assert not fake_github.calls("GET", "/_fake/objects/*")

@@ -15,6 +15,8 @@ from modelci.errors import UserError
 from modelci.github import bundle as bundle_module
 from modelci.github.bundle import (
     CommentBundle,
+    check_head_sha,
+    is_bundle_artifact,
     read_untrusted_bundle,
     strip_html_comments,
     write_bundle,
@@ -371,6 +373,37 @@ def test_limits_are_the_documented_ones() -> None:
     assert bundle_module.MAX_PNG_BYTES == 5 * 1024 * 1024
     assert bundle_module.MAX_TOTAL_BYTES == 20 * 1024 * 1024
     assert bundle_module.MAX_MARKDOWN_BYTES == 300_000
+    assert bundle_module.MAX_BUNDLES == 20
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("modelci-comment", True),
+        ("modelci-comment-baseline", True),
+        ("modelci-comment-a-b.c", True),
+        ("modelci-comment-", False),
+        ("modelci-commentary", False),
+        ("Modelci-Comment", False),
+        ("my-modelci-comment", False),
+        (None, False),
+        (7, False),
+    ],
+)
+def test_bundle_artifact_names(name: Any, expected: bool) -> None:
+    assert is_bundle_artifact(name) is expected
+
+
+def test_a_bundle_for_another_head_commit_is_refused() -> None:
+    check_head_sha(good_bundle(), SHA, what="artifact x", run_id=5)
+    check_head_sha(good_bundle(head_sha=None), SHA, what="artifact x", run_id=5)  # not recorded
+    with pytest.raises(UserError) as raised:
+        check_head_sha(good_bundle(), "f" * 40, what="artifact x", run_id=5)
+    line = raised.value.line()
+    assert line == (
+        "comment bundle refused: artifact x was rendered for commit 0123456789ab, but workflow "
+        "run 5 built ffffffffffff; nothing posted for it"
+    )
 
 
 def test_doctests() -> None:

@@ -9,9 +9,11 @@ appended to the job summary, and the step sets the outputs `comment-url`, `comme
 
 Pull requests from forks get a read-only token. When posting is refused (403), or with `--bundle`,
 the comment is written as a bundle directory instead: upload it with actions/upload-artifact as
-an artifact named `modelci-comment`, and a trusted `workflow_run` job (post-comment.yml) posts it
-with `modelci comment --from-run RUN_ID`, which takes the pull request from GitHub's record of the
-run, never from the bundle.
+an artifact named `modelci-comment` (or `modelci-comment-<id>`, one per candidate), and a trusted
+`workflow_run` job (post-comment.yml) posts it with `modelci comment --from-run RUN_ID`, which
+posts every such artifact of the run into the sticky comment of its bundle's key, refuses a
+bundle rendered for another head commit, takes the pull request from GitHub's record of the run,
+never from the bundle, and posts nothing (a notice, exit 0) for a run that uploaded no bundle.
 
 The token comes from $GITHUB_TOKEN (or --token-env NAME), the repository and run from the usual
 GITHUB_* variables, the pull request from the event (or --pr).
@@ -84,7 +86,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--from-run",
         metavar="RUN_ID",
         type=_positive_int,
-        help="post the bundle uploaded by this workflow run (the trusted workflow_run job); no DIR",
+        help="post every comment bundle uploaded by this workflow run (the trusted "
+        "workflow_run job); no DIR",
     )
     parser.add_argument(
         "--author",
@@ -406,7 +409,11 @@ class _Step:
     # -- the trusted workflow_run job ------------------------------------------------------------
 
     def post_from_run(self, run_id: int) -> int:
-        from modelci.github import assets, bundle, sticky
+        import json
+
+        from modelci.errors import UserError
+        from modelci.github import bundle, sticky
+        from modelci.github.environment import set_outputs
 
         args, env = self.args, self.env
         if args.dir is not None or args.pr is not None or args.bundle is not None:
@@ -418,33 +425,153 @@ class _Step:
         owner, repo = self.repository()
         self.token()
         github = self.github()
+        found = bundle.list_bundle_artifacts(github, owner, repo, run_id)
+        for name in found.skipped:
+            self.warn(
+                f"workflow run {run_id}: artifact {name} not posted, past the "
+                f"{bundle.MAX_BUNDLES} comment bundles one run may post"
+            )
+        if not found.live:
+            if found.expired:
+                raise UserError(
+                    f"workflow run {run_id} has only expired comment bundles "
+                    f"({', '.join(found.expired)})",
+                    fix="rerun the pull request's workflow to upload them again",
+                )
+            print(
+                workflow_command(
+                    "notice",
+                    f"modelci comment: workflow run {run_id} has no {ARTIFACT_NAME} artifact, so "
+                    "there is nothing to post (the pull request's job posted its comment "
+                    "directly, or wrote no bundle).",
+                ),
+                file=self.out,
+                flush=True,
+            )
+            set_outputs(env, {"comment-action": "none", "comments": "[]"})
+            return 0
+        for name in found.expired:
+            self.warn(f"workflow run {run_id}: artifact {name} has expired; not posted")
+        if args.key and len(found.live) > 1:
+            raise _usage(
+                f"--key names one comment, but workflow run {run_id} has {len(found.live)} "
+                "comment bundles, each with its own key",
+                fix="leave out --key",
+            )
+        pr, head_sha = bundle.find_pull_request(github, owner, repo, run_id)
+        posted: list[dict[str, Any]] = []
+        refused: list[tuple[str, Exception]] = []
+        keys: set[str] = set()
+        several = len(found.live) > 1
         with tempfile.TemporaryDirectory(prefix="modelci-bundle-") as workdir:
-            archive = bundle.download_bundle(github, owner, repo, run_id, Path(workdir))
-            received = bundle.read_untrusted_bundle(archive)
-        pr, _head_sha = bundle.find_pull_request(github, owner, repo, run_id)
-        key = sticky.validate_key(args.key or received.key)
+            for artifact in found.live:
+                name = str(artifact["name"])
+                try:
+                    archive = bundle.download_artifact(github, owner, repo, artifact, Path(workdir))
+                    received = bundle.read_untrusted_bundle(archive)
+                    archive.unlink()
+                    bundle.check_head_sha(
+                        received, head_sha, what=f"artifact {name}", run_id=run_id
+                    )
+                    key = sticky.validate_key(args.key or received.key)
+                    if key in keys:
+                        raise UserError(
+                            f"comment bundle refused: artifact {name} has the key {key!r} of "
+                            "another bundle of this run; nothing posted for it"
+                        )
+                    keys.add(key)
+                    result = self.post_bundle(
+                        received,
+                        key=key,
+                        pr=pr,
+                        run_id=run_id,
+                        author=author,
+                        folder=f"comment-{key}" if several else "",
+                        share=len(found.live),
+                    )
+                except UserError as error:
+                    refused.append((name, error))
+                    if several:
+                        print(workflow_command("error", error.line()), file=self.out, flush=True)
+                    continue
+                posted.append(
+                    {
+                        "artifact": name,
+                        "key": key,
+                        "url": result.url,
+                        "id": result.id,
+                        "action": result.action,
+                    }
+                )
+                print(result.url, file=self.out, flush=True)
+        outputs = {"pr-number": str(pr), "comments": json.dumps(posted)}
+        if posted:
+            last = posted[-1]
+            outputs.update(
+                {
+                    "comment-url": last["url"],
+                    "comment-id": str(last["id"]),
+                    "comment-action": last["action"],
+                }
+            )
+        set_outputs(env, outputs)
+        if refused and not several:
+            raise refused[0][1]
+        if refused:
+            raise UserError(
+                f"{len(refused)} of {len(found.live)} comment bundles of workflow run {run_id} "
+                f"refused ({', '.join(name for name, _ in refused)}); see the errors above"
+            )
+        return 0
+
+    def post_bundle(
+        self,
+        received: Any,
+        *,
+        key: str,
+        pr: int,
+        run_id: int,
+        author: str,
+        folder: str,
+        share: int,
+    ) -> Any:
+        """Post one received bundle as the sticky comment `key`; `share` bundles split the summary.
+
+        With several bundles, each one's plots go under `<folder>/` in the run's assets folder, so
+        that bundles with the same plot names do not overwrite each other's.
+        """
+        from modelci.github import assets, sticky
+
+        env = self.env
+        owner, repo = self.repository()
+        github = self.github()
         urls: dict[str, str] = {}
-        if received.images and args.images == "branch":
+        if received.images and self.args.images == "branch":
             attempt = received.run_attempt if type(received.run_attempt) is int else None
-            urls = assets.upload_images(
+            prefix = f"{folder}/" if folder else ""
+            uploaded = assets.upload_images(
                 github,
                 owner,
                 repo,
-                received.images,
+                {prefix + path: data for path, data in received.images.items()},
                 pr=pr,
                 run_id=run_id,
                 run_attempt=attempt if attempt and 0 < attempt < 1000 else 1,
                 server_url=env.server_url,
                 log=self.warn,
             ).urls
+            urls = {path: uploaded[prefix + path] for path in received.images}
         text = relink_images(neutralize_mentions(received.markdown), urls, set(received.images))
         summary_url = self.run_url(run_id)
         self.summary(
-            f"modelci: the report of workflow run {run_id}, posted on pull request #{pr}\n\n"
-            + sticky.truncate_markdown(text, SUMMARY_LIMIT // 4, SUMMARY_LIMIT - 1_000)
+            f"modelci: the report of workflow run {run_id}, posted on pull request #{pr}"
+            f" (comment {key})\n\n"
+            + sticky.truncate_markdown(
+                text, SUMMARY_LIMIT // 4 // share, (SUMMARY_LIMIT - 1_000) // share - 1_000
+            )
         )
         body = sticky.compose_body(text, key=key, summary_url=summary_url)
-        result = sticky.upsert_comment(
+        return sticky.upsert_comment(
             github,
             owner,
             repo,
@@ -454,7 +581,6 @@ class _Step:
             author_login=author,
             log=self.warn,
         )
-        return self.done(result, extra={"pr-number": str(pr)})
 
     # -- shared ------------------------------------------------------------------------------------
 

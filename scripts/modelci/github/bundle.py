@@ -6,9 +6,11 @@ requests"):
 
 1. the untrusted `pull_request` job runs the PR's code, renders the report and writes a bundle
    with `write_bundle` (modelci-comment.json, report.md, plots/*.png), uploaded as an artifact;
-2. a trusted `workflow_run` job, which runs the base branch's code with a write token, fetches it
-   with `download_bundle`, opens it with `read_untrusted_bundle` and finds the pull request with
-   `find_pull_request` from GitHub's own record of the run.
+2. a trusted `workflow_run` job, which runs the base branch's code with a write token, lists the
+   run's bundle artifacts (`modelci-comment`, `modelci-comment-<id>`) with
+   `list_bundle_artifacts`, fetches each with `download_artifact`, opens it with
+   `read_untrusted_bundle`, and finds the pull request with `find_pull_request` from GitHub's
+   own record of the run (a bundle rendered for another head commit is refused).
 
 Everything in the bundle was written by code the PR's author controls: the reader treats the zip
 as hostile (sizes, names, file types, PNG signatures, the metadata schema), strips every HTML
@@ -18,6 +20,7 @@ claims is never used to decide where to post.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import stat
@@ -35,7 +38,9 @@ VERSION = 1
 METADATA = "modelci-comment.json"
 MARKDOWN = "report.md"
 PLOTS = "plots"
-DEFAULT_ARTIFACT = "modelci-comment"
+DEFAULT_ARTIFACT = "modelci-comment"  # and "modelci-comment-<id>", one per candidate
+MAX_BUNDLES = 20  # comment bundles posted from one run
+MAX_LISTED_ARTIFACTS = 1_000  # artifacts of one run looked at
 
 MAX_FILES = 50
 MAX_PNG_BYTES = 5 * 1024 * 1024
@@ -348,6 +353,79 @@ def _refuse(problem: str, *, fix: str | None = None) -> UserError:
 # -- GitHub: fetching the bundle and finding the pull request (the trusted job) --------------------
 
 
+def is_bundle_artifact(name: object) -> bool:
+    """Whether an artifact name is a comment bundle's: `modelci-comment` or `modelci-comment-<id>`.
+
+    >>> [is_bundle_artifact(n) for n in ("modelci-comment", "modelci-comment-a", "modelci-comment-")]
+    [True, True, False]
+    """
+    if not isinstance(name, str):
+        return False
+    return name == DEFAULT_ARTIFACT or (
+        name.startswith(f"{DEFAULT_ARTIFACT}-") and len(name) > len(DEFAULT_ARTIFACT) + 1
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class BundleArtifacts:
+    """A run's comment-bundle artifacts: the newest live one per name, in name order."""
+
+    live: list[dict[str, Any]]  # at most MAX_BUNDLES
+    expired: list[str]  # names whose every artifact has expired
+    skipped: list[str]  # names past the MAX_BUNDLES bound, not posted
+
+
+def list_bundle_artifacts(
+    github: GitHub, owner: str, repo: str, run_id: int, *, limit: int | None = None
+) -> BundleArtifacts:
+    """Every comment-bundle artifact of the run (`is_bundle_artifact`), newest per name, bounded.
+
+    At most `MAX_LISTED_ARTIFACTS` artifacts are looked at and `limit` (default `MAX_BUNDLES`)
+    bundles returned; the names are sorted, so which ones fall past the bound does not depend on
+    upload order.
+    """
+    limit = MAX_BUNDLES if limit is None else limit
+    listing = github.paginate(
+        f"/repos/{owner}/{repo}/actions/runs/{run_id}/artifacts", item_key="artifacts"
+    )
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for artifact in itertools.islice(listing, MAX_LISTED_ARTIFACTS):
+        if isinstance(artifact, dict) and is_bundle_artifact(artifact.get("name")):
+            by_name.setdefault(artifact["name"], []).append(artifact)
+    live: list[dict[str, Any]] = []
+    expired: list[str] = []
+    for name in sorted(by_name):
+        fresh = [a for a in by_name[name] if not a.get("expired")]
+        if fresh:
+            live.append(max(fresh, key=_age))
+        else:
+            expired.append(name)
+    return BundleArtifacts(
+        live=live[:limit], expired=expired, skipped=[a["name"] for a in live[limit:]]
+    )
+
+
+def download_artifact(
+    github: GitHub, owner: str, repo: str, artifact: Mapping[str, Any], workdir: Path
+) -> Path:
+    """Download one artifact (as listed by GitHub) into `workdir`, size-checked; its zip's path."""
+    name = str(artifact.get("name"))
+    artifact_id = int(artifact["id"])
+    size = artifact.get("size_in_bytes")
+    if isinstance(size, int) and size > MAX_ZIP_BYTES:
+        raise _refuse(
+            f"artifact {_shown(name)!r} is {size:,} bytes, more than the {MAX_ZIP_BYTES:,} allowed"
+        )
+    dest = Path(workdir) / f"{DEFAULT_ARTIFACT}-{artifact_id}.zip"
+    github.download(
+        f"/repos/{owner}/{repo}/actions/artifacts/{artifact_id}/zip",
+        dest,
+        max_bytes=MAX_ZIP_BYTES,
+        accept="application/vnd.github+json",
+    )
+    return dest
+
+
 def download_bundle(
     github: GitHub,
     owner: str,
@@ -362,11 +440,10 @@ def download_bundle(
     upload-artifact@v4 zips the bundle directory's files, so the artifact zip is the bundle zip:
     pass the result to `read_untrusted_bundle`.
     """
-    base = f"/repos/{owner}/{repo}"
     found = [
         artifact
         for artifact in github.paginate(
-            f"{base}/actions/runs/{run_id}/artifacts",
+            f"/repos/{owner}/{repo}/actions/runs/{run_id}/artifacts",
             params={"name": artifact_name},
             item_key="artifacts",
         )
@@ -382,21 +459,22 @@ def download_bundle(
                 f"workflow, with name: {artifact_name}"
             ),
         )
-    newest = max(live, key=lambda a: (str(a.get("created_at") or ""), int(a.get("id") or 0)))
-    artifact_id = int(newest["id"])
-    size = newest.get("size_in_bytes")
-    if isinstance(size, int) and size > MAX_ZIP_BYTES:
+    return download_artifact(github, owner, repo, max(live, key=_age), workdir)
+
+
+def check_head_sha(bundle: CommentBundle, head_sha: str, *, what: str, run_id: int) -> None:
+    """Refuse a bundle rendered for another commit than the one GitHub says the run built."""
+    if bundle.head_sha is not None and bundle.head_sha.lower() != head_sha.lower():
         raise _refuse(
-            f"artifact {artifact_name!r} is {size:,} bytes, more than the {MAX_ZIP_BYTES:,} allowed"
+            f"{what} was rendered for commit {bundle.head_sha[:12]}, but workflow run {run_id} "
+            f"built {_shown(head_sha)[:12]}; nothing posted for it"
         )
-    dest = Path(workdir) / f"{DEFAULT_ARTIFACT}-{artifact_id}.zip"
-    github.download(
-        f"{base}/actions/artifacts/{artifact_id}/zip",
-        dest,
-        max_bytes=MAX_ZIP_BYTES,
-        accept="application/vnd.github+json",
-    )
-    return dest
+
+
+def _age(artifact: Mapping[str, Any]) -> tuple[str, int]:
+    """Sort key: newest last (creation time, then id)."""
+    artifact_id = artifact.get("id")
+    return str(artifact.get("created_at") or ""), artifact_id if type(artifact_id) is int else 0
 
 
 def find_pull_request(github: GitHub, owner: str, repo: str, run_id: int) -> tuple[int, str]:
