@@ -388,6 +388,7 @@ def loads(
 class _Located:
     value: Any
     line: int | None  # 1-based; None for overrides and defaults
+    node: Any = None  # the YAML value node, to find the lines of nested keys
 
 
 class _Reader:
@@ -409,7 +410,7 @@ class _Reader:
             )
         out: dict[str, _Located] = {}
         for key_node, value_node in node.value:
-            key = self.scalar(key_node)
+            key = self.construct(key_node)
             if not isinstance(key, str):
                 raise UserError(
                     f"keys in {what} must be strings, got {key!r}", where=self.where(key_node)
@@ -420,8 +421,9 @@ class _Reader:
                     where=self.where(key_node),
                     fix="Keep only one",
                 )
-            out[key] = _Located(self.plain(value_node), key_node.start_mark.line + 1)
-            out[key].node = value_node  # type: ignore[attr-defined]
+            out[key] = _Located(
+                self.construct(value_node), key_node.start_mark.line + 1, value_node
+            )
         return out
 
     def refuse_duplicates(self, node: Any) -> None:
@@ -444,13 +446,11 @@ class _Reader:
             for item in node.value:
                 self.refuse_duplicates(item)
 
-    def scalar(self, node: Any) -> Any:
+    def construct(self, node: Any) -> Any:
+        """The plain Python value of a node (mapping, list or scalar)."""
         import yaml
 
         return yaml.SafeLoader(" ").construct_object(node, deep=True)
-
-    def plain(self, node: Any) -> Any:
-        return self.scalar(node)
 
 
 def _node_kind(node: Any) -> str:
@@ -478,7 +478,6 @@ def _apply_override(raw: dict[str, _Located], dotted: str, value: Any, source: s
     for part in parts[1:-1]:
         target = target.setdefault(part, {})
     target[parts[-1]] = value
-    section.overrides = {*getattr(section, "overrides", set()), ".".join(parts[1:])}  # type: ignore[attr-defined]
 
 
 def _unknown(key: str, valid: tuple[str, ...], what: str, where: str) -> None:
@@ -491,7 +490,7 @@ def _line_of(section: _Located, key: str, reader: _Reader, fallback: str) -> str
     """File and line of `key` inside a section, when the section came from the file."""
     import yaml
 
-    node = getattr(section, "node", None)
+    node = section.node
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:
             if key_node.value == key:
