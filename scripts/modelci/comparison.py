@@ -248,19 +248,23 @@ def _reorder(predictions: scoring.Predictions, classes: tuple[str, ...]) -> scor
     return dataclasses.replace(predictions, classes=classes, proba=proba)
 
 
-def _paired(cand: scoring.Predictions, base: scoring.Predictions, settings: Settings):
-    from modelci import stats
-
-    options = {
-        "confidence": settings.confidence,
-        "resamples": settings.resamples,
-        "seed": settings.seed,
-    }
-    if cand.classes is None:
-        return stats.compare_regression(base.y, base.pred, cand.pred, **options)
-    both = cand.seen & base.seen  # type: ignore[operator]
+def _paired(cand: scoring.Predictions, base: scoring.Predictions, settings: Settings) -> Any:
     import dataclasses
 
+    from modelci import stats
+
+    classes = cand.classes
+    if classes is None:
+        return stats.compare_regression(
+            base.y,
+            base.pred,
+            cand.pred,
+            confidence=settings.confidence,
+            resamples=settings.resamples,
+            seed=settings.seed,
+        )
+    # Rows whose true class either model never saw are left out of both (data checks say so).
+    both = cand.seen & base.seen  # type: ignore[operator]
     cand = dataclasses.replace(cand, seen=both)
     base = dataclasses.replace(base, seen=both)
     return stats.compare_classification(
@@ -269,8 +273,10 @@ def _paired(cand: scoring.Predictions, base: scoring.Predictions, settings: Sett
         base.proba_seen,
         cand.pred,
         cand.proba_seen,
-        n_classes=len(cand.classes),
-        **options,
+        n_classes=len(classes),
+        confidence=settings.confidence,
+        resamples=settings.resamples,
+        seed=settings.seed,
     )
 
 
@@ -279,13 +285,14 @@ def _curves(
 ) -> dict[str, Any] | None:
     if not rescored and baseline_eval is not None:
         return baseline_eval.get("curves")
-    if base.classes is None or base.proba is None:
+    proba = base.proba_seen
+    if base.classes is None or proba is None:
         return None
     from modelci import evaluation
 
     codes = list(range(len(base.classes)))
     one_vs_rest = [len(codes) - 1] if len(codes) == 2 else codes
-    return evaluation.curves(base.y, base.proba_seen, list(base.classes), one_vs_rest)
+    return evaluation.curves(base.y, proba, list(base.classes), one_vs_rest)
 
 
 def _regression(

@@ -502,14 +502,14 @@ def _build(raw: dict[str, _Located], reader: _Reader, source: str, base_dir: Pat
     def where(entry: _Located | None) -> str:
         return f"{source}:{entry.line}" if entry is not None and entry.line else source
 
-    for key, entry in raw.items():
-        if key not in _ALL_TOP:
-            _unknown(key, _ALL_TOP, "the config", where(entry))
+    for name, located in raw.items():
+        if name not in _ALL_TOP:
+            _unknown(name, _ALL_TOP, "the config", where(located))
     values: dict[str, Any] = {}
-    for key in TOP_LEVEL:
-        entry = raw.get(key.name)
-        if entry is not None:
-            values[key.name] = _check(key, entry.value, f"{key.name}", where(entry))
+    for top_key in TOP_LEVEL:
+        given = raw.get(top_key.name)
+        if given is not None:
+            values[top_key.name] = _check(top_key, given.value, top_key.name, where(given))
     if "data" not in raw:
         raise UserError(
             "missing section 'data'",
@@ -533,14 +533,14 @@ def _build(raw: dict[str, _Located], reader: _Reader, source: str, base_dir: Pat
             at = _line_of(entry, name, reader, where(entry)) if entry else source
             if name not in valid:
                 _unknown(name, valid, f"'{section}'", at)
-            key = next(k for k in keys if k.name == name)
-            kwargs[name] = _check(key, value, f"{section}.{name}", at)
-        for key in keys:
-            if key.required and kwargs.get(key.name) is None:
+            spec = next(k for k in keys if k.name == name)
+            kwargs[name] = _check(spec, value, f"{section}.{name}", at)
+        for spec in keys:
+            if spec.required and kwargs.get(spec.name) is None:
                 raise UserError(
-                    f"missing required key '{section}.{key.name}'",
+                    f"missing required key '{section}.{spec.name}'",
                     where=where(entry) if entry else source,
-                    fix=key.doc,
+                    fix=spec.doc,
                 )
         if "drop" in kwargs:
             kwargs["drop"] = tuple(kwargs["drop"])
@@ -670,15 +670,15 @@ def _check(key: Key, value: Any, dotted: str, where: str) -> Any:
 
 def json_schema() -> dict[str, Any]:
     def prop(key: Key) -> dict[str, Any]:
-        base = {
+        base: dict[str, dict[str, Any]] = {
             "string": {"type": "string"},
             "integer": {"type": "integer"},
             "number": {"type": "number"},
             "boolean": {"type": "boolean"},
             "mapping": {"type": "object"},
             "string-list": {"type": "array", "items": {"type": "string"}},
-        }[key.type]
-        out: dict[str, Any] = dict(base)
+        }
+        out: dict[str, Any] = dict(base[key.type])
         if key.choices:
             out["enum"] = list(key.choices)
         if key.minimum is not None:

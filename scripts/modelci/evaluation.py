@@ -182,7 +182,7 @@ def _thin(*arrays: np.ndarray) -> list[list[float]]:
     import numpy as np
 
     n = len(arrays[0])
-    keep = np.unique(np.linspace(0, n - 1, min(n, CURVE_POINTS)).round().astype(int)) if n else []
+    keep = np.unique(np.linspace(0, n - 1, min(n, CURVE_POINTS)).round().astype(int))
     return [[round(float(v), 6) for v in np.asarray(a)[keep]] for a in arrays]
 
 
