@@ -1071,3 +1071,90 @@ def test_fake_graphql_checks_its_input(fake_github: FakeGitHub):
         token=READ_ONLY_TOKEN,
     ).json()
     assert denied["errors"][0]["type"] == "FORBIDDEN"
+
+
+# -- several candidates: one leaderboard comment ---------------------------------------------------
+
+LEADERBOARD = FIXTURE.parent / "leaderboard"
+
+
+@pytest.fixture
+def candidate_dirs(tmp_path: Path) -> list[Path]:
+    """Two compare directories against one baseline (hgb passes, rf fails), with plots."""
+    shutil.copytree(LEADERBOARD, tmp_path / "leaderboard")
+    dirs = [tmp_path / "leaderboard" / name for name in ("compare-rf", "compare-hgb")]
+    for offset, directory in enumerate(dirs):
+        (directory / "plots").mkdir()
+        for seed, name in enumerate(PLOTS):
+            (directory / "plots" / f"{name}.png").write_bytes(png(10 * offset + seed))
+    return dirs
+
+
+def test_several_dirs_post_one_leaderboard_with_one_assets_commit(
+    run: Runner, fake_github: FakeGitHub, candidate_dirs: list[Path]
+):
+    done = run(*map(str, candidate_dirs), "--pr", "1")
+    assert done.code == 0, done.error
+    [comment] = ours(fake_github)
+    assert done.outputs["comment-action"] == "created"
+    assert "### ❌ modelci leaderboard: 1 of 2 candidates fails its gates" in comment.body
+    # One commit holds both candidates' plots, each under its own folder.
+    repo = fake_github.state.repo(REPO)
+    head = branch_head(fake_github)
+    assert head is not None and not repo.commits[head].parents  # the branch's only commit
+    files = branch_files(fake_github)
+    for slug in ("hgb", "rf.yaml"):
+        assert {f"pr-1/100-1/{slug}/plots/{name}.png" for name in PLOTS} <= set(files)
+    assert files["pr-1/100-1/hgb/plots/roc.png"] != files["pr-1/100-1/rf.yaml/plots/roc.png"]
+    assert_images_resolve(fake_github, comment.body, count=2 * len(PLOTS))
+    assert {re.search(r"/blob/([0-9a-f]{40})/", url)[1] for url in image_urls(comment.body)} == {
+        head
+    }
+    html = html_of(comment.body)
+    outside = re.sub(r"<details>.*</details>", "", html, flags=re.S)
+    assert outside.count("<table>") == 1
+    summaries = re.findall(r"<summary>(\d\. [^<]*)</summary>", html)
+    assert summaries == [
+        "1. hgb: ✅ passes 3 gates",
+        "2. rf.yaml: ❌ fails roc_auc, latency_ms_per_1k_rows",
+    ]
+    # The job summary has the full leaderboard with the same images.
+    assert set(image_urls(done.summary)) == set(image_urls(comment.body))
+
+
+def test_several_dirs_from_a_fork_make_one_bundle_with_all_plots(
+    run: Runner, fake_github: FakeGitHub, candidate_dirs: list[Path], tmp_path: Path
+):
+    bundle_dir = tmp_path / "fork-job" / "modelci-comment"
+    forked = run(*map(str, candidate_dirs), "--bundle", str(bundle_dir), "--pr", "1", token=None)
+    assert forked.code == 0, forked.error
+    assert sorted(p.name for p in (bundle_dir / "plots").iterdir()) == sorted(
+        f"{slug}-{name}.png" for slug in ("hgb", "rf.yaml") for name in PLOTS
+    )
+    markdown = (bundle_dir / "report.md").read_text()
+    assert "modelci leaderboard" in markdown
+    assert "](plots/hgb-roc.png)" in markdown and "](plots/rf.yaml-roc.png)" in markdown
+
+    fork_run = pr_run(fake_github)
+    repo = fake_github.state.repo(REPO)
+    fake_github.state.add_artifact(
+        repo, run_id=fork_run, name="modelci-comment", data=zip_directory(bundle_dir)
+    )
+    posted = run("--from-run", str(fork_run), run_id=900)
+    assert posted.code == 0, posted.error
+    [comment] = ours(fake_github)
+    assert "](plots/" not in comment.body
+    assert_images_resolve(fake_github, comment.body, count=2 * len(PLOTS))
+
+
+def test_several_dirs_with_different_baselines_are_refused(
+    run: Runner, fake_github: FakeGitHub, candidate_dirs: list[Path]
+):
+    path = candidate_dirs[1] / "comparison.json"
+    doc = json.loads(path.read_text())
+    doc["baseline"]["model_sha256"] = "f0" * 32
+    path.write_text(json.dumps(doc))
+    done = run(*map(str, candidate_dirs), "--pr", "1")
+    assert done.code == 2
+    assert "differ in their baseline model" in done.error
+    assert fake_github.calls() == []

@@ -1,6 +1,8 @@
 """Post the report of DIR as one sticky comment on the pull request, plots included.
 
-DIR is the output of `modelci compare` or an evaluated run directory. The plots are committed to
+DIR is the output of `modelci compare` or an evaluated run directory. Several DIRs, each a
+comparison of one candidate with the same baseline, post one leaderboard comment (as
+`modelci report` renders it), their plots in one assets commit under a folder per candidate. The plots are committed to
 the branch `modelci-assets` (one commit per run) and linked from the comment by commit, so they
 show in private repositories too. The comment is found again by a hidden marker and updated in
 place on every run; `--key` keeps several reports apart on one pull request. The full report is
@@ -22,6 +24,7 @@ examples:
   modelci comment runs/compare
   modelci comment runs/candidate --key nightly --images none
   modelci comment runs/compare --bundle modelci-comment
+  modelci comment runs/compare-hgb runs/compare-rf
   modelci comment --from-run ${{ github.event.workflow_run.id }}
 """
 
@@ -32,7 +35,8 @@ import re
 import sys
 import tempfile
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +55,11 @@ _IMAGE_LINK = re.compile(r"!\[((?:\\.|[^\]\\\n])*)\]\(([^)\s]+)\)")
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "dir", metavar="DIR", type=Path, nargs="?", help="compare or evaluated run directory"
+        "dir",
+        metavar="DIR",
+        type=Path,
+        nargs="*",
+        help="compare or evaluated run directory; several compare directories post a leaderboard",
     )
     parser.add_argument(
         "--pr", type=_positive_int, help="pull request number (default: the event's)"
@@ -219,6 +227,62 @@ def plot_images(
     return images
 
 
+def bundle_image_name(path: str) -> str:
+    """A leaderboard's plot path (`<candidate>/plots/roc.png`) as a bundle holds it, flat.
+
+    >>> bundle_image_name("hgb/plots/roc.png")
+    'plots/hgb-roc.png'
+    """
+    slug, _, rest = path.partition("/")
+    flat = "-".join(part for part in rest.split("/") if part != "plots")
+    return f"plots/{slug}-{flat}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rendering:
+    """What the comment shows: one report, or the leaderboard of several.
+
+    `plots` are keyed by the paths the markdown names them by; `render(image_url, limit, link)`
+    is the markdown, at most `limit` characters.
+    """
+
+    plots: dict[str, bytes]
+    render: Callable[[Callable[[str], str | None], int, str | None], str]
+    leaderboard: bool
+
+
+def load_rendering(
+    directories: Sequence[Path], *, images: bool, warn: Callable[[str], None]
+) -> Rendering:
+    """Load one report, or the leaderboard of several compare directories, and their plots."""
+    from modelci.report import inputs, leaderboard, markdown
+
+    reports = [inputs.load_report(directory) for directory in directories]
+    if len(reports) == 1:
+        report = reports[0]
+        return Rendering(
+            plots=plot_images(directories[0], report.plots, warn) if images else {},
+            render=lambda url, limit, link: markdown.render_markdown(
+                report, image_url=url, limit=limit, full_report_url=link
+            ),
+            leaderboard=False,
+        )
+    board = leaderboard.build_leaderboard(reports)
+    plots: dict[str, bytes] = {}
+    if images:
+        for path, (source, plot) in board.plots.items():
+            found = plot_images(Path(source), (plot,), warn)
+            if plot in found:
+                plots[path] = found[plot]
+    return Rendering(
+        plots=plots,
+        render=lambda url, limit, link: markdown.render_leaderboard_markdown(
+            board, image_url=url, limit=limit, full_report_url=link
+        ),
+        leaderboard=True,
+    )
+
+
 # -- the step --------------------------------------------------------------------------------------
 
 
@@ -243,15 +307,14 @@ class _Step:
         from modelci import progress
         from modelci.github import assets, sticky
         from modelci.github.client import Forbidden
-        from modelci.report import inputs
 
         args, env = self.args, self.env
-        if args.dir is None:
+        if not args.dir:
             raise _usage("give DIR, the output of `modelci compare` or an evaluated run directory")
         key = sticky.validate_key(args.key or sticky.DEFAULT_KEY)
         author = sticky.comment_author(args.author)
-        report = inputs.load_report(args.dir)
-        plots = plot_images(args.dir, report.plots, self.warn) if args.images == "branch" else {}
+        report = load_rendering(args.dir, images=args.images == "branch", warn=self.warn)
+        plots = report.plots
         pr = args.pr or pr_from_event(env.event)
         if args.bundle is not None:
             return self.write_bundle(report, plots, key=key, pr=pr, outdir=args.bundle, reason=None)
@@ -296,11 +359,7 @@ class _Step:
         summary_url = self.run_url(env.run_id)
 
         def render(limit: int, *, link: str | None = summary_url) -> str:
-            from modelci.report import markdown
-
-            return markdown.render_markdown(
-                report, image_url=urls.get, limit=limit, full_report_url=link
-            )
+            return report.render(urls.get, limit, link)
 
         self.summary(
             sticky.fit(lambda limit: render(limit, link=None), SUMMARY_LIMIT, SUMMARY_LIMIT)
@@ -327,7 +386,7 @@ class _Step:
 
     def write_bundle(
         self,
-        report: Any,
+        report: Rendering,
         plots: dict[str, bytes],
         *,
         key: str,
@@ -337,20 +396,24 @@ class _Step:
     ) -> int:
         from modelci.github import bundle, sticky
         from modelci.github.environment import set_outputs
-        from modelci.report import markdown
 
-        images = {path: data for path, data in plots.items() if bundle.IMAGE.fullmatch(path)}
-        for path in sorted(set(plots) - set(images)):
-            self.warn(f"{path}: a bundle holds only plots/<name>.png; left out of the comment")
+        # A leaderboard's plots sit in a folder per candidate; a bundle holds them flat.
+        names = {path: bundle_image_name(path) if report.leaderboard else path for path in plots}
+        images: dict[str, bytes] = {}
+        for path, data in plots.items():
+            if bundle.IMAGE.fullmatch(names[path]) and names[path] not in images:
+                images[names[path]] = data
+            else:
+                self.warn(f"{path}: a bundle holds only plots/<name>.png; left out of the comment")
+
+        def bundled(path: str) -> str | None:
+            name = names.get(path)
+            return name if name in images else None
+
         # Room for the trusted job's marker and footer, and for URLs longer than the paths.
         room = sticky.MAX_CHARS - 1_000 - URL_ROOM * len(images)
         text = sticky.fit(
-            lambda limit: markdown.render_markdown(
-                report,
-                image_url=lambda path: path if path in images else None,
-                limit=limit,
-                full_report_url=None,
-            ),
+            lambda limit: report.render(bundled, limit, None),
             room,
             min(sticky.MAX_BYTES - 4 * URL_ROOM * len(images), bundle.MAX_MARKDOWN_BYTES),
         )
@@ -374,9 +437,7 @@ class _Step:
         if not self._summary_written:
             self.summary(
                 sticky.fit(
-                    lambda limit: markdown.render_markdown(
-                        report, image_url=lambda path: None, limit=limit
-                    ),
+                    lambda limit: report.render(lambda path: None, limit, None),
                     SUMMARY_LIMIT,
                     SUMMARY_LIMIT,
                 )
@@ -416,7 +477,7 @@ class _Step:
         from modelci.github.environment import set_outputs
 
         args, env = self.args, self.env
-        if args.dir is not None or args.pr is not None or args.bundle is not None:
+        if args.dir or args.pr is not None or args.bundle is not None:
             raise _usage(
                 "--from-run takes no DIR, --pr or --bundle: the bundle comes from the run, and "
                 "the pull request from GitHub's record of it"

@@ -1,7 +1,9 @@
 """Render a compare directory or an evaluated run directory as a markdown (and HTML) report.
 
 DIR is the output of `modelci compare` (comparison.json) or a run directory after
-`modelci evaluate` (evaluation.json). The markdown links the plot images relative to the
+`modelci evaluate` (evaluation.json). Several DIRs, each a comparison of one candidate with the
+same baseline, render as one leaderboard: the candidates ranked by the primary metric, then each
+one's report in a collapsed block. The markdown links the plot images relative to the
 output file, so report.md opened beside the run directory shows them; `--images none` leaves
 them out (for a PR comment that cannot host images). `--html` also writes one self-contained
 page with the images embedded.
@@ -10,6 +12,7 @@ examples:
   modelci report runs/compare --out report.md
   modelci report runs/candidate --out report.md --html report.html
   modelci report runs/compare --out comment.md --images none --limit 60000
+  modelci report runs/compare-hgb runs/compare-rf runs/compare-lr --out leaderboard.md
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import urllib.parse
+from collections.abc import Sequence
 from pathlib import Path
 
 HELP = "render a comparison or evaluation as a markdown/HTML report"
@@ -25,7 +29,13 @@ DEFAULT_LIMIT = 65_000
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("dir", metavar="DIR", type=Path, help="compare or evaluated run directory")
+    parser.add_argument(
+        "dir",
+        metavar="DIR",
+        type=Path,
+        nargs="+",
+        help="compare or evaluated run directory; several compare directories make a leaderboard",
+    )
     parser.add_argument("--out", type=Path, required=True, help="markdown file to write")
     parser.add_argument("--html", type=Path, help="also write a self-contained HTML page here")
     parser.add_argument(
@@ -52,39 +62,49 @@ def run(args: argparse.Namespace) -> int:
 
 
 def write_report(
-    source: Path,
+    source: Path | Sequence[Path],
     out: Path,
     *,
     html: Path | None = None,
     images: str = "relative",
     limit: int = 65_000,
 ) -> list[Path]:
-    """Render the report of a compare or run directory; returns the files written."""
+    """Render the report of a compare or run directory, or the leaderboard of several compare
+    directories; returns the files written."""
     from modelci import progress
     from modelci.errors import UserError
     from modelci.fsutil import write_text_atomic
     from modelci.report import html as html_report
-    from modelci.report import inputs, markdown
+    from modelci.report import inputs, leaderboard, markdown
 
+    sources = [Path(source)] if isinstance(source, str | os.PathLike) else list(source)
     with progress.current.stage("load report inputs"):
-        report = inputs.load_report(source)
-    present = {path for path in report.plots if (source / path).is_file()}
+        reports = [inputs.load_report(directory) for directory in sources]
+        board = leaderboard.build_leaderboard(reports) if len(reports) > 1 else None
+    # Plot path as the report names it -> the file.
+    if board is not None:
+        files = {path: Path(where) / plot for path, (where, plot) in board.plots.items()}
+    else:
+        files = {path: sources[0] / path for path in reports[0].plots}
+    present = {path for path, file in files.items() if file.is_file()}
 
     def image_url(path: str) -> str | None:
         if images == "none" or path not in present:
             return None
-        relative = os.path.relpath((source / path).resolve(), out.resolve().parent)
+        relative = os.path.relpath(files[path].resolve(), out.resolve().parent)
         return urllib.parse.quote(Path(relative).as_posix())
 
     for target in (out, html):
         if target is not None and target.is_dir():
             raise UserError("is a directory", where=str(target), fix="give a file name")
     with progress.current.stage("render report"):
-        text = markdown.render_markdown(report, image_url=image_url, limit=limit)
-        page = None
-        if html is not None:
-            embedded = {path: (source / path).read_bytes() for path in sorted(present)}
-            page = html_report.render_html(report, images=embedded)
+        embedded = {path: files[path].read_bytes() for path in sorted(present)} if html else {}
+        if board is not None:
+            text = markdown.render_leaderboard_markdown(board, image_url=image_url, limit=limit)
+            page = html_report.render_leaderboard_html(board, images=embedded) if html else None
+        else:
+            text = markdown.render_markdown(reports[0], image_url=image_url, limit=limit)
+            page = html_report.render_html(reports[0], images=embedded) if html else None
     write_text_atomic(out, text)
     written = [out]
     if page is not None and html is not None:

@@ -213,6 +213,10 @@ def _code(text: str) -> Span:
     return Span(text=text, style="code")
 
 
+# For other section builders (the leaderboard), which compose the same inline runs.
+inline, numbers, strong, code = _t, _n, _strong, _code
+
+
 # --- headline and metrics --------------------------------------------------------------------
 
 
@@ -234,14 +238,8 @@ def _comparison_headline(report: Report, comparison: Comparison) -> Section:
 
     blocks: list[Block] = []
     primary = comparison.metric(comparison.primary)
-    label = ci_label(comparison.confidence)
     if primary is not None:
-        detail = f"Δ {signed(primary.delta)}"
-        if primary.ci is not None:
-            detail += f", {label} {interval(primary.ci, sign=True)}"
-        if primary.p_value is not None:
-            p = p_value(primary.p_value)
-            detail += f", p {p.replace('<', '< ')}" if p.startswith("<") else f", p = {p}"
+        detail = delta_detail(primary, comparison.confidence)
         change = f", {primary.change}" if primary.change in ("better", "worse") else ""
         blocks.append(
             Paragraph(
@@ -271,6 +269,17 @@ def _comparison_headline(report: Report, comparison: Comparison) -> Section:
         facts.append(f" · {baseline} re-scored on the {candidate}'s test rows")
     blocks.append(Paragraph(spans=_t(*facts), small=True))
     return Section(key="headline", title=title, blocks=tuple(blocks), headline=True)
+
+
+def delta_detail(metric: MetricDelta, confidence: float) -> str:
+    """The change in one metric, as a headline says it: "Δ +0.01, 95% CI [...], p = 0.003"."""
+    detail = f"Δ {signed(metric.delta)}"
+    if metric.ci is not None:
+        detail += f", {ci_label(confidence)} {interval(metric.ci, sign=True)}"
+    if metric.p_value is not None:
+        p = p_value(metric.p_value)
+        detail += f", p {p.replace('<', '< ')}" if p.startswith("<") else f", p = {p}"
+    return detail
 
 
 def _failed_gates(comparison: Comparison) -> Section | None:

@@ -21,6 +21,7 @@ from modelci.report.content import (
     build_sections,
 )
 from modelci.report.inputs import Report
+from modelci.report.leaderboard import Leaderboard
 
 _CSS = """
 :root { color-scheme: light; }
@@ -56,12 +57,25 @@ def render_html(report: Report, *, images: Mapping[str, bytes]) -> str:
     """The report as one HTML page; `images` maps plot paths (as in the report) to PNG bytes."""
     body = "\n".join(_section(section, images) for section in build_sections(report))
     title = "modelci comparison" if report.comparison else "modelci evaluation"
+    return _page(f"{title}: {report.source}", body)
+
+
+def render_leaderboard_html(board: Leaderboard, *, images: Mapping[str, bytes]) -> str:
+    """The leaderboard as one HTML page; `images` maps the board's plot paths to PNG bytes."""
+    parts = [_section(section, images) for section in board.sections]
+    for candidate in board.candidates:
+        body = "\n".join(_section(section, images) for section in candidate.sections)
+        parts.append(f"<details><summary>{_e(candidate.title)}</summary>\n{body}\n</details>")
+    return _page(f"modelci leaderboard: {len(board.candidates)} candidates", "\n".join(parts))
+
+
+def _page(title: str, body: str) -> str:
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_e(title)}: {_e(report.source)}</title>\n"
+        f"<title>{_e(title)}</title>\n"
         f"<style>{_CSS}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
 
@@ -72,6 +86,8 @@ def _e(text: str) -> str:
 
 def _section(section: Section, images: Mapping[str, bytes]) -> str:
     body = "\n".join(_block(block, images) for block in section.blocks)
+    if not section.title:
+        return body
     if section.headline:
         return f"<h2>{_e(section.title)}</h2>\n{body}"
     if section.collapsed:

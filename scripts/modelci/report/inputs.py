@@ -139,6 +139,9 @@ class RunFacts:
 
     label: str
     path: str | None = None
+    # run.json's `name` and config file: what a leaderboard calls the candidate.
+    name: str | None = None
+    config_path: str | None = None
     estimator: str | None = None
     params: tuple[tuple[str, Any], ...] = ()
     train: DataFacts | None = None
@@ -588,6 +591,8 @@ def _run_facts(
     return RunFacts(
         label=str(side.get("label") or label),
         path=_text(side.get("run")),
+        name=_text(run.get("name")) or None,
+        config_path=_text(run.get("config_path")) or None,
         estimator=_text(estimator.get("class") or side.get("estimator")),
         params=tuple((str(k), v) for k, v in params.items()),
         train=_data_facts(data.get("train")),

@@ -3,7 +3,8 @@
 `render_markdown` is pure: the caller decides where images live (`image_url`) and how long the
 result may be (`limit`; GitHub rejects comments over 65,536 characters). When the report does
 not fit, whole sections go from the bottom up, then metric rows, so what remains is always
-valid markdown: no table or HTML tag is ever cut in half.
+valid markdown: no table or HTML tag is ever cut in half. A leaderboard of several candidates
+drops the candidates' collapsed reports from the worst up, then rows of its table.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from modelci.report.content import (
     build_sections,
 )
 from modelci.report.inputs import Report
+from modelci.report.leaderboard import Candidate, Leaderboard
 
 ImageUrl = Callable[[str], str | None]
 
@@ -50,6 +52,46 @@ def render_markdown(
     """The report as GitHub markdown, at most `limit` characters long."""
     sections = build_sections(report)
     parts = {s.key: _section(s, image_url) for s in sections}
+    metrics = next((s for s in sections if s.key == "metrics"), None)
+    return _capped(parts, DROP_ORDER, metrics, image_url, limit, full_report_url)
+
+
+def render_leaderboard_markdown(
+    board: Leaderboard,
+    *,
+    image_url: ImageUrl,
+    limit: int = 65_000,
+    full_report_url: str | None = None,
+) -> str:
+    """The leaderboard as GitHub markdown, at most `limit` characters long.
+
+    Over the limit, candidates' collapsed reports go from the worst candidate up, then rows of
+    the leaderboard table from the bottom.
+    """
+    parts = {s.key: _section(s, image_url) for s in board.sections}
+    for candidate in board.candidates:
+        parts[f"candidate:{candidate.slug}"] = _candidate(candidate, image_url)
+    drop = tuple(f"candidate:{c.slug}" for c in reversed(board.candidates))
+    table = next((s for s in board.sections if s.key == "leaderboard"), None)
+    return _capped(parts, drop, table, image_url, limit, full_report_url)
+
+
+def _candidate(candidate: Candidate, image_url: ImageUrl) -> str:
+    body = "\n".join(_section(section, image_url) for section in candidate.sections)
+    # The title holds the candidate's name, user text: no HTML, and no mention.
+    summary = _MENTION.sub("@\u2060", html.escape(" ".join(candidate.title.split()), quote=False))
+    return f"<details><summary>{summary}</summary>\n\n{body}\n</details>\n"
+
+
+def _capped(
+    parts: dict[str, str],
+    drop_order: Sequence[str],
+    rows_section: Section | None,
+    image_url: ImageUrl,
+    limit: int,
+    full_report_url: str | None,
+) -> str:
+    """Join `parts`; over `limit`, drop parts in `drop_order`, then rows of `rows_section`."""
     text = _join(parts.values())
     if len(text) <= limit:
         return text
@@ -59,24 +101,24 @@ def render_markdown(
         result = _join([*parts.values(), note])
         return result if len(result) <= limit else None
 
-    for key in DROP_ORDER:
+    for key in drop_order:
         if parts.pop(key, None) is not None and (result := with_note()):
             return result
-    # Still too long: keep as many metric rows as fit, the most important being first.
-    metrics = next((s for s in sections if s.key == "metrics"), None)
-    if metrics is not None:
-        low, high, best = 0, _row_count(metrics), None
+    # Still too long: keep as many table rows as fit, the most important being first.
+    if rows_section is not None:
+        key = rows_section.key
+        low, high, best = 0, _row_count(rows_section), None
         while low <= high:
             keep = (low + high) // 2
-            parts["metrics"] = _section(metrics, image_url, keep_rows=keep)
+            parts[key] = _section(rows_section, image_url, keep_rows=keep)
             if with_note() is not None:
                 best, low = keep, keep + 1
             else:
                 high = keep - 1
         if best is not None:
-            parts["metrics"] = _section(metrics, image_url, keep_rows=best)
+            parts[key] = _section(rows_section, image_url, keep_rows=best)
             return with_note() or note
-        del parts["metrics"]
+        del parts[key]
     if result := with_note():
         return result
     # A limit smaller than the headline leaves only the note, without its link if need be.
@@ -121,6 +163,8 @@ def _row_count(section: Section) -> int:
 
 def _section(section: Section, image_url: ImageUrl, *, keep_rows: int | None = None) -> str:
     body = "\n".join(_block(block, image_url, keep_rows=keep_rows) for block in section.blocks)
+    if not section.title:
+        return body
     if section.headline:
         return f"### {escape(section.title)}\n\n{body}"
     if section.collapsed:
