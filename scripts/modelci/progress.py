@@ -14,11 +14,11 @@ QUIET, NORMAL, VERBOSE = 0, 1, 2
 class Progress:
     def __init__(self, level: int = NORMAL, stream: TextIO | None = None):
         self.level = level
-        self.stream = stream or sys.stderr
+        self.stream = stream  # None: whatever sys.stderr is when a line is printed
         self._start = time.perf_counter()
 
     def _emit(self, text: str) -> None:
-        print(text, file=self.stream, flush=True)
+        print(text, file=self.stream or sys.stderr, flush=True)
 
     def info(self, text: str) -> None:
         if self.level >= NORMAL:
