@@ -442,7 +442,7 @@ def test_pull_request_that_regresses(
 
 
 def test_two_candidates(fake: Fake, workdir: Path, modelci_copy: Path, cache: Path) -> None:
-    """One comment and one check per candidate (no combined leaderboard comment yet)."""
+    """A matrix of two candidates: one check each, then ONE leaderboard comment for both."""
     scenario = make_repo(
         workdir,
         "matrix",
@@ -467,16 +467,30 @@ def test_two_candidates(fake: Fake, workdir: Path, modelci_copy: Path, cache: Pa
     assert done.returncode == 0, scenario.log.read_text()[-6000:]
 
     comments = fake.comments(3)
-    assert len(comments) == 2, comments
-    bodies = sorted(c["body"] for c in comments)
-    keyed = {key: [b for b in bodies if key in b] for key in ("modelci-a.yaml", "modelci-b.yaml")}
-    assert all(len(found) == 1 for found in keyed.values()), bodies
-    assert keyed["modelci-a.yaml"] != keyed["modelci-b.yaml"]
-    for body in bodies:
-        assert has_metrics_table(body), body
-        assert image_links(fake, body, 3), body
+    assert len(comments) == 1, comments
+    body = comments[0]["body"]
+    assert "modelci leaderboard: all 2 candidates pass their gates" in body, body
+    # both configs are named `demo`: the board tells them apart by their config paths
+    board = re.search(r"^\| +# +\| candidate +\|.*\n(?:\|.*\n)+", body, re.MULTILINE)
+    assert board, body
+    rows = [line for line in board.group(0).splitlines()[2:] if line.strip()]
+    assert len(rows) == 2, board.group(0)
+    assert any("a.yaml" in row for row in rows) and any("b.yaml" in row for row in rows), rows
+    # each candidate's own report, with its plots, in a folder per candidate
+    assert body.count("<details><summary>1. ") == 1 and body.count("<details><summary>2. ") == 1
+    links = image_links(fake, body, 3)
+    for slug in ("demo-a.yaml", "demo-b.yaml"):
+        assert any(f"/{slug}/" in link or f"/{slug}-" in link for link in links), (slug, links)
+    with urllib.request.urlopen(links[0], timeout=30) as response:
+        assert response.read(8) == b"\x89PNG\r\n\x1a\n"
     checks = sorted((c["name"], c["conclusion"]) for c in fake.check_runs(3))
     assert checks == [("modelci (a.yaml)", "success"), ("modelci (b.yaml)", "success")]
+    # one HTML report for the whole pull request, and one comparison artifact per candidate
+    assert (scenario.artifacts / "modelci-report" / "report.html").is_file()
+    assert {p.name for p in scenario.artifacts.glob("modelci-compare-*")} == {
+        "modelci-compare-a.yaml",
+        "modelci-compare-b.yaml",
+    }
 
 
 def test_fork_pull_request_posts_through_workflow_run(

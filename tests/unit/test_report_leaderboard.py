@@ -23,6 +23,7 @@ from modelci.report.markdown import render_leaderboard_markdown
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "report"
 BOARD = FIXTURES / "leaderboard"
 NAMES = ("compare-hgb", "compare-lr", "compare-rf")
+EVAL = FIXTURES / "multiclass_eval"
 
 
 def github_html(md: str) -> str:
@@ -263,9 +264,139 @@ def test_different_task_or_primary_is_refused(
         build_leaderboard(load(*dirs(root)))
 
 
-def test_an_evaluated_run_directory_is_refused() -> None:
-    with pytest.raises(UserError, match="evaluated run directory, not a comparison"):
-        build_leaderboard(load(BOARD / "compare-hgb", FIXTURES / "multiclass_eval"))
+def test_mixing_compare_and_evaluated_run_directories_is_refused() -> None:
+    for order in ((BOARD / "compare-hgb", EVAL), (EVAL, BOARD / "compare-hgb")):
+        with pytest.raises(UserError, match="evaluated run directory, not a comparison") as raised:
+            build_leaderboard(load(*order))
+        line = raised.value.line()
+        assert "\n" not in line and "not a mix" in line
+        assert str(EVAL) in line and str(BOARD / "compare-hgb") in line
+
+
+# --- no baseline yet: evaluated run directories ----------------------------------------------
+
+
+def eval_runs(
+    tmp_path: Path, values: dict[str, float | None], *, primary: str = "f1_macro"
+) -> list[Path]:
+    """One evaluated run directory per candidate, named by its config, from multiclass_eval."""
+    made = []
+    for name, value in values.items():
+        target = tmp_path / "runs" / name
+        shutil.copytree(EVAL, target)
+
+        def change(doc: dict[str, Any], value: float | None = value) -> None:
+            doc["primary"] = primary
+            entry = doc["metrics"][primary]
+            entry["value"] = value
+            entry["ci"] = (
+                None if value is None else [round(value - 0.05, 4), round(value + 0.03, 4)]
+            )
+
+        edit(target / "evaluation.json", change)
+        edit(target / "run.json", lambda doc, name=name: doc.update(config_path=f"{name}.yaml"))
+        made.append(target)
+    return made
+
+
+def board_table(md: str) -> dict[str, Any]:
+    [board] = [t for t in outline(github_html(md)).tables if t["depth"] == 0]
+    return board
+
+
+def test_evaluations_rank_by_the_primary_value_without_a_baseline(tmp_path: Path) -> None:
+    runs = eval_runs(tmp_path, {"rf": 0.91, "hgb": 0.95, "lr": 0.88})
+    md = render(*runs)
+    assert md.startswith("### 📊 modelci: 3 candidates, no baseline yet\n")
+    assert "Best by **f1\\_macro** (higher is better): **hgb.yaml** 0.95 (95% CI [0.9, 0.98])" in md
+    board = board_table(md)
+    assert board["headers"] == ["#", "candidate", "f1_macro", "95% CI", "size", "latency"]
+    assert board["rows"] == [
+        ["1", "hgb.yaml", "0.95", "[0.9, 0.98]", "18 KiB", "0.42 ms"],
+        ["2", "rf.yaml", "0.91", "[0.86, 0.94]", "18 KiB", "0.42 ms"],
+        ["3", "lr.yaml", "0.88", "[0.83, 0.91]", "18 KiB", "0.42 ms"],
+    ]
+    # No delta, p or gate anywhere on the board.
+    for word in ("Δ", "gate", "baseline model"):
+        assert word not in md.split("<details>")[0].replace("no gates", ""), word
+    page = outline(github_html(md))
+    top = [title for depth, title in page.summaries if depth == 1]
+    assert top == [
+        "1. hgb.yaml: f1_macro 0.95",
+        "2. rf.yaml: f1_macro 0.91",
+        "3. lr.yaml: f1_macro 0.88",
+    ]
+    # each candidate's usual evaluation report sits in its block
+    metrics = [t for t in page.tables if t["headers"][:2] == ["metric", "value"]]
+    assert len(metrics) == 3 and all(t["depth"] == 1 for t in metrics)
+    assert render(*reversed(runs)) == md
+
+
+def test_evaluations_lower_is_better_and_missing_values_last(tmp_path: Path) -> None:
+    runs = eval_runs(tmp_path, {"a": None, "b": 0.30, "c": 0.21}, primary="log_loss")
+    md = render(*runs)
+    assert "(lower is better): **c.yaml** 0.21" in md
+    assert [row[1] for row in board_table(md)["rows"]] == ["c.yaml", "b.yaml", "a.yaml"]
+    assert board_table(md)["rows"][2][2:4] == ["—", "—"]
+
+
+def test_evaluations_with_the_same_run_name_are_told_apart_by_config(tmp_path: Path) -> None:
+    runs = eval_runs(tmp_path, {"a": 0.9, "b": 0.8})
+    for run in runs:
+        edit(run / "run.json", lambda doc: doc.update(name="demo"))
+    board = build_leaderboard(load(*runs))
+    assert [c.name for c in board.candidates] == ["demo (a.yaml)", "demo (b.yaml)"]
+    assert [c.slug for c in board.candidates] == ["demo-a.yaml", "demo-b.yaml"]
+
+
+def test_evaluations_of_another_primary_metric_are_refused(tmp_path: Path) -> None:
+    runs = eval_runs(tmp_path, {"a": 0.9, "b": 0.8})
+    edit(runs[1] / "evaluation.json", lambda doc: doc.update(primary="accuracy"))
+    with pytest.raises(UserError, match="differ in their primary metric") as raised:
+        build_leaderboard(load(*runs))
+    assert "\n" not in raised.value.line()
+
+
+def test_evaluations_html_and_cap(tmp_path: Path) -> None:
+    runs = eval_runs(tmp_path, {"a": 0.9, "b": 0.8, "c": 0.85})
+    board = build_leaderboard(load(*runs))
+    page = render_leaderboard_html(board, images={})
+    [table] = [t for t in outline(page).tables if t["depth"] == 0]
+    assert [row[1] for row in table["rows"]] == ["a.yaml", "c.yaml", "b.yaml"]
+    assert "no baseline yet" in page
+    for limit in (300, 2_000, 8_000):
+        md = render(*runs, limit=limit)
+        assert len(md) <= limit and md.count("<details>") == md.count("</details>")
+
+
+def test_command_writes_a_leaderboard_of_evaluations(tmp_path: Path) -> None:
+    runs = eval_runs(tmp_path, {"a": 0.9, "b": 0.8})
+    out = tmp_path / "report.md"
+    assert run_command(*map(str, runs), "--out", str(out)) == 0
+    assert out.read_text().startswith("### 📊 modelci: 2 candidates, no baseline yet")
+
+
+def test_a_compare_directory_moved_with_its_runs_finds_them_beside_it(tmp_path: Path) -> None:
+    """The pull-request workflow's artifact: candidate/, baseline/, compare/ in one folder,
+    with the absolute paths compare recorded gone."""
+    folder = tmp_path / "modelci-compare-hgb"
+    shutil.copytree(BOARD / "runs" / "hgb", folder / "candidate")
+    shutil.copytree(BOARD / "runs" / "baseline", folder / "baseline")
+    shutil.copytree(BOARD / "compare-hgb", folder / "compare")
+
+    def recorded_elsewhere(doc: dict[str, Any]) -> None:
+        doc["candidate"]["run"] = "/runner/temp/modelci/result/candidate"
+        doc["baseline"]["run"] = "/runner/temp/modelci/result/baseline"
+
+    edit(folder / "compare" / "comparison.json", recorded_elsewhere)
+    [report] = load(folder / "compare")
+    assert report.notes == ()
+    assert report.candidate_run is not None and report.candidate_run.name == "hgb"
+    assert report.baseline is not None
+    # a stranger of the same name beside it is not taken for the run
+    edit(folder / "baseline" / "run.json", lambda doc: doc["model"].update(sha256="ab" * 32))
+    [report] = load(folder / "compare")
+    assert any("now holds a different model" in note for note in report.notes)
 
 
 # --- the size cap ----------------------------------------------------------------------------

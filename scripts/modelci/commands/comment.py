@@ -1,8 +1,8 @@
 """Post the report of DIR as one sticky comment on the pull request, plots included.
 
 DIR is the output of `modelci compare` or an evaluated run directory. Several DIRs, each a
-comparison of one candidate with the same baseline, post one leaderboard comment (as
-`modelci report` renders it), their plots in one assets commit under a folder per candidate. The plots are committed to
+comparison of one candidate with the same baseline (or, with no baseline yet, each an evaluated
+run directory), post one leaderboard comment (as `modelci report` renders it), their plots in one assets commit under a folder per candidate. The plots are committed to
 the branch `modelci-assets` (one commit per run) and linked from the comment by commit, so they
 show in private repositories too. The comment is found again by a hidden marker and updated in
 place on every run; `--key` keeps several reports apart on one pull request. The full report is
@@ -59,7 +59,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         type=Path,
         nargs="*",
-        help="compare or evaluated run directory; several compare directories post a leaderboard",
+        help="compare or evaluated run directory; several of either kind post a leaderboard",
     )
     parser.add_argument(
         "--pr", type=_positive_int, help="pull request number (default: the event's)"
@@ -254,7 +254,8 @@ class Rendering:
 def load_rendering(
     directories: Sequence[Path], *, images: bool, warn: Callable[[str], None]
 ) -> Rendering:
-    """Load one report, or the leaderboard of several compare directories, and their plots."""
+    """Load one report, or the leaderboard of several compare (or evaluated run) directories,
+    and their plots."""
     from modelci.report import inputs, leaderboard, markdown
 
     reports = [inputs.load_report(directory) for directory in directories]

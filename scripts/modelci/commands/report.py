@@ -3,7 +3,8 @@
 DIR is the output of `modelci compare` (comparison.json) or a run directory after
 `modelci evaluate` (evaluation.json). Several DIRs, each a comparison of one candidate with the
 same baseline, render as one leaderboard: the candidates ranked by the primary metric, then each
-one's report in a collapsed block. The markdown links the plot images relative to the
+one's report in a collapsed block. Several evaluated run directories (no baseline yet) rank by the
+primary metric's value alone; a mix of the two kinds is refused. The markdown links the plot images relative to the
 output file, so report.md opened beside the run directory shows them; `--images none` leaves
 them out (for a PR comment that cannot host images). `--html` also writes one self-contained
 page with the images embedded.
@@ -34,7 +35,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         type=Path,
         nargs="+",
-        help="compare or evaluated run directory; several compare directories make a leaderboard",
+        help="compare or evaluated run directory; several of either kind make a leaderboard",
     )
     parser.add_argument("--out", type=Path, required=True, help="markdown file to write")
     parser.add_argument("--html", type=Path, help="also write a self-contained HTML page here")

@@ -274,7 +274,10 @@ def find_run_dir(recorded: Any, compare_dir: Path) -> Path | None:
 
     `compare` records the paths it was given, relative to its working directory, which is
     usually the repository root above the compare directory: so try the path as given, then
-    against the compare directory and each of its parents.
+    against the compare directory and each of its parents. Last, a directory of the same name
+    beside the compare directory: where the three moved together (the pull-request workflow's
+    artifact holds `candidate/`, `baseline/` and `compare/`), the recorded path is gone. The
+    caller checks the model's hash, so a stranger of the same name is not taken for the run.
     """
     if not isinstance(recorded, str) or not recorded:
         return None
@@ -287,6 +290,8 @@ def find_run_dir(recorded: Any, compare_dir: Path) -> Path | None:
             *(base / path for base in (compare_dir.resolve(), *compare_dir.resolve().parents)),
         ]
     )
+    if path.name:
+        candidates.append(compare_dir.resolve().parent / path.name)
     for candidate in candidates:
         if (candidate / "run.json").is_file() or (candidate / "evaluation.json").is_file():
             return candidate

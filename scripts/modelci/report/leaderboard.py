@@ -1,7 +1,9 @@
 """Several candidates compared with one baseline, as one leaderboard.
 
 `build_leaderboard` is pure: from the loaded reports of several `modelci compare` directories
-(one candidate each, all against the same baseline) to sections. A ranked table comes first,
+(one candidate each, all against the same baseline) to sections. Without a baseline yet (a new
+model: its config is absent at the merge base) it takes evaluated run directories instead and
+ranks them by the primary metric's value alone, with no deltas or gates. A ranked table comes first,
 then each candidate's usual report body (the sections `content.build_sections` makes) inside
 its own collapsed block, best candidate first. Plot paths get the candidate's slug as prefix,
 so `roc.png` of two candidates never collide where the renderer or an upload meets them.
@@ -39,7 +41,7 @@ from modelci.report.content import (
     size,
     strong,
 )
-from modelci.report.inputs import Comparison, Report
+from modelci.report.inputs import Comparison, Evaluation, MetricDelta, MetricValue, Report
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 SLUG_CHARS = 40
@@ -76,41 +78,98 @@ def candidate_name(report: Report) -> str:
     return PurePath(report.source).name or report.source
 
 
+def candidate_names(reports: Sequence[Report]) -> list[str]:
+    """Each report's `candidate_name`; a name shared by several gets its config path too, so
+    that candidates trained from configs with one `name:` stay apart on the board."""
+    base = [candidate_name(report) for report in reports]
+    names = list(base)
+    for index, report in enumerate(reports):
+        run = report.candidate_run
+        shared = base.count(base[index]) > 1
+        if shared and run is not None and run.config_path and run.config_path != base[index]:
+            names[index] = f"{base[index]} ({run.config_path})"
+    return names
+
+
 def check_comparable(reports: Sequence[Report]) -> None:
-    """Refuse, in one line, reports that do not share one baseline, task and primary metric."""
-    for report in reports:
-        if report.comparison is None:
-            raise UserError(
-                f"{report.source} is an evaluated run directory, not a comparison: a leaderboard "
-                "needs the output of `modelci compare` for every candidate"
-            )
+    """Refuse, in one line, reports that do not share one baseline (or all have none), task and
+    primary metric."""
+    compared = [report for report in reports if report.comparison is not None]
+    evaluated = [report for report in reports if report.comparison is None]
+    if compared and evaluated:
+        raise UserError(
+            f"{evaluated[0].source} is an evaluated run directory, not a comparison like "
+            f"{compared[0].source}: a leaderboard takes compare directories (candidates against "
+            "one baseline) or evaluated run directories (no baseline yet), not a mix"
+        )
     first = reports[0]
-    assert first.comparison is not None
     for report in reports[1:]:
-        assert report.comparison is not None
-        for what, mine, theirs in (
-            ("baseline model", _baseline_sha(report), _baseline_sha(first)),
-            ("task", report.comparison.task, first.comparison.task),
-            ("primary metric", report.comparison.primary, first.comparison.primary),
-        ):
-            if mine != theirs:
+        facts: tuple[tuple[str, str | None, str | None], ...]
+        if report.comparison is not None:
+            facts = (
+                ("baseline model", _baseline_sha(report), _baseline_sha(first)),
+                ("task", report.comparison.task, _comparison(first).task),
+                ("primary metric", report.comparison.primary, _comparison(first).primary),
+            )
+        else:
+            mine, theirs = _evaluation(report), _evaluation(first)
+            facts = (
+                ("task", mine.task, theirs.task),
+                ("primary metric", mine.primary, theirs.primary),
+            )
+        for what, value, other in facts:
+            if value != other:
                 raise UserError(
                     f"{report.source} and {first.source} differ in their {what} "
-                    f"({_short(mine)} vs {_short(theirs)}): a leaderboard compares candidates "
+                    f"({_short(value)} vs {_short(other)}): a leaderboard compares candidates "
                     "against one baseline, task and primary metric"
                 )
 
 
 def build_leaderboard(reports: Sequence[Report]) -> Leaderboard:
-    """The leaderboard of several compare reports; refuses reports that are not comparable."""
+    """The leaderboard of several compare reports, or of several evaluated runs when there is
+    no baseline yet; refuses reports that are not comparable."""
     if len(reports) < 2:
         raise ValueError("a leaderboard needs at least two reports")
     check_comparable(reports)
+    names = candidate_names(reports)
+    if reports[0].comparison is None:
+        evaluations = [_evaluation(report) for report in reports]
+        primary = evaluations[0].primary
+        higher = _higher_is_better([e.metric(primary) for e in evaluations])
+        values = [_value(e.metric(primary)) for e in evaluations]
+        order = _order(values, higher)
+        titles = [f"{primary} {number(value)}" for value in values]
+        candidates, plots = _candidates(reports, order, names, titles)
+        ranked = [reports[i] for i in order]
+        sections = (
+            _evaluation_headline(ranked, [c.name for c in candidates], primary, higher),
+            _evaluation_table(ranked, candidates, primary),
+        )
+        return Leaderboard(sections=sections, candidates=candidates, plots=plots)
     comparisons = [_comparison(report) for report in reports]
     primary = comparisons[0].primary
-    higher = _higher_is_better(comparisons, primary)
-    order = sorted(range(len(reports)), key=lambda i: _rank_key(comparisons[i], primary, higher))
-    slugs = _slugs([candidate_name(report) for report in reports])
+    higher = _higher_is_better([c.metric(primary) for c in comparisons])
+    metrics = [c.metric(primary) for c in comparisons]
+    order = _order([m.candidate if m is not None else None for m in metrics], higher)
+    titles = [_verdict(comparison) for comparison in comparisons]
+    candidates, plots = _candidates(reports, order, names, titles)
+    ranked = [reports[i] for i in order]
+    return Leaderboard(
+        sections=(
+            _headline(ranked, [candidate.name for candidate in candidates], primary, higher),
+            _table(ranked, candidates, primary),
+        ),
+        candidates=candidates,
+        plots=plots,
+    )
+
+
+def _candidates(
+    reports: Sequence[Report], order: Sequence[int], names: Sequence[str], titles: Sequence[str]
+) -> tuple[tuple[Candidate, ...], dict[str, tuple[str, str]]]:
+    """The candidates in `order`, each titled `rank. name: title`, and their prefixed plots."""
+    slugs = _slugs(names)
     candidates = []
     plots: dict[str, tuple[str, str]] = {}
     for rank, index in enumerate(order, start=1):
@@ -120,21 +179,13 @@ def build_leaderboard(reports: Sequence[Report]) -> Leaderboard:
         candidates.append(
             Candidate(
                 rank=rank,
-                name=candidate_name(report),
+                name=names[index],
                 slug=slug,
-                title=f"{rank}. {candidate_name(report)}: {_verdict(comparisons[index])}",
+                title=f"{rank}. {names[index]}: {titles[index]}",
                 sections=tuple(_body(report, slug)),
             )
         )
-    ranked = [reports[i] for i in order]
-    return Leaderboard(
-        sections=(
-            _headline(ranked, [candidate.name for candidate in candidates], primary, higher),
-            _table(ranked, candidates, primary),
-        ),
-        candidates=tuple(candidates),
-        plots=plots,
-    )
+    return tuple(candidates), plots
 
 
 # --- ranking ---------------------------------------------------------------------------------
@@ -143,6 +194,15 @@ def build_leaderboard(reports: Sequence[Report]) -> Leaderboard:
 def _comparison(report: Report) -> Comparison:
     assert report.comparison is not None
     return report.comparison
+
+
+def _evaluation(report: Report) -> Evaluation:
+    assert report.candidate is not None, f"{report.source}: no evaluation"
+    return report.candidate
+
+
+def _value(metric: MetricValue | None) -> float | None:
+    return metric.value if metric is not None else None
 
 
 def _baseline_sha(report: Report) -> str | None:
@@ -155,20 +215,23 @@ def _short(value: str | None) -> str:
     return value[:12] if re.fullmatch(r"[0-9a-f]{13,}", value) else value
 
 
-def _higher_is_better(comparisons: Sequence[Comparison], primary: str) -> bool:
-    for comparison in comparisons:
-        metric = comparison.metric(primary)
+def _higher_is_better(metrics: Sequence[MetricDelta | MetricValue | None]) -> bool:
+    for metric in metrics:
         if metric is not None and metric.higher_is_better is not None:
             return metric.higher_is_better
     return True
 
 
-def _rank_key(comparison: Comparison, primary: str, higher: bool) -> tuple[bool, float]:
-    metric = comparison.metric(primary)
-    value = metric.candidate if metric is not None else None
-    if value is None:
-        return (True, 0.0)  # unknown values rank last
-    return (False, -value if higher else value)
+def _order(values: Sequence[float | None], higher: bool) -> list[int]:
+    """Indexes best first; unknown values rank last, ties keep the input order."""
+
+    def key(index: int) -> tuple[bool, float]:
+        value = values[index]
+        if value is None:
+            return (True, 0.0)
+        return (False, -value if higher else value)
+
+    return sorted(range(len(values)), key=key)
 
 
 def _slugs(names: Sequence[str]) -> list[str]:
@@ -306,8 +369,7 @@ def _model_size(report: Report) -> str:
     run = report.candidate_run
     if run is not None and run.model_size_bytes is not None:
         return size(run.model_size_bytes)
-    metric = _comparison(report).metric("model_size_bytes")
-    value = metric.candidate if metric else None
+    value = _point(report, "model_size_bytes")
     return size(int(value)) if value is not None else DASH
 
 
@@ -315,9 +377,89 @@ def _latency(report: Report) -> str:
     run = report.candidate_run
     value = run.latency_ms_per_1k_rows if run is not None else None
     if value is None:
-        metric = _comparison(report).metric("latency_ms_per_1k_rows")
-        value = metric.candidate if metric else None
+        value = _point(report, "latency_ms_per_1k_rows")
     return f"{number(value)} ms" if value is not None else DASH
+
+
+def _point(report: Report, name: str) -> float | None:
+    """The candidate's value of a metric, from its comparison or its evaluation."""
+    if report.comparison is not None:
+        metric = report.comparison.metric(name)
+        return metric.candidate if metric else None
+    return _value(report.candidate.metric(name)) if report.candidate else None
+
+
+# --- the board without a baseline ------------------------------------------------------------
+
+
+def _evaluation_headline(
+    ranked: Sequence[Report], names: Sequence[str], primary: str, higher: bool
+) -> Section:
+    total = len(ranked)
+    evaluation = _evaluation(ranked[0])
+    best = evaluation.metric(primary)
+    blocks: list[Block] = []
+    if best is not None and best.value is not None:
+        detail = f" ({ci_label(evaluation.confidence)} {interval(best.ci)})" if best.ci else ""
+        blocks.append(
+            Paragraph(
+                spans=inline(
+                    "Best by ",
+                    strong(primary),
+                    f" ({'higher' if higher else 'lower'} is better): ",
+                    strong(names[0]),
+                    *numbers(f" {number(best.value)}{detail}"),
+                )
+            )
+        )
+    else:
+        blocks.append(
+            Paragraph(spans=inline("No candidate has a value for ", strong(primary), "."))
+        )
+    facts = f"{total} candidates, no baseline to compare with"
+    if evaluation.n_rows is not None:
+        facts += f" · {evaluation.n_rows:,} test rows"
+    facts += f" · {evaluation.task}"
+    blocks.append(Paragraph(spans=inline(facts), small=True))
+    return Section(
+        key="headline",
+        title=f"📊 modelci: {total} candidates, no baseline yet",
+        blocks=tuple(blocks),
+        headline=True,
+    )
+
+
+def _evaluation_table(
+    ranked: Sequence[Report], candidates: Sequence[Candidate], primary: str
+) -> Section:
+    label = ci_label(_evaluation(ranked[0]).confidence)
+    rows = []
+    for report, candidate in zip(ranked, candidates, strict=True):
+        metric = _evaluation(report).metric(primary)
+        rows.append(
+            (
+                numbers(str(candidate.rank)),
+                inline(strong(candidate.name)),
+                numbers(number(_value(metric))),
+                numbers(interval(metric.ci if metric else None)),
+                numbers(_model_size(report)),
+                numbers(_latency(report)),
+            )
+        )
+    table = Table(
+        headers=("#", "candidate", primary, label, "size", "latency"),
+        rows=tuple(rows),
+        align=("right", "left", "right", "right", "right", "right"),
+        noun="candidates",
+    )
+    note = Paragraph(
+        spans=inline(
+            f"Best first by {primary}, each on its own test rows. No baseline yet, so no "
+            "deltas and no gates. Latency in ms per 1,000 rows."
+        ),
+        small=True,
+    )
+    return Section(key="leaderboard", title="Leaderboard", blocks=(table, note))
 
 
 # --- each candidate's body -------------------------------------------------------------------
