@@ -14,7 +14,18 @@ from collections.abc import Sequence
 from modelci import __version__, progress
 from modelci.errors import ExitCode, ModelciError
 
-COMMANDS = ("train", "evaluate", "compare", "report", "demo", "check", "comment")
+COMMANDS = (
+    "train",
+    "evaluate",
+    "compare",
+    "report",
+    "demo",
+    "check",
+    "comment",
+    "publish",
+    "pull",
+    "baseline",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

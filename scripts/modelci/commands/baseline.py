@@ -1,0 +1,156 @@
+"""Fetch the baseline to compare a candidate with, as a run directory `modelci compare` accepts.
+
+Sources:
+  release:latest   the newest published, non-prerelease release of this model: NAME@vX.Y.Z
+                   tags for the model named by --name or the config's name:, plain vX.Y.Z
+                   tags otherwise
+  release:TAG      that published release
+  registry:REF     an OCI reference pushed by `modelci publish registry` (credentials as for
+                   `modelci pull`; --plain-http for a local registry without TLS)
+  path:DIR         a run directory on disk
+
+A release's SHA256SUMS must list the files kept (model.skops, run.json, metrics.json,
+evaluation.json) and every file it lists must match; the model's sha256 must match run.json;
+the model must load with modelci's skops allowlist. Anything else is refused (exit 2) and
+--out is left untouched. No predictions come with a release, so compare re-scores the
+baseline model on the candidate's rows.
+
+When release:latest finds no release, the command prints a notice, sets found=false and exits
+0: the pull-request report then shows the candidate alone. Outputs: found, dir, source, tag,
+model-sha256.
+
+examples:
+  modelci baseline --from release:latest --out runs/baseline
+  modelci baseline --from release:churn@v1.2.0 --out runs/baseline --repo octo/models
+  modelci baseline --from path:../main/runs/candidate --out runs/baseline
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+HELP = "fetch and verify a baseline run (release, registry or path) for compare"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        metavar="SOURCE",
+        help="release:latest, release:TAG, registry:REF or path:DIR",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("runs/baseline"),
+        help="run directory to write (default: runs/baseline)",
+    )
+    parser.add_argument(
+        "--repo",
+        metavar="OWNER/REPO",
+        help="repository of release: sources (default: $GITHUB_REPOSITORY)",
+    )
+    parser.add_argument(
+        "--name",
+        metavar="MODEL",
+        help="model name for release:latest (NAME@ tags; default: name: of the config)",
+    )
+    parser.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        help="config whose name: picks the model for release:latest (default: modelci.yaml "
+        "when it exists)",
+    )
+    from modelci.commands.pull import add_auth_arguments
+
+    add_auth_arguments(parser)  # registry: sources: --username, --password-env, --plain-http
+    parser.add_argument(
+        "--token-env",
+        metavar="NAME",
+        default="GITHUB_TOKEN",
+        help="environment variable holding the token (default: GITHUB_TOKEN)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    return fetch(args)
+
+
+def fetch(
+    args: argparse.Namespace,
+    *,
+    environ: Mapping[str, str] | None = None,
+    github: Any = None,
+    out: TextIO | None = None,
+) -> int:
+    """The command, with its environment, GitHub client and stdout injectable."""
+    from modelci import baseline, progress
+    from modelci.commands.comment import workflow_command
+    from modelci.github import GitHub, set_outputs
+    from modelci.github.environment import ActionsEnvironment
+
+    out = out or sys.stdout
+    env = ActionsEnvironment.from_env(environ, token_var=args.token_env)
+    source = baseline.parse_source(args.source)
+    log = progress.current.info
+    if source.kind == "release":
+        from modelci.release.remote import RepoReleases, parse_repository
+
+        owner, repo = parse_repository(args.repo or env.repository)
+
+        name = args.name or _config_name(args.config)
+        own = github is None
+        client = github or GitHub.from_environment(env)
+        try:
+            fetched = baseline.from_release(
+                RepoReleases(client, owner, repo), source, args.out, name=name, log=log
+            )
+        finally:
+            if own:
+                client.close()
+    elif source.kind == "registry":
+        from modelci.commands.pull import credentials_from
+        from modelci.registry import Reference
+
+        credentials = credentials_from(args, Reference.parse(source.ref))
+        fetched = baseline.from_registry(
+            source.ref, args.out, credentials=credentials, plain_http=args.plain_http, log=log
+        )
+    else:
+        fetched = baseline.from_path(Path(source.ref), args.out, source=source)
+
+    if not fetched.found:
+        message = f"modelci baseline: {fetched.reason}; the report shows the candidate alone"
+        print(workflow_command("notice", message), file=out, flush=True)
+        outputs = {"found": "false", "source": str(source)}
+    else:
+        what = fetched.tag or str(source)
+        print(f"baseline {what} → {fetched.directory}", file=out)
+        outputs = {
+            "found": "true",
+            "dir": str(fetched.directory),
+            "source": str(source),
+            "tag": fetched.tag or "",
+            "model-sha256": fetched.model_sha256 or "",
+        }
+    for key, value in outputs.items():
+        print(f"{key}={value}", file=out)
+    out.flush()
+    set_outputs(env, outputs)
+    return 0
+
+
+def _config_name(path: Path | None) -> str | None:
+    from modelci import config
+
+    if path is None:
+        path = Path("modelci.yaml")
+        if not path.is_file():
+            return None
+    return config.load(path).name

@@ -1,0 +1,122 @@
+"""Publish an evaluated run directory as a GitHub release.
+
+The release gets the model and its records as assets: model.skops, run.json, metrics.json,
+evaluation.json, the plots (plots/roc.png → plot-roc.png), MODEL_CARD.md (metrics with
+intervals, data fingerprints, training config, and the card: section of modelci.yaml) and
+SHA256SUMS (`sha256sum -c SHA256SUMS` checks a download). The notes hold the metrics table
+with deltas against the model's previous release and link the card.
+
+Tags: v1.2.3 or 1.2.3; a prerelease (v1.2.3-rc.1) is published as a prerelease and never
+marked latest; in a monorepo, NAME@v1.2.3 tags keep one line of versions per model (the
+config's name:). The release is created as a draft (or an existing draft of the tag is
+reused), every asset is uploaded, and only then is it published, so a failure leaves an
+unpublished draft that the next run finishes; re-running replaces changed assets and never
+duplicates one. --draft-only stops before publishing.
+
+Outputs (and stdout): release-url, release-id, tag, published, asset-urls (JSON: name → URL).
+Exit 0 when published, 2 on bad input, 3 when GitHub fails (the draft is left unpublished).
+The token comes from $GITHUB_TOKEN (or --token-env NAME) and needs contents: write.
+
+examples:
+  modelci publish release runs/candidate --tag v1.2.0
+  modelci publish release runs/churn --tag churn@v2.0.0-rc.1 --repo octo/models
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+HELP = "publish an evaluated run as a GitHub release: model, card, metrics, SHA256SUMS"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run_dir", metavar="RUN_DIR", type=Path, help="evaluated run directory")
+    parser.add_argument(
+        "--tag",
+        required=True,
+        help="release tag: v1.2.3, 1.2.3, v1.2.3-rc.1 (prerelease) or NAME@v1.2.3 (one model "
+        "of a monorepo)",
+    )
+    parser.add_argument(
+        "--repo", metavar="OWNER/REPO", help="repository (default: $GITHUB_REPOSITORY)"
+    )
+    parser.add_argument(
+        "--draft-only",
+        action="store_true",
+        help="upload everything to a draft release and stop before publishing",
+    )
+    parser.add_argument(
+        "--token-env",
+        metavar="NAME",
+        default="GITHUB_TOKEN",
+        help="environment variable holding the token (default: GITHUB_TOKEN)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    return publish_release(args)
+
+
+def publish_release(
+    args: argparse.Namespace,
+    *,
+    environ: Mapping[str, str] | None = None,
+    github: Any = None,
+    out: TextIO | None = None,
+) -> int:
+    """The command, with its environment, GitHub client and stdout injectable."""
+    from modelci import progress
+    from modelci.commands.comment import workflow_command
+    from modelci.github import GitHub, set_outputs
+    from modelci.github.environment import ActionsEnvironment
+    from modelci.release import tags
+    from modelci.release.publish import publish_run
+    from modelci.release.remote import RepoReleases, parse_repository
+
+    out = out or sys.stdout
+    env = ActionsEnvironment.from_env(environ, token_var=args.token_env)
+    owner, repo = parse_repository(args.repo or env.repository)
+    tag = tags.parse_tag(args.tag)
+    env.require_token()
+    own = github is None
+    client = github or GitHub.from_environment(env)
+    try:
+        published = publish_run(
+            args.run_dir,
+            tag=tag,
+            releases=RepoReleases(client, owner, repo),
+            server_url=env.server_url,
+            target=env.sha,
+            draft_only=args.draft_only,
+            log=progress.current.info,
+            warn=lambda text: print(workflow_command("warning", text), file=out, flush=True),
+        )
+    finally:
+        if own:
+            client.close()
+    state = (
+        "draft release (not published: --draft-only)" if published.draft else "published release"
+    )
+    extra = "" if published.draft or not published.prerelease else " (prerelease, not latest)"
+    print(
+        f"{state} {published.tag} in {owner}/{repo}{extra}: "
+        f"{len(published.uploaded)} assets uploaded, {len(published.unchanged)} unchanged",
+        file=out,
+    )
+    outputs = {
+        "release-url": published.url,
+        "release-id": str(published.release_id),
+        "tag": published.tag,
+        "published": "false" if published.draft else "true",
+        "asset-urls": json.dumps(published.assets, separators=(",", ":")),
+    }
+    for name, value in outputs.items():
+        print(f"{name}={value}", file=out)
+    out.flush()
+    set_outputs(env, outputs)
+    return 0

@@ -1,0 +1,365 @@
+"""The model card (MODEL_CARD.md): sections as data, rendered by a pure function.
+
+As in skops's `Card`, building (`build`: run.json + evaluation.json → `ModelCard`) is separate
+from rendering (`render`: `ModelCard` → markdown) and from saving (the caller uploads or writes
+the text). The card says what the model is, what it is for (`card:` of modelci.yaml), how well
+it does with confidence intervals, which data it saw (sources, sha256, the test-row
+fingerprint), and how it was trained (the resolved config).
+
+The `card:` texts are the repository's own markdown and are kept as written; every value that
+comes from data (sources, column names, config values) is escaped or put in code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from modelci.release.tags import ReleaseTag
+from modelci.report.content import ci_label, interval, number, size
+from modelci.report.markdown import escape
+
+DASH = "—"
+TOP_FEATURES = 15
+STATUS_ICON = {"ok": "✅", "warn": "⚠️", "fail": "❌"}
+# run.json's `card:` keys that become sections of their own, with the hint shown when unset.
+STATED = (
+    ("Intended use", "intended_use"),
+    ("Limitations", "limitations"),
+    ("Ethical considerations", "ethical_considerations"),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Section:
+    title: str
+    content: str  # markdown, without the heading
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelCard:
+    title: str
+    summary: str
+    sections: tuple[Section, ...]
+
+    def section(self, title: str) -> Section:
+        for section in self.sections:
+            if section.title == title:
+                return section
+        raise KeyError(title)
+
+    def render(self) -> str:
+        return render(self)
+
+
+def build(
+    info: Mapping[str, Any],
+    evaluation: Mapping[str, Any],
+    *,
+    tag: ReleaseTag | None = None,
+) -> ModelCard:
+    """The card of a run (its run.json and evaluation.json), released under `tag`."""
+    config = info.get("config") or {}
+    card = config.get("card") or {}
+    name = info.get("name") or config.get("name") or (tag.name if tag else None)
+    estimator = (info.get("estimator") or {}).get("class") or "unknown estimator"
+    title = f"Model card: {name or estimator.rsplit('.', 1)[-1]}"
+    if tag is not None:
+        title += f" {tag.raw if not tag.name else 'v' + tag.version}"
+    summary = (card.get("description") or "").strip() or (
+        f"A {info.get('task', 'model')} model ({_code(estimator)}) predicting "
+        f"{_code(str(info.get('target', '?')))}. "
+        "_Describe it with `card.description` in modelci.yaml._"
+    )
+    sections = [Section(title="Model details", content=_details(info, card, tag))]
+    for heading, key in STATED:
+        sections.append(Section(title=heading, content=_stated(card, key)))
+    sections += [
+        Section(title="Evaluation", content=_evaluation(evaluation)),
+        Section(title="Data", content=_data(info, evaluation)),
+    ]
+    checks = evaluation.get("data_checks") or []
+    if checks:
+        sections.append(Section(title="Data checks", content=_checks(checks)))
+    importance = _importance(evaluation.get("importance"))
+    if importance:
+        sections.append(Section(title="Feature importance", content=importance))
+    sections += [
+        Section(title="Training configuration", content=_training(info)),
+        Section(title="How to use", content=_usage(tag)),
+    ]
+    return ModelCard(title=title, summary=summary, sections=tuple(sections))
+
+
+def render(card: ModelCard) -> str:
+    """The card as markdown."""
+    parts = [f"# {escape(card.title)}\n", card.summary.strip() + "\n"]
+    for section in card.sections:
+        parts.append(f"## {escape(section.title)}\n\n{section.content.strip()}\n")
+    return "\n".join(parts)
+
+
+# -- sections -------------------------------------------------------------------------------------
+
+
+def _stated(card: Mapping[str, Any], key: str) -> str:
+    text = card.get(key)
+    if isinstance(text, str) and text.strip():
+        return text.strip()
+    return f"_Not stated. Set `card.{key}` in modelci.yaml._"
+
+
+def _details(info: Mapping[str, Any], card: Mapping[str, Any], tag: ReleaseTag | None) -> str:
+    model = info.get("model") or {}
+    features = info.get("features") or {}
+    versions = info.get("versions") or {}
+    git = info.get("git") or {}
+    config = info.get("config") or {}
+    classes = info.get("classes")
+    rows: list[tuple[str, str]] = [
+        ("Model", escape(info.get("name") or config.get("name") or DASH)),
+        ("Version", _cell(tag.raw) if tag else DASH),
+        ("Task", escape(str(info.get("task") or DASH))),
+        ("Target", _cell(str(info.get("target") or "?"))),
+    ]
+    if classes:
+        shown = ", ".join(_cell(str(c)) for c in classes[:20])
+        more = f" and {len(classes) - 20} more" if len(classes) > 20 else ""
+        positive = info.get("positive_class")
+        rows.append(
+            ("Classes", shown + more + (f" (positive: {_cell(str(positive))})" if positive else ""))
+        )
+    rows.append(("Estimator", _cell(str((info.get("estimator") or {}).get("class") or "?"))))
+    preprocess = (config.get("model") or {}).get("preprocess")
+    if preprocess:
+        rows.append(("Preprocessing", escape(str(preprocess))))
+    counts = ", ".join(
+        f"{len(features.get(kind) or [])} {kind}" for kind in ("numeric", "categorical", "dates")
+    )
+    dropped = features.get("dropped") or []
+    if dropped:
+        counts += "; dropped: " + ", ".join(_cell(str(c)) for c in dropped)
+    rows.append(("Features", counts))
+    rows.append(
+        (
+            "Model file",
+            f"{_cell(str(model.get('file') or 'model.skops'))} (skops), "
+            f"{size(model.get('size_bytes'))}, sha256 {_cell(str(model.get('sha256') or '?'))}",
+        )
+    )
+    created = info.get("created")
+    by = info.get("modelci_version")
+    rows.append(("Trained", escape(f"{created or DASH}" + (f" with modelci {by}" if by else ""))))
+    if versions:
+        rows.append(("Libraries", escape(", ".join(f"{k} {v}" for k, v in versions.items()))))
+    if git.get("commit"):
+        rows.append(
+            (
+                "Commit",
+                _cell(str(git["commit"])) + (" (uncommitted changes)" if git.get("dirty") else ""),
+            )
+        )
+    for label, key in (("Authors", "authors"), ("License", "license")):
+        value = card.get(key)
+        rows.append((label, escape(value) if value else DASH))
+    return _table(("", ""), rows, ("left", "left"))
+
+
+def _evaluation(evaluation: Mapping[str, Any]) -> str:
+    metrics: Mapping[str, Any] = evaluation.get("metrics") or {}
+    primary = str(evaluation.get("primary") or "")
+    confidence = float(evaluation.get("confidence") or 0.95)
+    data = evaluation.get("data") or {}
+    rows_count = evaluation.get("n_rows") or data.get("rows")
+    lines = [
+        f"Scored on {number(rows_count) if rows_count is not None else 'an unknown number of'} "
+        f"test rows of {_code(str(data.get('source') or '?'))}. "
+        f"Intervals are {ci_label(confidence)}s, by the method shown.\n"
+    ]
+    order = [primary] if primary in metrics else []
+    order += [name for name in metrics if name != primary]
+    rows = []
+    for name in order:
+        entry = metrics[name] or {}
+        ci = entry.get("ci")
+        label = f"**{escape(name)}** (primary)" if name == primary else escape(name)
+        rows.append(
+            (
+                label,
+                number(entry.get("value")),
+                interval(tuple(ci) if ci else None),
+                escape(str(entry.get("method") or DASH)),
+                "higher" if entry.get("higher_is_better") else "lower",
+            )
+        )
+    if rows:
+        lines.append(
+            _table(
+                ("Metric", "Value", ci_label(confidence), "Method", "Better"),
+                rows,
+                ("left", "right", "right", "left", "left"),
+            )
+        )
+    skipped = evaluation.get("skipped_metrics") or {}
+    if skipped:
+        lines.append(
+            "Not computed: "
+            + "; ".join(f"{escape(k)} ({escape(str(v))})" for k, v in skipped.items())
+            + ".\n"
+        )
+    model = evaluation.get("model") or {}
+    if model.get("latency_ms_per_1k_rows") is not None:
+        lines.append(
+            f"Prediction latency: {number(model['latency_ms_per_1k_rows'])} ms per 1,000 rows "
+            f"(on the machine that evaluated it); model size {size(model.get('size_bytes'))}.\n"
+        )
+    return "\n".join(lines)
+
+
+def _data(info: Mapping[str, Any], evaluation: Mapping[str, Any]) -> str:
+    data = info.get("data") or {}
+    rows = []
+    for role in ("train", "test"):
+        facts = data.get(role)
+        if not isinstance(facts, Mapping):
+            continue
+        rows.append(
+            (
+                role,
+                _cell(str(facts.get("source") or "?")),
+                _cell(str(facts.get("sha256") or "?")),
+                number(facts.get("rows")),
+                number(facts.get("columns")),
+            )
+        )
+    parts = []
+    if rows:
+        parts.append(
+            _table(
+                ("Split", "Source", "sha256 of the file", "Rows", "Columns"),
+                rows,
+                ("left", "left", "left", "right", "right"),
+            )
+        )
+    split = data.get("split") or {}
+    if split:
+        described = {
+            "stratified": "a stratified split of the training data",
+            "random": "a random split of the training data",
+            "file": "a separate test file",
+        }.get(str(split.get("kind")), escape(str(split.get("kind"))))
+        extra = ", ".join(
+            f"{key} {number(split[key])}"
+            for key in ("test_size", "seed")
+            if split.get(key) is not None
+        )
+        parts.append(f"Test rows: {described}" + (f" ({extra})" if extra else "") + ".\n")
+    fingerprint = split.get("test_fingerprint") or (evaluation.get("data") or {}).get(
+        "test_fingerprint"
+    )
+    if fingerprint:
+        parts.append(
+            f"Test-row fingerprint (sha256 of the rows scored): {_code(str(fingerprint))}. "
+            "`modelci compare` uses it to tell whether two models were scored on the same rows.\n"
+        )
+    return "\n".join(parts) or "_No data facts recorded._"
+
+
+def _checks(checks: Sequence[Mapping[str, Any]]) -> str:
+    return "".join(
+        f"- {STATUS_ICON.get(str(c.get('status')), '•')} {_code(str(c.get('check')))}: "
+        f"{escape(str(c.get('detail') or ''))}\n"
+        for c in checks
+    )
+
+
+def _importance(importance: Any) -> str | None:
+    if not isinstance(importance, Mapping) or not importance.get("features"):
+        return None
+    features = list(importance["features"])[:TOP_FEATURES]
+    rows = [
+        (_cell(str(f.get("feature"))), number(f.get("mean")), number(f.get("std")))
+        for f in features
+    ]
+    scoring = importance.get("scoring") or "the primary metric"
+    return (
+        f"Permutation importance: the drop in {_code(str(scoring))} when a feature's values "
+        f"are shuffled ({importance.get('repeats', '?')} repeats on "
+        f"{importance.get('rows', '?')} rows); the top {len(rows)}.\n\n"
+        + _table(("Feature", "Mean drop", "Std"), rows, ("left", "right", "right"))
+    )
+
+
+def _training(info: Mapping[str, Any]) -> str:
+    import yaml
+
+    estimator = info.get("estimator") or {}
+    config = {k: v for k, v in (info.get("config") or {}).items() if k != "card"}
+    parts = [
+        f"Estimator {_code(str(estimator.get('class') or '?'))} with these parameters:\n",
+        _fenced(yaml.safe_dump(estimator.get("params") or {}, sort_keys=True), "yaml"),
+    ]
+    if config:
+        parts += [
+            "The resolved `modelci.yaml` (every default filled in; `card:` is this page):\n",
+            _fenced(yaml.safe_dump(config, sort_keys=False), "yaml"),
+        ]
+    timings = info.get("timings") or {}
+    if timings.get("fit_s") is not None:
+        parts.append(f"Fitting took {number(timings['fit_s'])} s.\n")
+    return "\n".join(parts)
+
+
+def _usage(tag: ReleaseTag | None) -> str:
+    ref = tag.raw if tag else "TAG"
+    return (
+        "Check the downloaded files, then use the release as the baseline of a comparison:\n\n"
+        + _fenced(
+            "sha256sum -c SHA256SUMS\n"
+            f"modelci baseline --from release:{ref} --out runs/baseline\n"
+            "modelci compare runs/candidate runs/baseline --out runs/compare\n",
+            "sh",
+        )
+        + "\n`model.skops` is a [skops](https://skops.readthedocs.io) file, never a pickle: "
+        "`modelci baseline` loads it only after checking its sha256 and every type it holds "
+        "against an allowlist. Loading it yourself, review "
+        '`skops.io.get_untrusted_types(file="model.skops")` before trusting any of them.\n'
+    )
+
+
+# -- markdown helpers -----------------------------------------------------------------------------
+
+
+def _code(text: str, *, cell: bool = False) -> str:
+    """An inline code span; text with a backtick falls back to escaped text. In a table `cell`,
+    a pipe needs GitHub's `\\|` even inside code.
+
+    >>> _code("a|b"), _code("a|b", cell=True), _code("x`y")
+    ('`a|b`', '`a\\\\|b`', 'x\\\\`y')
+    """
+    text = " ".join(text.split())
+    if "`" in text or not text:
+        return escape(text)
+    return f"`{text.replace('|', chr(92) + '|') if cell else text}`"
+
+
+def _cell(text: str) -> str:
+    return _code(text, cell=True)
+
+
+def _fenced(text: str, language: str = "") -> str:
+    fence = "```"
+    while fence in text:
+        fence += "`"
+    return f"{fence}{language}\n{text.rstrip()}\n{fence}\n"
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], align: Sequence[str]) -> str:
+    marks = {"left": "---", "right": "---:"}
+    lines = [
+        "| " + " | ".join(headers) + " |",
+        "|" + "|".join(marks[a] for a in align) + "|",
+    ]
+    lines += ["| " + " | ".join(cell or " " for cell in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,196 @@
+"""Release notes: the metrics table, with deltas against the model's previous release.
+
+Built as data (`build` → `ReleaseNotes`), rendered purely (`render`). The deltas compare point
+values each release measured on its own test rows; they are a changelog, not a test. The
+paired comparison with intervals and p-values is `modelci compare` (the baseline command
+fetches a release for it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from modelci.release.tags import ReleaseTag
+from modelci.report.content import ci_label, interval, number, signed
+from modelci.report.markdown import escape
+
+DASH = "—"
+# Operational numbers in metrics.json that are not in evaluation.json's metrics, and whether
+# higher is better: a smaller model is better; latency depends on the machine that measured it,
+# so its delta gets no verdict.
+OPERATIONAL: dict[str, bool | None] = {"model_size_bytes": False, "latency_ms_per_1k_rows": None}
+MARKER = "<!-- modelci:release -->"
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetricLine:
+    name: str
+    value: float | None
+    ci: tuple[float, float] | None = None
+    previous: float | None = None
+    higher_is_better: bool | None = None
+    primary: bool = False
+
+    @property
+    def delta(self) -> float | None:
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+    @property
+    def direction(self) -> str | None:
+        """Better, worse or same (None without a previous value or a known direction)."""
+        delta = self.delta
+        if delta is None or self.higher_is_better is None:
+            return None
+        if math.isclose(delta, 0.0, abs_tol=1e-12):
+            return "same"
+        return "better" if (delta > 0) == self.higher_is_better else "worse"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReleaseNotes:
+    tag: ReleaseTag
+    estimator: str
+    task: str
+    rows: int | None
+    confidence: float
+    lines: tuple[MetricLine, ...]
+    card_url: str
+    sums_url: str
+    model_sha256: str
+    description: str | None = None
+    previous_tag: str | None = None
+    previous_url: str | None = None
+    # Why there are no deltas though a previous release exists (markdown: tags in code).
+    previous_problem: str | None = None
+
+
+def metric_lines(
+    evaluation: Mapping[str, Any],
+    metrics: Mapping[str, Any],
+    previous: Mapping[str, Any] | None,
+) -> list[MetricLine]:
+    """One line per metric, primary first, then the operational ones; previous values from the
+    earlier release's metrics.json (a flat {name: number})."""
+    table: Mapping[str, Any] = evaluation.get("metrics") or {}
+    primary = str(evaluation.get("primary") or "")
+    order = ([primary] if primary in table else []) + [n for n in table if n != primary]
+
+    def earlier(name: str) -> float | None:
+        value = (previous or {}).get(name)
+        return (
+            float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+        )
+
+    lines = []
+    for name in order:
+        entry = table[name] or {}
+        ci = entry.get("ci")
+        lines.append(
+            MetricLine(
+                name=name,
+                value=entry.get("value"),
+                ci=(float(ci[0]), float(ci[1])) if ci else None,
+                previous=earlier(name),
+                higher_is_better=entry.get("higher_is_better"),
+                primary=name == primary,
+            )
+        )
+    for name, higher in OPERATIONAL.items():
+        if name in table:
+            continue
+        value = metrics.get(name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            lines.append(
+                MetricLine(
+                    name=name, value=float(value), previous=earlier(name), higher_is_better=higher
+                )
+            )
+    return lines
+
+
+def build(
+    *,
+    tag: ReleaseTag,
+    info: Mapping[str, Any],
+    evaluation: Mapping[str, Any],
+    metrics: Mapping[str, Any],
+    card_url: str,
+    sums_url: str,
+    previous_tag: str | None = None,
+    previous_url: str | None = None,
+    previous_metrics: Mapping[str, Any] | None = None,
+    previous_problem: str | None = None,
+) -> ReleaseNotes:
+    card = (info.get("config") or {}).get("card") or {}
+    description = card.get("description")
+    return ReleaseNotes(
+        tag=tag,
+        estimator=str((info.get("estimator") or {}).get("class") or "unknown estimator"),
+        task=str(info.get("task") or "model"),
+        rows=evaluation.get("n_rows"),
+        confidence=float(evaluation.get("confidence") or 0.95),
+        lines=tuple(metric_lines(evaluation, metrics, previous_metrics)),
+        card_url=card_url,
+        sums_url=sums_url,
+        model_sha256=str((info.get("model") or {}).get("sha256") or ""),
+        description=description.strip()
+        if isinstance(description, str) and description.strip()
+        else None,
+        previous_tag=previous_tag,
+        previous_url=previous_url,
+        previous_problem=previous_problem,
+    )
+
+
+def render(notes: ReleaseNotes) -> str:
+    """The release body (GitHub markdown)."""
+    parts = [MARKER, f"## {escape(notes.tag.title)}\n"]
+    if notes.description:
+        parts.append(notes.description + "\n")
+    rows = f" on {number(notes.rows)} test rows" if notes.rows is not None else ""
+    parts.append(
+        f"`{notes.estimator}` ({escape(notes.task)}), evaluated{rows}. "
+        f"Intervals are {ci_label(notes.confidence)}s.\n"
+    )
+    compared = notes.previous_tag is not None and notes.previous_problem is None
+    headers = ["Metric", "Value", ci_label(notes.confidence)]
+    if compared:
+        headers += [f"`{notes.previous_tag}`", "Δ"]
+    lines = [
+        "| " + " | ".join(headers) + " |",
+        "|---|" + "---:|" * (len(headers) - 1),
+    ]
+    for line in notes.lines:
+        name = f"**{escape(line.name)}**" if line.primary else escape(line.name)
+        cells = [name, number(line.value), interval(line.ci)]
+        if compared:
+            delta = signed(line.delta)
+            if line.direction in ("better", "worse"):
+                delta += f" ({line.direction})"
+            cells += [number(line.previous), delta]
+        lines.append("| " + " | ".join(cells) + " |")
+    parts.append("\n".join(lines) + "\n")
+    if compared:
+        # A tag is code: `name@v1` in plain text would be a mention.
+        previous = f"`{notes.previous_tag}`"
+        if notes.previous_url:
+            previous = f"[{previous}]({notes.previous_url})"
+        parts.append(
+            f"Δ is against {previous}, the previous release of this model: each value was "
+            "measured on its own release's test rows, so this is a changelog, not a test "
+            "(`modelci compare` gives the paired comparison).\n"
+        )
+    elif notes.previous_problem:
+        parts.append(f"No deltas: {notes.previous_problem}.\n")
+    else:
+        parts.append("The first release of this model: nothing to compare with.\n")
+    parts.append(
+        f"📄 [Model card]({notes.card_url}) · [SHA256SUMS]({notes.sums_url}) · "
+        f"model sha256 `{notes.model_sha256}`\n"
+    )
+    return "\n".join(parts)

@@ -1,0 +1,157 @@
+"""The model card: built as sections from run.json + evaluation.json, rendered purely."""
+
+from __future__ import annotations
+
+import copy
+import doctest
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modelci.release import card
+from modelci.release.tags import parse_tag
+from modelci.report.content import interval, number
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "report"
+
+
+def load(*parts: str) -> dict[str, Any]:
+    return json.loads(FIXTURES.joinpath(*parts).read_text())
+
+
+@pytest.fixture
+def info() -> dict[str, Any]:
+    info = load("binary_pass", "runs", "candidate", "run.json")
+    info["name"] = "cancer"
+    info["config"] = {
+        "name": "cancer",
+        "task": "classification",
+        "data": {"train": "data/breast_cancer.csv", "target": "diagnosis", "seed": 0},
+        "model": {"estimator": "sklearn.ensemble.HistGradientBoostingClassifier", "params": {}},
+        "card": {
+            "description": "Flags **malignant** tumours.",
+            "intended_use": "Teaching.\n\n- not diagnosis",
+            "limitations": "One hospital.",
+            "ethical_considerations": None,
+            "authors": "Team <ml@example.org>",
+            "license": "MIT",
+        },
+        "gates": {"roc_auc": {"max_drop": 0.01}},
+    }
+    return info
+
+
+@pytest.fixture
+def evaluation() -> dict[str, Any]:
+    return load("binary_pass", "runs", "candidate", "evaluation.json")
+
+
+def test_sections_in_reading_order(info: dict[str, Any], evaluation: dict[str, Any]) -> None:
+    built = card.build(info, evaluation, tag=parse_tag("cancer@v1.2.0"))
+    assert built.title == "Model card: cancer v1.2.0"
+    assert built.summary == "Flags **malignant** tumours."
+    assert [s.title for s in built.sections] == [
+        "Model details",
+        "Intended use",
+        "Limitations",
+        "Ethical considerations",
+        "Evaluation",
+        "Data",
+        "Data checks",
+        "Feature importance",
+        "Training configuration",
+        "How to use",
+    ]
+
+
+def test_render_holds_what_a_card_promises(
+    info: dict[str, Any], evaluation: dict[str, Any]
+) -> None:
+    text = card.render(card.build(info, evaluation, tag=parse_tag("cancer@v1.2.0")))
+    assert text.startswith("# Model card: cancer v1.2.0\n\nFlags **malignant** tumours.\n")
+    # The card: texts are the repository's own markdown, kept as written.
+    assert "## Intended use\n\nTeaching.\n\n- not diagnosis\n" in text
+    assert "## Limitations\n\nOne hospital.\n" in text
+    assert "_Not stated. Set `card.ethical_considerations` in modelci.yaml._" in text
+    assert "| Authors | Team &lt;ml@\u2060example.org&gt; |" in text
+    assert "| License | MIT |" in text
+    # Metrics with their intervals, the primary first.
+    auc = evaluation["metrics"]["roc_auc"]
+    metric_rows = [line for line in text.splitlines() if line.startswith("| **roc")]
+    assert metric_rows == [
+        f"| **roc\\_auc** (primary) | {number(auc['value'])} | {interval(tuple(auc['ci']))} "
+        "| delong | higher |"
+    ]
+    assert "| 95% CI |" in text
+    # Data fingerprints: the files' sha256 and the test rows' fingerprint.
+    assert "`" + "a1" * 32 + "`" in text
+    assert "`" + "f0" * 32 + "`" in text
+    # The training config, without the card section, as YAML.
+    assert "```yaml\nname: cancer\n" in text and "max_drop: 0.01" in text
+    assert "intended_use" not in text.split("## Training configuration")[1]
+    assert "modelci baseline --from release:cancer@v1.2.0" in text
+    assert "`model.skops` (skops), 240 KiB, sha256 `" + "c4" * 32 + "`" in text
+
+
+def test_data_values_cannot_break_a_table(info: dict[str, Any], evaluation: dict[str, Any]) -> None:
+    text = card.render(card.build(info, evaluation))
+    # The fixture has a feature named "fractal | dimension".
+    row = next(line for line in text.splitlines() if "fractal" in line)
+    assert row.count(" | ") == 2 and "`fractal \\| dimension`" in row
+    info = copy.deepcopy(info)
+    info["data"]["train"]["source"] = "data/a|b`c.csv"
+    text = card.render(card.build(info, evaluation))
+    row = next(line for line in text.splitlines() if line.startswith("| train |"))
+    assert row.count(" | ") == 4
+
+
+def test_without_a_card_section_or_tag(evaluation: dict[str, Any]) -> None:
+    info = load("binary_pass", "runs", "candidate", "run.json")
+    built = card.build(info, evaluation)
+    assert built.title == "Model card: HistGradientBoostingClassifier"
+    assert "card.description" in built.summary
+    for title in ("Intended use", "Limitations", "Ethical considerations"):
+        assert built.section(title).content.startswith("_Not stated.")
+    with pytest.raises(KeyError):
+        built.section("Nope")
+
+
+def test_multiclass_and_regression_render() -> None:
+    info = load("multiclass_eval", "run.json")
+    evaluation = load("multiclass_eval", "evaluation.json")
+    text = card.build(info, evaluation, tag=parse_tag("v0.1.0")).render()
+    assert "# Model card: " in text and "v0.1.0" in text
+    regression_info = {
+        "task": "regression",
+        "target": "price",
+        "estimator": {"class": "sklearn.linear_model.Ridge", "params": {"alpha": 1.0}},
+        "model": {"file": "model.skops", "sha256": "ab" * 32, "size_bytes": 900},
+    }
+    regression = {
+        "primary": "rmse",
+        "confidence": 0.9,
+        "n_rows": 50,
+        "metrics": {
+            "rmse": {"value": 2.5, "ci": [2.0, 3.1], "method": "delta", "higher_is_better": False},
+            "max_error": {"value": 9.0, "ci": None, "method": "point", "higher_is_better": False},
+        },
+        "skipped_metrics": {"mape": "the target has zero values"},
+    }
+    text = card.render(card.build(regression_info, regression))
+    assert "| **rmse** (primary) | 2.5 | [2, 3.1] | delta | lower |" in text
+    assert "| max\\_error | 9 | — | point | lower |" in text
+    assert "| 90% CI |" in text and "Not computed: mape (the target has zero values)." in text
+    assert "_No data facts recorded._" in text
+
+
+def test_render_is_deterministic(info: dict[str, Any], evaluation: dict[str, Any]) -> None:
+    tag = parse_tag("cancer@v1.2.0")
+    assert card.render(card.build(info, evaluation, tag=tag)) == card.render(
+        card.build(copy.deepcopy(info), copy.deepcopy(evaluation), tag=tag)
+    )
+
+
+def test_doctests() -> None:
+    assert doctest.testmod(card).failed == 0
