@@ -94,9 +94,14 @@ def from_release(
     check_out(out)
     where = f"{releases.owner}/{releases.repo}"
     if source.ref == "latest":
-        release = tags.latest_release(releases.list_all(), name)
+        listed = releases.list_all()
+        release = tags.latest_release(listed, name)
+        if release is None and name is not None:
+            # A repository with one model tags plain versions (v1.2.3) even when its config
+            # names the model; NAME@ tags are for monorepos.
+            release = tags.latest_release(listed, None)
         if release is None:
-            model = f"model {name!r} ({name}@vX.Y.Z tags)" if name else "this repository"
+            model = f"model {name!r} ({name}@vX.Y.Z or vX.Y.Z tags)" if name else "this repository"
             return Baseline(
                 found=False,
                 source=source,

@@ -49,6 +49,7 @@ ACT_TIMEOUT = 420  # seconds per act run
 SETUP_PYTHON = "actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97"
 UPLOAD = "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f"
 DOWNLOAD = "actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c"
+ATTEST = "actions/attest-build-provenance@a2bbfa25375fe432b6a289bc6b6cd05ecd0c4c32"
 
 if not ACT.exists() and shutil.which("act"):
     ACT = Path(shutil.which("act") or "act")
@@ -158,6 +159,8 @@ def fake(workdir: Path) -> Iterator[Fake]:
                     {"number": 2, "head": "regress", "title": "A worse model"},
                     {"number": 3, "head": "matrix", "title": "Two candidates"},
                     {"number": 4, "head": "patch-1", "title": "From a fork", "head_repo": FORK},
+                    {"number": 5, "head": "after-release", "title": "After a release"},
+                    {"number": 6, "head": "first", "title": "A new model"},
                 ],
                 # The fork's pull-request run, as GitHub records it: head repository the fork,
                 # no pull_requests (post-comment.yml finds the pull request from the head).
@@ -265,9 +268,15 @@ def make_repo(
     return Scenario(name, repo, artifacts, workdir / name / "act.log")
 
 
-def caller(candidates: str = "") -> str:
+def caller(candidates: str = "", baseline: str | None = "merge-base") -> str:
+    """The example caller; `baseline` None keeps the default (the latest release)."""
     text = (ROOT / "examples" / "workflows" / "pull-request.yml").read_text()
     assert "      config: modelci.yaml\n" in text
+    if baseline:
+        text = text.replace(
+            "      config: modelci.yaml\n",
+            f"      config: modelci.yaml\n      baseline: {baseline}\n",
+        )
     if candidates:
         text = text.replace(
             "      config: modelci.yaml\n",
@@ -324,6 +333,7 @@ def act(
     command += ["--local-repository", f"{SETUP_PYTHON}={STUBS / 'setup-python'}"]
     command += ["--local-repository", f"{UPLOAD}={STUBS / 'upload-artifact'}"]
     command += ["--local-repository", f"{DOWNLOAD}={STUBS / 'download-artifact'}"]
+    command += ["--local-repository", f"{ATTEST}={STUBS / 'attest-build-provenance'}"]
     command += ["--local-repository", f"modelci/modelci@v1={modelci}"]
     command += ["-s", f"GITHUB_TOKEN={token}"]
     for key, value in env_vars.items():
@@ -574,3 +584,104 @@ def test_fork_pull_request_posts_through_workflow_run(
     assert len(comments) == 1, (comments, log[-6000:])
     assert has_metrics_table(comments[0]["body"])
     assert image_links(fake, comments[0]["body"], 4), comments[0]["body"]
+
+
+def publish_release(fake: Fake, workdir: Path, text: str, tag: str) -> dict:
+    """Train, evaluate and publish `text` as the release `tag` of REPO, as the release workflow does."""
+    where = workdir / f"release-{tag.replace('@', '-')}"
+    where.mkdir()
+    (where / "modelci.yaml").write_text(text)
+    modelci = str(ROOT / ".venv" / "bin" / "modelci")
+    env = {
+        **os.environ,
+        "GITHUB_API_URL": fake.url,
+        "GITHUB_SERVER_URL": fake.url,
+        "GITHUB_REPOSITORY": REPO,
+        "GITHUB_TOKEN": TOKEN,
+        "MPLBACKEND": "Agg",
+    }
+    env.pop("GITHUB_OUTPUT", None)
+    for args in (
+        ["train", "-c", "modelci.yaml", "--out", "runs/release"],
+        ["evaluate", "runs/release"],
+        ["publish", "release", "runs/release", "--tag", tag, "--repo", REPO],
+    ):
+        done = subprocess.run(
+            [modelci, *args], cwd=where, env=env, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, (args, done.stdout, done.stderr)
+    release = next(r for r in fake.repo()["releases"].values() if r["tag_name"] == tag)
+    assert not release["draft"]
+    return release
+
+
+def test_pull_request_compares_with_the_latest_release(
+    fake: Fake, workdir: Path, modelci_copy: Path, cache: Path
+) -> None:
+    """The default baseline: the model's latest release, re-scored on the candidate's rows."""
+    publish_release(fake, workdir, LOGISTIC, "demo@v0.1.0")
+    scenario = make_repo(
+        workdir,
+        "after-release",
+        # the merge base trains a DummyClassifier: were it the baseline, the report would say so
+        base={"modelci.yaml": DUMMY},
+        head={"modelci.yaml": LOGISTIC_C, ".github/workflows/modelci.yml": caller(baseline=None)},
+        branch="after-release",
+    )
+    done = act(
+        scenario,
+        event_name="pull_request",
+        event=pull_request_event(fake, 5),
+        workflow=".github/workflows/modelci.yml",
+        token=TOKEN,
+        fake=fake,
+        modelci=modelci_copy,
+        cache=cache,
+    )
+    log = scenario.log.read_text()
+    assert done.returncode == 0, log[-6000:]
+    assert "baseline: the release demo@v0.1.0" in log, log[-6000:]
+
+    comments = fake.comments(5)
+    assert len(comments) == 1, comments
+    body = comments[0]["body"]
+    assert has_metrics_table(body), body
+    assert "re-scored" in body, body
+    assert "DummyClassifier" not in body, body
+    checks = fake.check_runs(5)
+    assert [(c["name"], c["conclusion"]) for c in checks] == [("modelci", "success")]
+    baseline_run = json.loads((scenario.artifacts / "modelci-baseline" / "run.json").read_text())
+    assert "LogisticRegression" in json.dumps(baseline_run)
+
+
+def test_first_pull_request_of_a_model_without_a_release(
+    fake: Fake, workdir: Path, modelci_copy: Path, cache: Path
+) -> None:
+    """No release of the model yet: no baseline, the candidate alone, and the job succeeds."""
+    fresh = config("fresh", "sklearn.linear_model.LogisticRegression", "{max_iter: 2000}")
+    scenario = make_repo(
+        workdir,
+        "first",
+        base={"README.md": "demo\n"},
+        head={"modelci.yaml": fresh, ".github/workflows/modelci.yml": caller(baseline=None)},
+        branch="first",
+    )
+    done = act(
+        scenario,
+        event_name="pull_request",
+        event=pull_request_event(fake, 6),
+        workflow=".github/workflows/modelci.yml",
+        token=TOKEN,
+        fake=fake,
+        modelci=modelci_copy,
+        cache=cache,
+    )
+    log = scenario.log.read_text()
+    assert done.returncode == 0, log[-6000:]
+    assert "the report shows the candidate alone" in log, log[-6000:]
+    assert not (scenario.artifacts / "modelci-baseline").exists()
+    comments = fake.comments(6)
+    assert len(comments) == 1, comments
+    body = comments[0]["body"]
+    assert not has_metrics_table(body), body
+    assert "LogisticRegression" in body, body

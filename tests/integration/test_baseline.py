@@ -103,6 +103,17 @@ def test_name_flag_and_plain_tags(
     assert pinned.code == 0 and outputs(output)["tag"] == "v1.0.0"
 
 
+def test_a_named_model_with_only_plain_tags_finds_them(
+    fake_github: FakeGitHub, runs: dict[str, Path], output: Path, tmp_path: Path
+) -> None:
+    # One model per repository: the config names it, the tags are plain versions.
+    assert publish(runs["plain"], "v1.0.0").code == 0
+    assert publish(runs["plain"], "v1.1.0").code == 0
+    named = fetch("--from", "release:latest", "--name", "cancer", "--out", "named")
+    assert named.code == 0, named.stderr
+    assert outputs(output)["tag"] == "v1.1.0"
+
+
 def test_no_release_is_found_false_and_exit_0(
     fake_github: FakeGitHub, runs: dict[str, Path], output: Path, tmp_path: Path
 ) -> None:

@@ -23,7 +23,17 @@ FIRST_PARTY = "modelci/modelci"
 ACTIONS = sorted([ROOT / "action.yml", *ROOT.glob("actions/*/action.yml")])
 WORKFLOWS = sorted([*ROOT.glob(".github/workflows/*.yml"), *ROOT.glob("examples/workflows/*.yml")])
 ALL_FILES = ACTIONS + WORKFLOWS
-SUB_ACTIONS = ["train", "evaluate", "compare", "report", "comment", "check"]
+SUB_ACTIONS = [
+    "train",
+    "evaluate",
+    "compare",
+    "report",
+    "comment",
+    "check",
+    "baseline",
+    "publish-release",
+    "publish-registry",
+]
 
 USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>[^\s#]+)\s*(?:#\s*(?P<comment>.*))?$")
 PIN_ROW = re.compile(r"`(?P<action>[\w.-]+/[\w./-]+)@(?P<sha>[0-9a-f]{40}) # (?P<version>v[\w.]+)`")
@@ -93,6 +103,8 @@ def test_the_files_are_there() -> None:
         ".github/workflows/post-comment.yml",
         "examples/workflows/pull-request.yml",
         "examples/workflows/post-comment.yml",
+        ".github/workflows/release.yml",
+        "examples/workflows/release.yml",
     } <= names
 
 
