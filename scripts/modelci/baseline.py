@@ -94,12 +94,12 @@ def from_release(
     check_out(out)
     where = f"{releases.owner}/{releases.repo}"
     if source.ref == "latest":
-        listed = releases.list_all()
-        release = tags.latest_release(listed, name)
+        published = releases.list_all()
+        release = tags.latest_release(published, name)
         if release is None and name is not None:
             # A repository with one model tags plain versions (v1.2.3) even when its config
             # names the model; NAME@ tags are for monorepos.
-            release = tags.latest_release(listed, None)
+            release = tags.latest_release(published, None)
         if release is None:
             model = f"model {name!r} ({name}@vX.Y.Z or vX.Y.Z tags)" if name else "this repository"
             return Baseline(
