@@ -148,6 +148,16 @@ def test_sha256sums_passes_sha256sum_check(
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_checksums_out_is_the_uploaded_sha256sums(
+    fake_github: FakeGitHub, runs: dict[str, Path], output: Path, tmp_path: Path
+) -> None:
+    result = publish(runs["plain"], "v1.0.0", "--checksums-out", "out/SHA256SUMS")
+    assert result.code == 0, result.stderr
+    uploaded = assets_of(fake_github, release_of(fake_github, "v1.0.0"))["SHA256SUMS"].data
+    assert (tmp_path / "out/SHA256SUMS").read_bytes() == uploaded
+    assert "model.skops" in uploaded.decode()
+
+
 def test_publishing_twice_keeps_one_release_and_no_duplicate_assets(
     fake_github: FakeGitHub, runs: dict[str, Path], output: Path, sent: RecordingSession
 ) -> None:

@@ -51,6 +51,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="upload everything to a draft release and stop before publishing",
     )
     parser.add_argument(
+        "--checksums-out",
+        metavar="FILE",
+        type=Path,
+        help="also write the SHA256SUMS asset here (e.g. for a provenance attestation)",
+    )
+    parser.add_argument(
         "--token-env",
         metavar="NAME",
         default="GITHUB_TOKEN",
@@ -115,6 +121,12 @@ def publish_release(
         "published": "false" if published.draft else "true",
         "asset-urls": json.dumps(published.assets, separators=(",", ":")),
     }
+    checksums_out = getattr(args, "checksums_out", None)
+    if checksums_out is not None:
+        from modelci.fsutil import write_text_atomic
+
+        write_text_atomic(checksums_out, published.checksums)
+        outputs["checksums"] = str(checksums_out)
     for name, value in outputs.items():
         print(f"{name}={value}", file=out)
     out.flush()

@@ -41,6 +41,7 @@ class Published:
     unchanged: tuple[str, ...]
     created: bool
     previous: str | None = None
+    checksums: str = ""  # the SHA256SUMS asset's text (for attestations: subject-checksums)
 
 
 class ReleasePublisher:
@@ -202,7 +203,12 @@ def publish_run(
         target=target,
         draft_only=draft_only,
     )
-    return dataclasses.replace(published, previous=str(previous["tag_name"]) if previous else None)
+    checksums = assets.sha256sums(f for f in files if f.name != assets.SHA256SUMS)
+    return dataclasses.replace(
+        published,
+        previous=str(previous["tag_name"]) if previous else None,
+        checksums=checksums,
+    )
 
 
 def _previous_metrics(
