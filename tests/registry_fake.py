@@ -21,12 +21,13 @@ import base64
 import hashlib
 import json
 import secrets
-import socket
 import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.loopback import serve
 
 TOKEN = "ghs_faketoken0123456789"  # a GITHUB_TOKEN lookalike: any username goes with it
 
@@ -45,31 +46,8 @@ class FakeRegistry:
         self.corrupt_blobs = False
         self._failures: list[int] = []
         self._lock = threading.Lock()
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def setup(self) -> None:
-                super().setup()
-                # Without it, Nagle's algorithm and delayed ACKs stall every reply by 40 ms.
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def _dispatch(self) -> None:
-                fake._handle(self)
-
-            do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _dispatch
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.host = f"127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        # Late-bound, so a test can wrap _handle on a running server.
+        self.server, self.host = serve(lambda handler: self._handle(handler))
 
     # -- faults -----------------------------------------------------------------------------------
 

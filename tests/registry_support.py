@@ -13,9 +13,10 @@ import socket
 import subprocess
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any
+
+from tests.loopback import serve
 
 BASIC_USER = "ci"
 BASIC_PASSWORD = "registry-s3cret"
@@ -151,31 +152,8 @@ class FaultProxy:
         self.log: list[tuple[str, str, int | None]] = []
         self._drop_after: int | None = None
         self._lock = threading.Lock()
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def setup(self) -> None:
-                super().setup()
-                # Without it, Nagle's algorithm and delayed ACKs stall every reply by 40 ms.
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def _forward(self) -> None:
-                proxy._handle(self)
-
-            do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _forward
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.host = f"127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        # Late-bound, so a test can wrap _handle on a running server.
+        self.server, self.host = serve(lambda handler: self._handle(handler))
 
     def drop_upload_after(self, n: int) -> None:
         with self._lock:
