@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 
 HELP = "publish a run as a GitHub release or to an OCI registry"
 
-# target → module with HELP, configure(parser) and run(args). `release` is built separately;
-# until its module exists, `publish` offers only what is there.
+# target → module with HELP, configure(parser) and run(args).
 TARGETS = {
     "release": "modelci.commands.publish_release",
     "registry": "modelci.commands.publish_registry",
@@ -30,8 +28,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     group.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="publish_target", metavar="TARGET", required=True)
     for name, module_name in TARGETS.items():
-        if importlib.util.find_spec(module_name) is None:
-            continue
         module = importlib.import_module(module_name)
         target = sub.add_parser(
             name,
