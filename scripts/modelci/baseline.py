@@ -135,7 +135,7 @@ def from_release(
                     f"{label} has no {needed} listed in {assets.SHA256SUMS}",
                     fix="Publish the run with `modelci publish release`",
                 )
-        with fsutil.staged_dir(out) as stage:
+        with fsutil.staged_dir(out, marker=rundir.RUN) as stage:
             kept: dict[str, str] = {}
             for file_name, expected in sums.items():
                 asset = listed.get(file_name)
@@ -189,7 +189,7 @@ def from_path(directory: Path, out: Path, *, source: Source | None = None) -> Ba
             "beside it",
             fix="Pass a run directory written by `modelci train`",
         )
-    with fsutil.staged_dir(out) as stage:
+    with fsutil.staged_dir(out, marker=rundir.RUN) as stage:
         for name in KEEP:
             if (directory / name).is_file():
                 shutil.copy2(directory / name, stage / name)
@@ -240,19 +240,7 @@ def from_registry(
 
 def check_out(out: Path) -> None:
     """--out is replaced whole, so it must be new, empty, or a run directory."""
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out} exists and is not a directory", fix="Choose another --out")
-    resolved, here = out.resolve(), Path.cwd().resolve()
-    if resolved == here or resolved in here.parents:
-        raise UserError(
-            f"--out {out} is the working directory or one of its parents",
-            fix="Write the baseline to its own directory, e.g. --out runs/baseline",
-        )
-    if out.is_dir() and any(out.iterdir()) and not (out / rundir.RUN).is_file():
-        raise UserError(
-            f"--out {out} is not empty and is not a run directory; it would be replaced whole",
-            fix="Choose a new or empty directory, e.g. --out runs/baseline",
-        )
+    fsutil.check_replaceable(out, marker=rundir.RUN)
 
 
 # -- verification ---------------------------------------------------------------------------------

@@ -59,7 +59,10 @@ def unseen_classes(predictions: Predictions) -> dict[str, Any]:
 
 
 def class_balance(test: pd.DataFrame, train: pd.DataFrame | None, target: str) -> dict[str, Any]:
-    shares = test[target].astype(str).value_counts(normalize=True).sort_index()
+    import pandas as pd
+
+    shares = pd.Series(data.label_text(test[target].to_numpy())).value_counts(normalize=True)
+    shares = shares.sort_index()
     values = {str(k): round(float(v), 4) for k, v in shares.items()}
     detail = ", ".join(f"{k}: {v:.0%}" for k, v in values.items())
     status, notes = "ok", []
@@ -68,7 +71,9 @@ def class_balance(test: pd.DataFrame, train: pd.DataFrame | None, target: str) -
         status = "warn"
         notes.append(f"rare in test: {', '.join(rare[:5])}")
     if train is not None:
-        train_shares = train[target].astype(str).value_counts(normalize=True)
+        train_shares = pd.Series(data.label_text(train[target].to_numpy())).value_counts(
+            normalize=True
+        )
         shifted = [
             k for k, v in values.items() if abs(v - float(train_shares.get(k, 0.0))) > SHIFT_POINTS
         ]

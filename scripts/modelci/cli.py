@@ -73,6 +73,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ModelciError as error:
         print(f"modelci {args.command}: error: {error.line()}", file=sys.stderr)
         return int(error.exit_code)
+    except OSError as error:
+        # Disk full, a read-only or missing folder, a file where a folder should be: the
+        # user's environment, said in one line (network errors arrive as ModelciError).
+        where = f"{error.filename}: " if error.filename else ""
+        print(
+            f"modelci {args.command}: error: {where}{error.strerror or error}",
+            file=sys.stderr,
+        )
+        return int(ExitCode.USER_ERROR)
     except KeyboardInterrupt:
         print(f"modelci {args.command}: interrupted", file=sys.stderr)
         return 130

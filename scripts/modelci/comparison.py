@@ -11,6 +11,8 @@ from modelci.config import GateRule
 from modelci.errors import UserError
 from modelci.rundir import Run
 
+GATES_FROM = ("candidate", "baseline")
+
 
 @dataclass(frozen=True, kw_only=True)
 class Settings:
@@ -20,22 +22,96 @@ class Settings:
     resamples: int
     seed: int
     gates: dict[str, GateRule]
+    # Whose config the gates, alpha and strict were taken from, and why when it is not the
+    # side asked for.
+    gates_from: str = "candidate"
+    gates_note: str | None = None
 
 
-def settings_from(candidate: Run, *, alpha: float | None, strict: bool | None) -> Settings:
-    """Gates and statistics come from the candidate's config (the PR's), flags win."""
+def settings_from(
+    candidate: Run,
+    baseline: Run | None = None,
+    *,
+    alpha: float | None,
+    strict: bool | None,
+    gates_from: str = "candidate",
+) -> Settings:
+    """Gates, alpha and strict from the `gates_from` side's recorded config; flags win.
+
+    `baseline` keeps a pull request from loosening its own gates: they come from the baseline
+    run's config. A baseline without a recorded config (a bring-your-own model) falls back to
+    the candidate's, and says so. Statistics settings (confidence, resamples, seed) are always
+    the candidate's: they describe how its rows are measured, not what passes.
+    """
+    if gates_from not in GATES_FROM:
+        raise UserError(f"--gates-from must be candidate or baseline, got '{gates_from}'")
     config = candidate.info.get("config") or {}
-    compare_cfg = config.get("compare") or {}
+    policy, source, note = config, "candidate", None
+    if gates_from == "baseline":
+        recorded = recorded_policy(baseline) if baseline is not None else None
+        if recorded is not None:
+            policy, source = recorded, "baseline"
+        else:
+            note = (
+                "the baseline has no recorded config (a bring-your-own model?), so the "
+                "candidate's gates, alpha and strict were used"
+            )
+    compare_cfg = policy.get("compare") or {}
     metrics_cfg = config.get("metrics") or {}
-    rules = {name: GateRule(**rule) for name, rule in (config.get("gates") or {}).items()}
     return Settings(
         alpha=alpha if alpha is not None else compare_cfg.get("alpha", 0.05),
         strict=strict if strict is not None else compare_cfg.get("strict", False),
         confidence=metrics_cfg.get("confidence", 0.95),
         resamples=metrics_cfg.get("resamples", 1000),
         seed=(config.get("data") or {}).get("seed", 0),
-        gates=rules,
+        gates=_rules(policy, source),
+        gates_from=source,
+        gates_note=note,
     )
+
+
+def recorded_policy(run: Run) -> dict[str, Any] | None:
+    """A run's recorded `gates` and `compare` config; None when it has none (bring-your-own)."""
+    config = run.info.get("config")
+    if not isinstance(config, dict) or not isinstance(config.get("gates"), dict):
+        return None
+    return {"gates": config["gates"], "compare": config.get("compare") or {}}
+
+
+def _rules(policy: dict[str, Any], side: str) -> dict[str, GateRule]:
+    rules = {}
+    for name, rule in (policy.get("gates") or {}).items():
+        try:
+            rules[name] = GateRule(**rule)
+        except TypeError as error:
+            raise UserError(
+                f"the {side}'s recorded gate on {name} is not understood: {error}",
+                fix="Compare with runs made by this modelci version, or use --gates-from",
+            ) from None
+    return rules
+
+
+def gate_changes(candidate: Run, baseline: Run) -> list[dict[str, Any]]:
+    """How the candidate's gates, alpha and strict differ from the baseline's recorded ones.
+
+    Empty when they agree or when the baseline recorded no config (nothing to compare with).
+    """
+    before = recorded_policy(baseline)
+    after = recorded_policy(candidate)
+    if before is None or after is None:
+        return []
+    changes: list[dict[str, Any]] = []
+    old, new = before["gates"], after["gates"]
+    for name in sorted(set(old) | set(new)):
+        if old.get(name) != new.get(name):
+            changes.append({"metric": name, "before": old.get(name), "after": new.get(name)})
+    defaults = {"alpha": 0.05, "strict": False}
+    for key, default in defaults.items():
+        was = before["compare"].get(key, default)
+        now = after["compare"].get(key, default)
+        if was != now:
+            changes.append({"setting": f"compare.{key}", "before": was, "after": now})
+    return changes
 
 
 def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> dict[str, Any]:
@@ -122,6 +198,9 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> dic
         "alpha": settings.alpha,
         "strict": settings.strict,
         "resamples": settings.resamples,
+        "gates_from": settings.gates_from,
+        "gates_note": settings.gates_note,
+        "gate_changes": gate_changes(candidate, baseline),
         "candidate": _describe(candidate, "candidate", candidate_eval),
         "baseline": dict(_describe(baseline, "baseline", baseline_eval), rescored=rescored),
         "metrics": metric_rows,
@@ -141,7 +220,9 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> dic
         },
         "plots": [],
     }
-    with fsutil.staged_dir(out) as stage:
+    with fsutil.staged_dir(
+        out, marker=rundir.COMPARISON, inputs=(candidate.path, baseline.path)
+    ) as stage:
         with log.stage("plots"):
             from modelci import plots
 

@@ -52,13 +52,18 @@ def read_table(spec: str, base_dir: Path) -> Table:
     path = Path(spec).expanduser()
     if not path.is_absolute():
         path = base_dir / path
+    hint = "Check data.train / data.test in the config (paths are relative to it)"
+    if path.is_dir():
+        raise UserError(f"data file {spec} is a directory ({path})", fix=hint)
     if not path.is_file():
-        hint = "Check data.train / data.test in the config (paths are relative to it)"
         raise UserError(f"data file {spec} not found (looked at {path})", fix=hint)
     suffix = path.suffix.lower()
     import pandas as pd
 
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise UserError(f"cannot read data file {spec}: {error.strerror or error}") from None
     digest = hashlib.sha256(raw).hexdigest()
     try:
         if suffix in (".parquet", ".pq"):
@@ -180,8 +185,33 @@ def check_target_for_task(table: Table, target: str, task: str) -> None:
         )
 
 
-def label_strings(values: Any) -> list[str]:
-    return [str(v) for v in values]
+def class_values(labels: pd.Series) -> pd.Series:
+    """Class labels as the model is fitted on them: numbers stay numbers (so classes sort
+    2 < 10 and the positive class of a binary task is the larger one), integral floats become
+    integers (a CSV may write 1 as 1.0), anything else becomes text."""
+    import numpy as np
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(labels.dtype):
+        return labels.astype(str)
+    if pd.api.types.is_integer_dtype(labels.dtype):
+        return labels
+    if pd.api.types.is_float_dtype(labels.dtype):
+        values = labels.to_numpy()
+        if np.isfinite(values).all() and (values == np.round(values)).all():
+            return labels.astype("int64")
+        return labels
+    return labels.astype(str)
+
+
+def label_text(values: Any) -> np.ndarray:
+    """Class labels as the text modelci records and compares: 1, 1.0 and "1" are all "1"."""
+    import numpy as np
+
+    array = np.asarray(values)
+    if array.dtype.kind == "f" and np.isfinite(array).all() and (array == np.round(array)).all():
+        array = array.astype(np.int64)
+    return array.astype(str)
 
 
 def split(

@@ -8,7 +8,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from modelci import checks, features, fsutil, persist, progress, rows, rundir, scoring
+from modelci import checks, data, features, fsutil, persist, progress, rows, rundir, scoring
 from modelci.errors import UserError
 from modelci.rundir import Run
 
@@ -46,6 +46,13 @@ def evaluate(
             where=test_rows.facts["source"],
         )
         latency = scoring.latency_ms_per_1k(model, X)
+    if predictions.seen is not None and not predictions.seen.any():
+        shown = sorted(set(predictions.y_true.tolist()))[:5]
+        raise UserError(
+            f"no test label matches a class the model was trained on (trained: "
+            f"{', '.join(predictions.classes or ())}; test: {', '.join(map(str, shown))})",
+            fix="Check the target column of the test data",
+        )
     with log.stage("metrics with intervals"):
         metric_values, skipped = score(predictions, settings)
     primary = primary or settings.get("primary") or default_primary(run.task)
@@ -101,6 +108,8 @@ def evaluate(
                 seed=settings["seed"],
             )
     target_dir = out or run.path
+    if out is not None and out.resolve() != run.path.resolve():
+        _check_evaluation_out(out, run)
     with fsutil.staged_dir(target_dir, merge=True) as stage:
         if out is not None and out.resolve() != run.path.resolve():
             _copy_run(run, stage)
@@ -113,6 +122,19 @@ def evaluate(
         fsutil.write_json_atomic(stage / rundir.METRICS, flat_metrics(document))
         scoring.predictions_frame(predictions).to_csv(stage / rundir.PREDICTIONS, index=False)
     return document
+
+
+def _check_evaluation_out(out: Path, run: Run) -> None:
+    """Evaluating into another directory copies the run there: never over a different run."""
+    fsutil.check_replaceable(out, marker=rundir.RUN, inputs=(run.path,))
+    if (out / rundir.RUN).is_file():
+        other = rundir.read_document(out / rundir.RUN)
+        if (other.get("model") or {}).get("sha256") != run.model_sha256:
+            raise UserError(
+                f"--out {out} holds another run (a different model); evaluating into it would "
+                "overwrite its run.json and model",
+                fix="Choose a new directory, or evaluate that run itself",
+            )
 
 
 def _copy_run(run: Run, stage: Path) -> None:
@@ -294,7 +316,7 @@ def importance(
     mask = predictions.seen if predictions.seen is not None else np.ones(len(X), bool)
     X_seen, y_seen = X[mask], y_raw[mask]
     if predictions.classes is not None:
-        y_seen = y_seen.astype(str)
+        y_seen = data.class_values(y_seen)
     rng = np.random.default_rng(seed)
     take = np.sort(rng.choice(len(X_seen), size=min(len(X_seen), rows), replace=False))
     X_sample, y_sample = X_seen.iloc[take], y_seen.iloc[take]
@@ -344,7 +366,7 @@ def bring_your_own(
 
     The caller evaluates it with `out=` the final directory, so nothing is left behind when
     evaluation fails."""
-    from modelci import __version__, data, training
+    from modelci import __version__, training
 
     model = persist.load(model_path, expected_sha256=sha256)
     table = data.read_table(data_path, Path.cwd())

@@ -65,14 +65,65 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def check_replaceable(
+    final: Path,
+    *,
+    marker: str | None = None,
+    inputs: tuple[Path, ...] = (),
+    flag: str = "--out",
+) -> None:
+    """Refuse an output directory whose replacement would destroy something of the user's.
+
+    An output is replaced whole, so it must not be a file, the working directory or one of its
+    parents, one of the command's inputs (or hold one), or a non-empty directory that is not an
+    earlier output of the same kind (recognised by its `marker` file).
+    """
+    from modelci.errors import UserError
+
+    if final.exists() and not final.is_dir():
+        raise UserError(
+            f"{flag} {final} exists and is not a directory", fix=f"Choose another {flag}"
+        )
+    resolved, here = final.resolve(), Path.cwd().resolve()
+    if resolved == here or resolved in here.parents:
+        raise UserError(
+            f"{flag} {final} is the working directory or one of its parents, which would be "
+            "replaced whole",
+            fix="Write to a directory of its own, e.g. --out runs/NAME",
+        )
+    for source in inputs:
+        source_resolved = source.resolve()
+        if source_resolved == resolved or resolved in source_resolved.parents:
+            raise UserError(
+                f"{flag} {final} is, or holds, the input {source}",
+                fix="Write the output to another directory",
+            )
+    if final.is_dir() and any(final.iterdir()) and not (marker and (final / marker).exists()):
+        what = f"an earlier output (no {marker})" if marker else "empty"
+        raise UserError(
+            f"{flag} {final} is not empty and is not {what}; it would be replaced whole",
+            fix="Choose a new or empty directory",
+        )
+
+
 @contextlib.contextmanager
-def staged_dir(final: Path, *, merge: bool = False) -> Iterator[Path]:
+def staged_dir(
+    final: Path,
+    *,
+    merge: bool = False,
+    marker: str | None = None,
+    inputs: tuple[Path, ...] = (),
+    flag: str = "--out",
+) -> Iterator[Path]:
     """Yield a sibling temp directory; on success move its files into `final`.
 
     With `merge=False` the final directory is replaced whole. With `merge=True` (adding outputs
     to an existing run dir) each staged entry replaces its namesake, leaving other files alone.
-    On any exception the staged directory is removed and `final` is untouched.
+    On any exception the staged directory is removed and `final` is untouched. Before anything
+    is written, a directory to be replaced is checked with `check_replaceable`.
     """
+    if not merge:
+        check_replaceable(final, marker=marker, inputs=inputs, flag=flag)
     final = final.resolve()
     final.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.staging.", dir=final.parent))

@@ -8,6 +8,7 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from modelci import data
 from modelci.errors import UserError
 
 if TYPE_CHECKING:
@@ -76,14 +77,14 @@ def predict(
             fix="Score it on data with the same columns and types as in training",
         ) from None
     if task == "classification":
-        classes = tuple(str(c) for c in model.classes_)
-        truth = y_true.astype(str).to_numpy()
+        classes = tuple(str(c) for c in data.label_text(model.classes_))
+        truth = data.label_text(y_true.to_numpy())
         seen = np.isin(truth, np.asarray(classes))
         return Predictions(
             task=task,
             row_id=row_id,
             y_true=truth,
-            y_pred=np.asarray(raw_pred).astype(str),
+            y_pred=data.label_text(raw_pred),
             classes=classes,
             proba=proba,
             seen=seen,

@@ -140,15 +140,15 @@ def train(cfg: Config, out: Path) -> dict[str, Any]:
         X = features.design_matrix(dataset.train, spec, source=cfg.data.train)
         y = dataset.train[dataset.target]
         if dataset.task == "classification":
-            y = y.astype(str)
+            y = data.class_values(y)
     timings["load_s"] = round(time.perf_counter() - began, 4)
     pipeline = build_pipeline(cfg, dataset.task, spec)
     began = time.perf_counter()
     with log.stage(f"fit {type(pipeline[-1]).__name__}"):
         fit(pipeline, X, y, where=cfg.source)
     timings["fit_s"] = round(time.perf_counter() - began, 4)
-    classes = [str(c) for c in getattr(pipeline, "classes_", [])] or None
-    with fsutil.staged_dir(out) as stage:
+    classes = [str(c) for c in data.label_text(getattr(pipeline, "classes_", []))] or None
+    with fsutil.staged_dir(out, marker=rundir.RUN) as stage:
         digest = persist.save(pipeline, stage / rundir.MODEL)
         info = {
             "schema": rundir.SCHEMAS[rundir.RUN],

@@ -161,6 +161,7 @@ def fake(workdir: Path) -> Iterator[Fake]:
                     {"number": 4, "head": "patch-1", "title": "From a fork", "head_repo": FORK},
                     {"number": 5, "head": "after-release", "title": "After a release"},
                     {"number": 6, "head": "first", "title": "A new model"},
+                    {"number": 7, "head": "loosen", "title": "A worse model, gates loosened"},
                 ],
                 # The fork's pull-request run, as GitHub records it: head repository the fork,
                 # no pull_requests (post-comment.yml finds the pull request from the head).
@@ -449,6 +450,40 @@ def test_pull_request_that_regresses(
     assert annotations, checks[0]["output"]
     assert any(a["annotation_level"] == "failure" for a in annotations), annotations
     assert any("roc_auc" in (a.get("message", "") + a.get("title", "")) for a in annotations)
+
+
+def test_pull_request_cannot_loosen_its_own_gates(
+    fake: Fake, workdir: Path, modelci_copy: Path, cache: Path
+) -> None:
+    """The worse model deletes its gate and sets alpha: 1e-9: the baseline's gates still fail it."""
+    loosened = DUMMY.replace("gates:\n  roc_auc: {max_drop: 0.01}\n", "compare: {alpha: 1.0e-9}\n")
+    assert loosened != DUMMY
+    scenario = make_repo(
+        workdir,
+        "loosen",
+        base={"modelci.yaml": LOGISTIC},
+        head={"modelci.yaml": loosened, ".github/workflows/modelci.yml": caller()},
+        branch="loosen",
+    )
+    done = act(
+        scenario,
+        event_name="pull_request",
+        event=pull_request_event(fake, 7),
+        workflow=".github/workflows/modelci.yml",
+        token=TOKEN,
+        fake=fake,
+        modelci=modelci_copy,
+        cache=cache,
+    )
+    log = scenario.log.read_text()
+    assert done.returncode != 0, log[-6000:]
+    assert "quality gate failed" in log, log[-6000:]
+    comments = fake.comments(7)
+    assert len(comments) == 1, comments
+    body = comments[0]["body"]
+    assert "this pull request changes the quality gates:" in body, body
+    assert "compare.alpha: 0.05 → 1e-09" in body, body
+    assert [(c["name"], c["conclusion"]) for c in fake.check_runs(7)] == [("modelci", "failure")]
 
 
 def test_two_candidates(fake: Fake, workdir: Path, modelci_copy: Path, cache: Path) -> None:

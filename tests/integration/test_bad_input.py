@@ -259,3 +259,69 @@ def test_skops_zip_with_a_foreign_type_is_refused(cli, tmp_path, trained):
         "runs/forged",
     )
     assert_one_clear_line(result, "contains types modelci does not load", "os.Pipeline")
+
+
+# ---- outputs never destroy inputs -----------------------------------------------------------
+
+
+def test_train_refuses_to_replace_the_working_directory(cli, tmp_path, mixed_csv):
+    write_config(tmp_path, GOOD)
+    assert_one_clear_line(cli("train", "--out", "."), "working directory")
+    assert mixed_csv.exists() and (tmp_path / "modelci.yaml").exists()
+
+
+def test_train_refuses_a_folder_of_other_files(cli, tmp_path, mixed_csv):
+    write_config(tmp_path, GOOD)
+    assert_one_clear_line(cli("train", "--out", "data"), "is not empty")
+    assert mixed_csv.exists()
+
+
+def test_compare_refuses_to_write_over_an_input(cli, tmp_path, trained):
+    assert_one_clear_line(
+        cli("compare", "runs/good", "runs/good", "--out", "runs/good"), "is, or holds, the input"
+    )
+    assert_one_clear_line(
+        cli("compare", "runs/good", "runs/good", "--out", "runs"), "is, or holds, the input"
+    )
+    assert (trained / "run.json").exists() and (trained / "model.skops").exists()
+
+
+def test_report_refuses_to_overwrite_its_records(cli, tmp_path, trained):
+    before = (trained / "evaluation.json").read_text()
+    assert_one_clear_line(
+        cli("report", "runs/good", "--out", "runs/good/evaluation.json"),
+        "is one of the records the report is made from",
+    )
+    assert (trained / "evaluation.json").read_text() == before
+
+
+def test_evaluate_refuses_to_overwrite_another_run(cli, tmp_path, trained):
+    write_config(
+        tmp_path,
+        GOOD.replace("metrics:", "model: {estimator: sklearn.dummy.DummyClassifier}\nmetrics:"),
+        "other.yaml",
+    )
+    assert cli("train", "-c", "other.yaml", "--out", "runs/other").code == 0
+    before = (tmp_path / "runs/other/model.skops").read_bytes()
+    assert_one_clear_line(cli("evaluate", "runs/good", "--out", "runs/other"), "holds another run")
+    assert (tmp_path / "runs/other/model.skops").read_bytes() == before
+
+
+def test_an_os_error_is_one_line(cli, tmp_path, mixed_csv):
+    write_config(tmp_path, GOOD)
+    assert_one_clear_line(cli("train", "--out", "data/mixed.csv/run"), "mixed.csv")
+
+
+def test_a_data_path_that_is_a_directory(cli, tmp_path, mixed_csv):
+    write_config(tmp_path, "data: {train: data, target: label}\n")
+    assert_one_clear_line(cli("train", "--out", "runs/x"), "data file data is a directory")
+
+
+def test_no_test_label_matches_a_trained_class(cli, tmp_path, trained, mixed_csv):
+    frame = pd.read_csv(mixed_csv).assign(label="maybe")
+    frame.to_csv(tmp_path / "data/other.csv", index=False)
+    assert_one_clear_line(
+        cli("evaluate", "runs/good", "--data", "data/other.csv", "--out", "runs/o"),
+        "no test label matches a class",
+        "trained: no, yes",
+    )

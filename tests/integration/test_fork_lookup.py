@@ -10,6 +10,7 @@ import pytest
 from tests.fakegithub import FakeGitHub
 from tests.fakegithub.state import Pull, Repo
 from tests.fakegithub.world import READ_ONLY_TOKEN, REPO, TOKEN
+from tests.integration.test_comment import png
 
 from modelci.errors import UserError
 from modelci.github import GitHub, GitHubError
@@ -24,7 +25,7 @@ from modelci.github.bundle import (
 )
 
 OWNER, NAME = REPO.split("/")
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(25)
+PNG = png(1)  # a valid image: bundles are checked chunk by chunk
 
 
 def client(fake: FakeGitHub, token: str = TOKEN) -> GitHub:

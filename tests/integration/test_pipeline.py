@@ -281,3 +281,156 @@ def test_unseen_classes_and_categories_show_in_the_data_checks(cli, tmp_path, mi
     assert checks["unseen_categories"]["status"] == "warn"
     assert "colour: 7 row(s)" in checks["unseen_categories"]["detail"]
     assert evaluation["n_rows"] == 95  # the 5 rows of the unseen class are left out, and said so
+
+
+# --- whose gates: a pull request must not loosen the gates it is judged by ---------------------
+
+GATED = """\
+data: {{train: data/mixed.csv, target: label, seed: 1}}
+model: {{estimator: {estimator}, params: {params}}}
+metrics: {{resamples: 300, plots: false, importance: false}}
+{extra}
+"""
+
+
+def train_gated(cli, tmp_path, name, estimator, extra, params="{}"):
+    text = GATED.format(estimator=estimator, params=params, extra=extra)
+    write_config(tmp_path, text, f"{name}.yaml")
+    assert cli("train", "-c", f"{name}.yaml", "--out", f"runs/{name}").code == 0
+    result = cli("evaluate", f"runs/{name}")
+    assert result.code == 0, result.stderr
+    return tmp_path / "runs" / name
+
+
+@pytest.mark.parametrize(
+    ("extra", "changes"),
+    [
+        # The gate deleted in the pull request's config.
+        ("", [{"metric": "roc_auc", "before": {"max_drop": 0.02}, "after": None}]),
+        # The gate loosened, and alpha so small that nothing is ever significant.
+        (
+            "gates: {roc_auc: {max_drop: 0.9}}\ncompare: {alpha: 1.0e-9}",
+            [
+                {"metric": "roc_auc", "before": {"max_drop": 0.02}, "after": {"max_drop": 0.9}},
+                {"setting": "compare.alpha", "before": 0.05, "after": 1e-9},
+            ],
+        ),
+    ],
+    ids=["gate-deleted", "gate-and-alpha-loosened"],
+)
+def test_gates_from_baseline_a_loosened_config_still_fails(
+    cli, tmp_path, mixed_csv, extra, changes
+):
+    baseline = train_gated(
+        cli,
+        tmp_path,
+        "baseline",
+        "sklearn.linear_model.LogisticRegression",
+        "gates: {roc_auc: {max_drop: 0.02}}",
+    )
+    candidate = train_gated(
+        cli, tmp_path, "candidate", "sklearn.dummy.DummyClassifier", extra, "{strategy: prior}"
+    )
+    # The candidate's own (loosened) config: the regression passes, and the change is told.
+    result = cli(
+        "compare", str(candidate), str(baseline), "--out", "runs/own", "--gates-from", "candidate"
+    )
+    assert result.code == 0, result.stdout + result.stderr
+    assert "⚠️ the candidate changes the quality gates: roc_auc: max_drop 0.02 → " in result.stdout
+    own = read(tmp_path / "runs/own/comparison.json")
+    assert own["verdict"] == "pass" and own["gates_from"] == "candidate"
+    assert own["gate_changes"] == changes
+
+    # The baseline's recorded config: the same regression fails.
+    result = cli(
+        "compare", str(candidate), str(baseline), "--out", "runs/base", "--gates-from", "baseline"
+    )
+    assert result.code == 1, result.stdout + result.stderr
+    assert "❌ fail (roc_auc)" in result.stdout
+    base = read(tmp_path / "runs/base/comparison.json")
+    assert base["verdict"] == "fail" and base["failed_gates"] == ["roc_auc"]
+    assert base["gates_from"] == "baseline" and base["gates_note"] is None
+    assert base["alpha"] == 0.05
+    assert base["gate_changes"] == changes
+    auc = next(m for m in base["metrics"] if m["name"] == "roc_auc")
+    assert auc["gate"]["rule"] == {"max_drop": 0.02}
+
+    # The report shows the change in its headline.
+    assert cli("report", "runs/base", "--out", "runs/base/report.md").code == 0
+    report = (tmp_path / "runs/base/report.md").read_text()
+    assert "⚠️ **this pull request changes the quality gates:**" in report
+
+    # Flags still win over either config.
+    result = cli(
+        "compare",
+        str(candidate),
+        str(baseline),
+        "--out",
+        "runs/flag",
+        "--gates-from",
+        "baseline",
+        "--alpha",
+        "0.01",
+    )
+    assert read(tmp_path / "runs/flag/comparison.json")["alpha"] == 0.01
+
+
+def test_gates_from_baseline_without_a_recorded_config_falls_back(cli, tmp_path, mixed_csv):
+    import skops.io as sio
+    from sklearn.dummy import DummyClassifier
+
+    frame = pd.read_csv(mixed_csv)
+    model = DummyClassifier(strategy="prior").fit(frame[["x1"]], frame["label"])
+    sio.dump(model, tmp_path / "model.skops")
+    result = cli(
+        "evaluate",
+        "--model",
+        "model.skops",
+        "--data",
+        "data/mixed.csv",
+        "--target",
+        "label",
+        "--out",
+        "runs/byo",
+    )
+    assert result.code == 0, result.stderr
+    candidate = train_gated(
+        cli,
+        tmp_path,
+        "candidate",
+        "sklearn.linear_model.LogisticRegression",
+        "gates: {roc_auc: {max_drop: 0.02}}\ncompare: {alpha: 0.01}",
+    )
+    result = cli(
+        "compare", str(candidate), "runs/byo", "--out", "runs/cmp", "--gates-from", "baseline"
+    )
+    assert result.code == 0, result.stdout + result.stderr
+    assert "note: the baseline has no recorded config" in result.stdout
+    document = read(tmp_path / "runs/cmp/comparison.json")
+    assert document["gates_from"] == "candidate"
+    assert "no recorded config" in document["gates_note"]
+    assert document["alpha"] == 0.01 and document["gate_changes"] == []
+    auc = next(m for m in document["metrics"] if m["name"] == "roc_auc")
+    assert auc["gate"]["rule"] == {"max_drop": 0.02} and auc["gate"]["status"] == "pass"
+
+
+def test_numeric_labels_sort_as_numbers_and_match_across_dtypes(cli, tmp_path, mixed_csv):
+    frame = pd.read_csv(mixed_csv)
+    frame["label"] = (frame["label"] == "yes").map({True: 10, False: 2})
+    frame.to_csv(tmp_path / "data/ints.csv", index=False)
+    floats = frame.assign(label=frame["label"].astype(float))  # a CSV that writes 10 as 10.0
+    floats.to_csv(tmp_path / "data/floats.csv", index=False)
+    write_config(
+        tmp_path,
+        "data: {train: data/ints.csv, target: label}\n"
+        "metrics: {plots: false, importance: true, resamples: 100}\n",
+    )
+    assert cli("train", "--out", "runs/r").code == 0
+    info = read(tmp_path / "runs/r/run.json")
+    assert info["classes"] == ["2", "10"] and info["positive_class"] == "10"
+    result = cli("evaluate", "runs/r", "--data", "data/floats.csv")
+    assert result.code == 0, result.stderr
+    evaluation = read(tmp_path / "runs/r/evaluation.json")
+    assert evaluation["n_rows"] == len(floats)
+    assert evaluation["data_checks"][0]["status"] == "ok"  # no "unseen" 10.0
+    assert evaluation["importance"]["features"][0]["mean"] > 0  # scored against real labels

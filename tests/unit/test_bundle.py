@@ -6,6 +6,8 @@ import json
 import stat
 import struct
 import zipfile
+import zlib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,33 @@ from modelci.github.bundle import (
     write_bundle,
 )
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(17)
+
+def chunk(kind: bytes, data: bytes, *, crc: int | None = None) -> bytes:
+    """One PNG chunk: length, type, data, CRC-32 (of type and data unless `crc` is given)."""
+    check = zlib.crc32(kind + data) if crc is None else crc
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", check)
+
+
+def ihdr(width: int, height: int, depth: int = 8, colour: int = 6) -> bytes:
+    return chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0))
+
+
+def make_png(
+    width: int = 3, height: int = 2, *, seed: int = 0, before: bytes = b"", after: bytes = b""
+) -> bytes:
+    """A small, valid RGBA PNG; `before`/`after` are chunks put around its IDAT."""
+    row = b"\x00" + bytes([seed % 256, 1, 2, 255]) * width
+    return (
+        bundle_module.PNG_SIGNATURE
+        + ihdr(width, height)
+        + before
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + after
+        + chunk(b"IEND", b"")
+    )
+
+
+PNG = make_png()
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
 
@@ -30,7 +58,7 @@ def good_bundle(**changes: Any) -> CommentBundle:
     fields: dict[str, Any] = {
         "markdown": "### ✅ modelci\n\n![ROC](plots/roc.png)\n",
         "key": "modelci",
-        "images": {"plots/roc.png": PNG, "plots/pr.png": PNG + b"pr"},
+        "images": {"plots/roc.png": PNG, "plots/pr.png": make_png(seed=1)},
         "run_id": 42,
         "run_attempt": 1,
         "head_sha": SHA,
@@ -62,7 +90,9 @@ def metadata(**changes: Any) -> bytes:
     return json.dumps({k: v for k, v in data.items() if v is not ...}).encode()
 
 
-def make_zip(path: Path, entries: dict[str, bytes] | None = None, *, extra: list[Any] = ()) -> Path:
+def make_zip(
+    path: Path, entries: Mapping[str, bytes | None] | None = None, *, extra: Sequence[Any] = ()
+) -> Path:
     """A bundle zip: the good entries, overridden by `entries` (None drops one), plus `extra`
     (ZipInfo, bytes) pairs written as they are."""
     files: dict[str, bytes | None] = {
@@ -189,9 +219,84 @@ def test_a_wrong_png_signature_is_refused(tmp_path: Path) -> None:
     assert "plots/roc.png" in refused(path) and "not a PNG" in refused(path)
 
 
+def test_a_real_matplotlib_png_passes(tmp_path: Path) -> None:
+    from modelci import plots
+
+    def draw(figure: Any) -> None:
+        figure.add_subplot().plot([0, 0.5, 1], [0, 0.8, 1])
+
+    image = plots._png(draw, (5, 4))  # exactly how our plots are written
+    path = make_zip(tmp_path / "b.zip", {"plots/roc.png": image})
+    assert read_untrusted_bundle(path).images == {"plots/roc.png": image}
+
+
+TEXT = chunk(b"tEXt", b"Title\x00roc")
+
+
+@pytest.mark.parametrize(
+    ("image", "problem"),
+    [
+        (bundle_module.PNG_SIGNATURE + b"junk" * 100, "chunk runs past the end of the file"),
+        (bundle_module.PNG_SIGNATURE, "no IEND"),
+        (PNG[:-12], "no IEND"),
+        (bundle_module.PNG_SIGNATURE + bytes(25), "unexpected chunk type"),
+        (PNG[:-4] + b"\x00\x00\x00\x00", "bad CRC-32 in the IEND chunk"),
+        (make_png(before=chunk(b"pHYs", bytes(9), crc=0)), "bad CRC-32 in the pHYs chunk"),
+        (PNG + b"\x00", "1 trailing bytes after IEND"),
+        (PNG + b"x" * 20_000, "20,000 trailing bytes after IEND"),
+        (PNG + chunk(b"IEND", b""), "trailing bytes after IEND"),
+        (make_png(before=chunk(b"abCD", b"payload")), "unexpected chunk type 'abCD'"),
+        (make_png(before=chunk(b"eXIf", b"x")), "unexpected chunk type 'eXIf'"),
+        (bundle_module.PNG_SIGNATURE + ihdr(4097, 10) + PNG[33:], "4097x10 pixels"),
+        (bundle_module.PNG_SIGNATURE + ihdr(10, 100_000) + PNG[33:], "10x100000 pixels"),
+        (bundle_module.PNG_SIGNATURE + ihdr(0, 1) + PNG[33:], "0x1 pixels"),
+        (bundle_module.PNG_SIGNATURE + ihdr(3, 2, depth=3) + PNG[33:], "unsupported IHDR"),
+        (bundle_module.PNG_SIGNATURE + TEXT + PNG[8:], "IHDR is not the first chunk"),
+        (make_png(before=ihdr(3, 2)), "appears twice"),
+        (PNG[:8] + PNG[8:33] + chunk(b"IEND", b""), "IDAT) is missing"),
+        (make_png(after=TEXT + chunk(b"IDAT", zlib.compress(b""))), "not consecutive"),
+        (make_png(after=chunk(b"IDAT", b"x" * 100)), "IDAT chunks are not consecutive"),
+        (make_png(width=3, height=3)[:33] + PNG[33:], "the wrong size"),
+        (
+            PNG[:33] + chunk(b"IDAT", zlib.compress(b"\x00" * 10_000)) + chunk(b"IEND", b""),
+            "larger than the image",
+        ),
+        (PNG[:33] + chunk(b"IDAT", b"not zlib at all") + chunk(b"IEND", b""), "not a valid zlib"),
+        (
+            bundle_module.PNG_SIGNATURE + ihdr(3, 2, colour=3) + PNG[33:],
+            "palette image without a PLTE",
+        ),
+        (PNG[:-12] + chunk(b"IEND", b"x"), "IEND chunk is not empty"),
+        (PNG[:33] + struct.pack(">I", 1 << 31) + b"IDAT" + bytes(8), "runs past the end"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
+def test_a_malformed_png_is_refused_with_one_line(
+    tmp_path: Path, image: bytes, problem: str
+) -> None:
+    line = refused(make_zip(tmp_path / "b.zip", {"plots/roc.png": image}))
+    assert "plots/roc.png is not a" in line and problem in line, line
+    with pytest.raises(UserError, match="comment bundle refused"):  # the writer refuses it too
+        write_bundle(good_bundle(images={"plots/roc.png": image}), tmp_path / "out")
+
+
+def test_ancillary_chunks_matplotlib_may_write_pass(tmp_path: Path) -> None:
+    extra = b"".join(
+        [
+            chunk(b"tEXt", b"Software\x00matplotlib"),
+            chunk(b"pHYs", struct.pack(">IIB", 3937, 3937, 1)),
+            chunk(b"gAMA", struct.pack(">I", 45455)),
+            chunk(b"sRGB", b"\x00"),
+        ]
+    )
+    image = make_png(before=extra, after=chunk(b"tIME", bytes(7)))
+    path = make_zip(tmp_path / "b.zip", {"plots/roc.png": image})
+    assert read_untrusted_bundle(path).images == {"plots/roc.png": image}
+
+
 def test_oversized_files_are_refused_before_reading(tmp_path: Path) -> None:
-    big_png = PNG + bytes(5 * 1024 * 1024)
-    assert "more than the 5,242,880 allowed" in refused(
+    big_png = PNG + bytes(1024 * 1024)
+    assert "more than the 1,048,576 allowed" in refused(
         make_zip(tmp_path / "a.zip", {"plots/roc.png": big_png})
     )
     assert "report.md" in refused(make_zip(tmp_path / "b.zip", {"report.md": b"x" * 300_001}))
@@ -201,8 +306,9 @@ def test_oversized_files_are_refused_before_reading(tmp_path: Path) -> None:
 
 
 def test_the_total_size_is_limited(tmp_path: Path) -> None:
-    chunk = PNG + bytes(4 * 1024 * 1024)
-    images = {f"plots/p{i}.png": chunk for i in range(5)}
+    # Each image within its own 1 MiB cap; six of them over the 5 MiB of a bundle.
+    image = PNG + bytes(bundle_module.MAX_PNG_BYTES - len(PNG))
+    images = {f"plots/p{i}.png": image for i in range(6)}
     path = make_zip(
         tmp_path / "b.zip",
         {"modelci-comment.json": metadata(images=sorted(images)), "plots/roc.png": None, **images},
@@ -221,7 +327,7 @@ def test_a_zip_bomb_is_refused_by_its_declared_size(tmp_path: Path) -> None:
     bomb = PNG + bytes(64 * 1024 * 1024)
     path = make_zip(tmp_path / "b.zip", {"plots/roc.png": bomb})
     assert path.stat().st_size < 1024 * 1024
-    assert "more than the 5,242,880 allowed" in refused(path)
+    assert "more than the 1,048,576 allowed" in refused(path)
 
 
 def _patch_headers(
@@ -370,8 +476,9 @@ def test_stripping_is_linear_on_adversarial_nesting() -> None:
 
 def test_limits_are_the_documented_ones() -> None:
     assert bundle_module.MAX_FILES == 50
-    assert bundle_module.MAX_PNG_BYTES == 5 * 1024 * 1024
-    assert bundle_module.MAX_TOTAL_BYTES == 20 * 1024 * 1024
+    assert bundle_module.MAX_PNG_BYTES == 1024 * 1024  # our plots are 14-52 KB
+    assert bundle_module.MAX_TOTAL_BYTES == 5 * 1024 * 1024
+    assert bundle_module.MAX_PNG_SIDE == 4096
     assert bundle_module.MAX_MARKDOWN_BYTES == 300_000
     assert bundle_module.MAX_BUNDLES == 20
 

@@ -407,3 +407,55 @@ def test_command_module_imports_only_the_standard_library() -> None:
         env={"PYTHONPATH": str(scripts)},
     )
     assert result.stdout.strip() == "[]"
+
+
+# --- gate changes ----------------------------------------------------------------------------
+
+
+def with_gate_changes(tmp_path: Path, **fields: Any) -> Path:
+    root = copy_fixture(BINARY_FAIL, tmp_path)
+    path = root / "comparison.json"
+    document = json.loads(path.read_text())
+    document.update(fields)
+    path.write_text(json.dumps(document))
+    return root
+
+
+CHANGES = [
+    {"metric": "roc_auc", "before": {"max_drop": 0.01}, "after": None},
+    {"metric": "f1", "before": None, "after": {"min": 0.8, "strict": True}},
+    {"setting": "compare.alpha", "before": 0.05, "after": 1e-9},
+]
+
+
+@pytest.mark.parametrize(
+    ("side", "applied"),
+    [("baseline", "the baseline's gates were applied"), ("candidate", "own gates were applied")],
+)
+def test_gate_changes_show_a_warning_in_the_headline(
+    tmp_path: Path, side: str, applied: str
+) -> None:
+    md = render(with_gate_changes(tmp_path, gates_from=side, gate_changes=CHANGES))
+    line = next(text for text in md.splitlines() if text.startswith("⚠️"))
+    assert "**this pull request changes the quality gates:**" in line
+    assert "roc\\_auc: max\\_drop 0.01 → no gate" in line
+    assert "f1: no gate → min 0.8, strict true" in line
+    assert "compare.alpha: 0.05 → 1e-09" in line  # not rounded to a misleading 0
+    assert applied in line
+    # In the headline, before the failed gates and the tables: reviewers see it first.
+    assert md.index("⚠️ **this pull request") < md.index("#### Failed gates")
+    assert ("gates from the baseline" in md) is (side == "baseline")
+
+
+def test_no_gate_changes_no_warning_and_a_fallback_note(tmp_path: Path) -> None:
+    note = "the baseline has no recorded config (a bring-your-own model?), so …"
+    md = render(
+        with_gate_changes(tmp_path, gates_from="candidate", gate_changes=[], gates_note=note)
+    )
+    assert "changes the quality gates" not in md
+    assert "ℹ️ the baseline has no recorded config" in md
+
+
+def test_broken_gate_changes_are_a_user_error(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="gate_changes"):
+        inputs.load_report(with_gate_changes(tmp_path, gate_changes=[{"before": 1}]))

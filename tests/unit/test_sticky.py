@@ -80,6 +80,31 @@ def test_body_cannot_carry_another_marker() -> None:
     assert body.count("modelci:comment") == 1
 
 
+def test_strip_markers_removes_markers_joined_by_an_earlier_removal() -> None:
+    nested = "<!-<!-- modelci:comment -->- modelci:comment key=other -->"
+    stripped = sticky.strip_markers(nested)
+    assert "<!--" not in stripped
+    assert "modelci:comment key=other -->" not in stripped.replace("&lt;!--", "")
+    body = sticky.compose_body(nested, key="default")
+    assert body.count("<!--") == 1
+    assert body.startswith(sticky.marker("default") + "\n")
+    assert not sticky.is_ours(
+        {"body": body, "user": {"login": sticky.ACTIONS_BOT, "type": "Bot"}},
+        key="other",
+        author_login=None,
+    )
+
+
+def test_strip_markers_escapes_what_deep_nesting_leaves() -> None:
+    # Deeper than the bounded passes: whatever survives is escaped, so no marker is left.
+    deep = "<!-" * 40 + "<!-- modelci:comment -->" + "- modelci:comment -->" * 40
+    deep += "<!-- modelci:comment key=other -->"
+    stripped = sticky.strip_markers(deep)
+    assert "<!--" not in stripped
+    assert sticky.strip_markers("a <!-- b --> c <!-- d") == "a &lt;!-- b --> c &lt;!-- d"
+    assert sticky.strip_markers("no comments here") == "no comments here"
+
+
 def test_renderer_gets_the_room_left_by_marker_and_footer() -> None:
     asked = []
 

@@ -1,8 +1,13 @@
 """Compare a candidate run with a baseline run on the same rows: both values, the delta with a
-95% CI and a p-value for every metric, and the quality gates of the candidate's config.
-Exits 1 when a gate fails (after writing every output).
+95% CI and a p-value for every metric, and the quality gates. Exits 1 when a gate fails (after
+writing every output).
 
-  modelci compare runs/candidate runs/baseline --out runs/compare
+The gates, `compare.alpha` and `compare.strict` come from the candidate's config, or with
+`--gates-from baseline` from the baseline run's recorded config, so a pull request cannot loosen
+the gates it is judged by (a baseline without a recorded config falls back to the candidate's).
+Either way comparison.json lists how the candidate's gates differ from the baseline's.
+
+  modelci compare runs/candidate runs/baseline --out runs/compare --gates-from baseline
 """
 
 from __future__ import annotations
@@ -21,6 +26,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=Path("runs/compare"),
         help="output directory (default: runs/compare)",
+    )
+    parser.add_argument(
+        "--gates-from",
+        choices=("candidate", "baseline"),
+        default="candidate",
+        help="whose config sets the gates, alpha and strict: the candidate's (default) or the "
+        "baseline run's recorded one, so a pull request cannot loosen its own gates",
     )
     parser.add_argument("--alpha", type=float, help="significance level (default: config, 0.05)")
     strict = parser.add_mutually_exclusive_group()
@@ -42,11 +54,24 @@ def run(args: argparse.Namespace) -> int:
     if args.alpha is not None and not 0 < args.alpha < 0.5:
         raise UserError(f"--alpha must be in (0, 0.5), got {args.alpha}")
     candidate, baseline = Run.open(args.candidate), Run.open(args.baseline)
-    settings = comparison.settings_from(candidate, alpha=args.alpha, strict=args.strict)
+    settings = comparison.settings_from(
+        candidate, baseline, alpha=args.alpha, strict=args.strict, gates_from=args.gates_from
+    )
     document = comparison.compare(candidate, baseline, args.out, settings)
     print(summary_line(document))
+    if document["gate_changes"]:
+        print(f"⚠️ the candidate changes the quality gates: {gate_changes_text(document)}")
+    if document["gates_note"]:
+        print(f"note: {document['gates_note']}")
     print(f"comparison → {args.out / 'comparison.json'}")
     return int(ExitCode.GATE_FAILED) if document["verdict"] == "fail" else 0
+
+
+def gate_changes_text(document: dict) -> str:
+    """The gate changes in one line, e.g. "roc_auc max_drop 0.02 → no gate; alpha 0.05 → 1e-09"."""
+    from modelci.report.content import gate_change_text
+
+    return "; ".join(gate_change_text(change) for change in document["gate_changes"])
 
 
 def summary_line(document: dict) -> str:

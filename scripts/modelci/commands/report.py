@@ -95,9 +95,27 @@ def write_report(
         relative = os.path.relpath(files[path].resolve(), out.resolve().parent)
         return urllib.parse.quote(Path(relative).as_posix())
 
+    from modelci import rundir
+
+    # Our own records, which a mistyped --out/--html would overwrite with markdown.
+    records = (
+        rundir.COMPARISON,
+        rundir.EVALUATION,
+        rundir.RUN,
+        rundir.METRICS,
+        rundir.PREDICTIONS,
+        rundir.MODEL,
+    )
+    protected = {(directory / name).resolve() for directory in sources for name in records}
     for target in (out, html):
         if target is not None and target.is_dir():
             raise UserError("is a directory", where=str(target), fix="give a file name")
+        if target is not None and target.resolve() in protected:
+            raise UserError(
+                "is one of the records the report is made from",
+                where=str(target),
+                fix="write the report to another file, e.g. --out report.md",
+            )
     with progress.current.stage("render report"):
         embedded = {path: files[path].read_bytes() for path in sorted(present)} if html else {}
         if board is not None:

@@ -33,6 +33,7 @@ MAX_BYTES = 262_144
 PER_PAGE = 100
 _MIN_RENDER = 200  # below this many characters a report is only its truncation note
 _MAX_ROUNDS = 3  # upsert rounds when a racing run deletes the comment we were about to edit
+_MAX_STRIP_PASSES = 16  # marker-removal passes before the final escaping (see strip_markers)
 
 _KEY = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _ANY_MARKER = re.compile(r"<!--\s*modelci:comment\b[^>]*?-->\n?")
@@ -169,8 +170,25 @@ def truncate_markdown(text: str, max_chars: int, max_bytes: int) -> str:
 
 
 def strip_markers(text: str) -> str:
-    """Remove any modelci marker, so a report can never claim another comment's key."""
-    return _ANY_MARKER.sub("", text)
+    """Remove any modelci marker, so a report can never claim another comment's key.
+
+    Removing a marker can join its neighbours into a new one, so removal repeats until nothing
+    changes, at most `_MAX_STRIP_PASSES` times (each pass scans the whole text; nesting
+    thousands deep would otherwise cost quadratic time). Any `<!--` still left, from a deeper
+    nesting or from any other HTML comment, is then escaped, which cannot create another: the
+    result never holds a comment opener, so never a marker.
+
+    >>> strip_markers("<!-<!-- modelci:comment -->- modelci:comment key=other -->")
+    ''
+    >>> strip_markers("a <!-- note --> <!-- modelci:comment key=x")
+    'a &lt;!-- note --> &lt;!-- modelci:comment key=x'
+    """
+    for _ in range(_MAX_STRIP_PASSES):
+        stripped = _ANY_MARKER.sub("", text)
+        if stripped == text:
+            break
+        text = stripped
+    return text.replace("<!--", "&lt;!--")
 
 
 def is_ours(comment: Mapping[str, Any], *, key: str, author_login: str | None) -> bool:

@@ -55,7 +55,7 @@ def pull(
         total = sum(item.size for item in planned)
         with (
             log.stage(f"download {len(planned)} files ({total:,} bytes)"),
-            fsutil.staged_dir(out) as stage,
+            fsutil.staged_dir(out, marker="run.json") as stage,
         ):
             first: dict[str, Path] = {}
             for item in planned:
@@ -75,9 +75,11 @@ def pull(
 
 def _check_config(client: RegistryClient, target: Reference, manifest_body: bytes) -> None:
     """A ModelPack config must be a JSON object; fetched (and digest-checked) but not written."""
-    config = json.loads(manifest_body).get("config") or {}
-    digest, size = config.get("digest"), config.get("size")
-    if not isinstance(digest, str) or not isinstance(size, int):
+    manifest = json.loads(manifest_body)  # valid JSON: `plan_pull` parsed it first
+    config = manifest.get("config") if isinstance(manifest, dict) else None
+    digest = config.get("digest") if isinstance(config, dict) else None
+    size = config.get("size") if isinstance(config, dict) else None
+    if not isinstance(digest, str) or not isinstance(size, int) or isinstance(size, bool):
         raise UserError("the ModelPack manifest has no valid config descriptor")
     data = client.fetch_blob_bytes(target.repository, digest, size, MAX_CONFIG_BYTES)
     try:

@@ -16,6 +16,7 @@ from modelci.report.inputs import (
     Comparison,
     DataCheck,
     Evaluation,
+    GateChange,
     MetricDelta,
     Report,
     RunFacts,
@@ -267,8 +268,60 @@ def _comparison_headline(report: Report, comparison: Comparison) -> Section:
         facts.append(f" · α = {comparison.alpha:g}")
     if report.baseline_run and report.baseline_run.rescored:
         facts.append(f" · {baseline} re-scored on the {candidate}'s test rows")
+    if comparison.gates_from == "baseline":
+        facts.append(f" · gates from the {baseline}")
     blocks.append(Paragraph(spans=_t(*facts), small=True))
+    if comparison.gate_changes:
+        applied = (
+            f"the {baseline}'s gates were applied"
+            if comparison.gates_from == "baseline"
+            else f"the {candidate}'s own gates were applied"
+        )
+        changes = "; ".join(gate_change_text(change) for change in comparison.gate_changes)
+        blocks.append(
+            Paragraph(
+                spans=_t(
+                    "⚠️ ",
+                    _strong("this pull request changes the quality gates:"),
+                    f" {changes} ({applied})",
+                )
+            )
+        )
+    if comparison.gates_note:
+        blocks.append(Paragraph(spans=_t(f"ℹ️ {comparison.gates_note}"), small=True))
     return Section(key="headline", title=title, blocks=tuple(blocks), headline=True)
+
+
+def gate_change_text(change: GateChange | dict[str, Any]) -> str:
+    """One change, e.g. "roc_auc: max_drop 0.02 → no gate" or "compare.alpha: 0.05 → 1e-09".
+
+    Takes a `GateChange` or an entry of comparison.json's `gate_changes` as it is.
+    """
+    if isinstance(change, dict):
+        is_metric = bool(change.get("metric"))
+        subject = str(change.get("metric") or change.get("setting"))
+        before, after = change.get("before"), change.get("after")
+    else:
+        is_metric, subject = change.is_metric, change.subject
+        before, after = change.before, change.after
+    if is_metric:
+        return f"{subject}: {_rule_text(before)} → {_rule_text(after)}"
+    return f"{subject}: {_setting(before)} → {_setting(after)}"
+
+
+def _rule_text(rule: Any) -> str:
+    pairs = rule.items() if isinstance(rule, dict) else (rule or ())
+    text = ", ".join(f"{key} {_setting(value)}" for key, value in pairs)
+    return text or "no gate"
+
+
+def _setting(value: Any) -> str:
+    """A config value as written: numbers unrounded (alpha 1e-09 must not read as 0)."""
+    if isinstance(value, bool) or value is None:
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return f"{value:g}"
+    return str(value)
 
 
 def delta_detail(metric: MetricDelta, confidence: float) -> str:

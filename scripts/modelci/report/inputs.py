@@ -159,6 +159,17 @@ class RunFacts:
 
 
 @dataclass(frozen=True, kw_only=True)
+class GateChange:
+    """How the candidate's config changes a gate (`metric`) or a compare setting (`setting`)."""
+
+    subject: str
+    is_metric: bool
+    # Metrics: the rule as (key, value) pairs, None for no gate. Settings: the value.
+    before: Any = None
+    after: Any = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class Comparison:
     task: str
     primary: str
@@ -171,6 +182,9 @@ class Comparison:
     failed_gates: tuple[str, ...]
     data_checks: tuple[DataCheck, ...]
     plots: tuple[str, ...]
+    gates_from: str | None = None
+    gates_note: str | None = None
+    gate_changes: tuple[GateChange, ...] = ()
 
     def metric(self, name: str) -> MetricDelta | None:
         return next((m for m in self.metrics if m.name == name), None)
@@ -474,6 +488,36 @@ def _evaluation(doc: Mapping[str, Any], path: Path) -> Evaluation:
     )
 
 
+def _gate_changes(value: Any, path: Path) -> tuple[GateChange, ...]:
+    changes = []
+    for entry in _list(value, "gate_changes", path):
+        if not isinstance(entry, Mapping) or not (entry.get("metric") or entry.get("setting")):
+            raise UserError(
+                "every entry of 'gate_changes' must be an object with a metric or a setting",
+                where=str(path),
+            )
+        if entry.get("metric"):
+            before, after = (
+                tuple((str(k), v) for k, v in entry[side].items())
+                if isinstance(entry.get(side), Mapping)
+                else None
+                for side in ("before", "after")
+            )
+            changes.append(
+                GateChange(subject=str(entry["metric"]), is_metric=True, before=before, after=after)
+            )
+        else:
+            changes.append(
+                GateChange(
+                    subject=str(entry["setting"]),
+                    is_metric=False,
+                    before=entry.get("before"),
+                    after=entry.get("after"),
+                )
+            )
+    return tuple(changes)
+
+
 def _confusion_matrix(value: Any) -> ConfusionMatrix | None:
     if not isinstance(value, Mapping):
         return None
@@ -558,6 +602,9 @@ def _comparison(doc: Mapping[str, Any], path: Path) -> Comparison:
         failed_gates=tuple(failed),
         data_checks=_data_checks(doc.get("data_checks"), path),
         plots=_plots(doc.get("plots"), path),
+        gates_from=_text(doc.get("gates_from")),
+        gates_note=_text(doc.get("gates_note")),
+        gate_changes=_gate_changes(doc.get("gate_changes"), path),
     )
 
 
