@@ -17,35 +17,44 @@ PREDICTIONS = "predictions.csv"
 COMPARISON = "comparison.json"
 PLOTS = "plots"
 
+SCHEMA_MAJOR = 1
 SCHEMAS = {
-    RUN: "modelci.run/1",
-    EVALUATION: "modelci.evaluation/1",
-    COMPARISON: "modelci.comparison/1",
+    RUN: f"modelci.run/{SCHEMA_MAJOR}",
+    EVALUATION: f"modelci.evaluation/{SCHEMA_MAJOR}",
+    COMPARISON: f"modelci.comparison/{SCHEMA_MAJOR}",
 }
 
 
-def read_document(path: Path) -> dict[str, Any]:
-    """Read one of our JSON documents and check its schema's major version."""
+def read_document(path: Path, kind: str | None = None) -> dict[str, Any]:
+    """Read one of our JSON documents and check its schema: `modelci.<kind>/1`, where `kind`
+    defaults to what the file name says (run.json is a run); other files are only parsed."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UserError(f"{path} not found", fix=_missing_fix(path.name)) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+    except json.JSONDecodeError as error:
         raise UserError(
-            f"{path} is not valid JSON ({error})",
+            f"{path} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})",
             fix="Re-create it with modelci; do not edit it by hand",
         ) from None
-    expected = SCHEMAS.get(path.name)
-    found = data.get("schema") if isinstance(data, dict) else None
-    if expected is not None and found != expected:
-        kind, _, major = expected.rpartition("/")
-        if isinstance(found, str) and found.startswith(kind + "/"):
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"cannot read {path}: {error}") from None
+    expected = f"modelci.{kind}/{SCHEMA_MAJOR}" if kind else SCHEMAS.get(path.name)
+    if expected is None:
+        return data
+    if not isinstance(data, dict):
+        raise UserError(f"{path} must be a JSON object", fix=_missing_fix(path.name))
+    found = data.get("schema")
+    if found != expected:
+        prefix, _, major = expected.rpartition("/")
+        if isinstance(found, str) and found.startswith(prefix + "/"):
             raise UserError(
-                f"{path} has {found}; this modelci reads {kind} version {major}",
+                f"{path}: {found} is not supported; this modelci reads {prefix} version {major}",
                 fix="Use the modelci version that wrote it, or re-create the run",
             )
         raise UserError(
-            f"{path} is not a modelci {path.stem} file (schema {found!r})",
+            f"{path} is not a modelci {prefix.split('.', 1)[1]} file: its schema must be "
+            f"'{expected}', got {found!r}",
             fix=_missing_fix(path.name),
         )
     return data

@@ -225,7 +225,8 @@ def locate_config(source: Path, report: Report, *, root: Path) -> ConfigFile:
     Falls back to the compared file itself (comparison.json / evaluation.json), so an annotation
     always has a path, even when the run directory is gone.
     """
-    from modelci.report.inputs import find_run_dir, read_document
+    from modelci.report.inputs import find_run_dir
+    from modelci.rundir import read_document
 
     recorded = report.candidate_run.path if report.candidate_run else None
     run_dir = source if report.comparison is None else find_run_dir(recorded, source)

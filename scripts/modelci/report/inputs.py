@@ -8,19 +8,15 @@ An evaluated run directory holds `evaluation.json` and, normally, `run.json`.
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from modelci.errors import UserError
-
-SCHEMA_MAJOR = 1
-_SCHEMA = re.compile(r"modelci\.(?P<kind>[a-z_]+)/(?P<major>\d+)(?:\.\d+)*")
+from modelci.rundir import read_document
 
 Status = Literal["ok", "warn", "fail"]
 GateStatus = Literal["pass", "fail", "none"]
@@ -321,39 +317,6 @@ def _model_sha256(run: Mapping[str, Any] | None, evaluation: Mapping[str, Any] |
 
 
 # --- reading and checking JSON ---------------------------------------------------------------
-
-
-def read_document(path: Path, kind: str) -> dict[str, Any]:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise UserError(f"cannot read: {error}", where=str(path)) from error
-    except json.JSONDecodeError as error:
-        raise UserError(
-            f"not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})",
-            where=str(path),
-            fix=f"re-run the step that writes {path.name}",
-        ) from error
-    if not isinstance(doc, dict):
-        raise UserError("must be a JSON object", where=str(path))
-    _check_schema(doc, kind, path)
-    return doc
-
-
-def _check_schema(doc: Mapping[str, Any], kind: str, path: Path) -> None:
-    schema = doc.get("schema")
-    match = _SCHEMA.fullmatch(schema) if isinstance(schema, str) else None
-    if match is None or match["kind"] != kind:
-        raise UserError(
-            f"the 'schema' field must be 'modelci.{kind}/{SCHEMA_MAJOR}'. Got {schema!r} instead",
-            where=str(path),
-        )
-    if int(match["major"]) != SCHEMA_MAJOR:
-        raise UserError(
-            f"schema {schema} is not supported: this modelci reads modelci.{kind}/{SCHEMA_MAJOR}",
-            where=str(path),
-            fix="use the modelci version that wrote it, or re-run that step with this one",
-        )
 
 
 def _obj(value: Any) -> Mapping[str, Any]:
