@@ -298,13 +298,9 @@ class RegistryClient:
                         f"(after {attempt + 1} attempts)"
                     ) from None
                 attempt += 1
-                self.stats.retries += 1
-                wait = self.backoff * 2.0 ** (attempt - 1)
-                self._log(
-                    f"registry GET {self._display(url)}: {self._describe(error)}; "
-                    f"retry {attempt} of {self.max_retries} in {wait:g} s"
+                self._back_off(
+                    attempt, f"registry GET {self._display(url)}: {self._describe(error)}"
                 )
-                self._sleep(wait)
                 continue
             finally:
                 response.close()
@@ -490,13 +486,7 @@ class RegistryClient:
                         fix=self._connection_fix(error),
                     ) from None
                 attempt += 1
-                self.stats.retries += 1
-                wait = self.backoff * 2.0 ** (attempt - 1)
-                self._log(
-                    f"registry {shown}: {self._describe(error)}; "
-                    f"retry {attempt} of {self.max_retries} in {wait:g} s"
-                )
-                self._sleep(wait)
+                self._back_off(attempt, f"registry {shown}: {self._describe(error)}")
                 continue
             except requests.RequestException as error:
                 raise RegistryError(f"registry {shown}: {self._describe(error)}") from None
@@ -591,8 +581,7 @@ class RegistryClient:
                 if attempt >= self.max_retries or isinstance(error, requests.exceptions.SSLError):
                     raise RegistryAuthError(f"{shown}: {self._describe(error)}") from None
                 attempt += 1
-                self.stats.retries += 1
-                self._sleep(self.backoff * 2.0 ** (attempt - 1))
+                self._back_off(attempt, f"{shown}: {self._describe(error)}")
                 continue
             except requests.RequestException as error:
                 raise RegistryAuthError(f"{shown}: {self._describe(error)}") from None
@@ -677,6 +666,13 @@ class RegistryClient:
         if isinstance(error, requests.ConnectionError) and "refused" in str(error).lower():
             return f"Is a registry listening at {self.base_url}?"
         return None
+
+    def _back_off(self, attempt: int, what: str) -> None:
+        """Count retry number `attempt` (1, 2, …), say why, and wait before it."""
+        wait = self.backoff * 2.0 ** (attempt - 1)
+        self.stats.retries += 1
+        self._log(f"{what}; retry {attempt} of {self.max_retries} in {wait:g} s")
+        self._sleep(wait)
 
     def _retry_wait(self, response: requests.Response, attempt: int) -> float | None:
         status = response.status_code
