@@ -305,6 +305,30 @@ def pull_request_event(fake: Fake, number: int, head_repo: str = REPO) -> dict:
     }
 
 
+def run_pull_request(
+    scenario: Scenario,
+    number: int,
+    *,
+    fake: Fake,
+    modelci: Path,
+    cache: Path,
+    token: str = TOKEN,
+    head_repo: str = REPO,
+) -> tuple[subprocess.CompletedProcess[str], str]:
+    """Run the scenario's caller workflow on a pull_request event of PR `number`; and its log."""
+    done = act(
+        scenario,
+        event_name="pull_request",
+        event=pull_request_event(fake, number, head_repo=head_repo),
+        workflow=".github/workflows/modelci.yml",
+        token=token,
+        fake=fake,
+        modelci=modelci,
+        cache=cache,
+    )
+    return done, scenario.log.read_text()
+
+
 def act(
     scenario: Scenario,
     *,
@@ -385,17 +409,8 @@ def test_pull_request_that_improves(
         head={"modelci.yaml": LOGISTIC, ".github/workflows/modelci.yml": caller()},
         branch="improve",
     )
-    done = act(
-        scenario,
-        event_name="pull_request",
-        event=pull_request_event(fake, 1),
-        workflow=".github/workflows/modelci.yml",
-        token=TOKEN,
-        fake=fake,
-        modelci=modelci_copy,
-        cache=cache,
-    )
-    assert done.returncode == 0, scenario.log.read_text()[-6000:]
+    done, log = run_pull_request(scenario, 1, fake=fake, modelci=modelci_copy, cache=cache)
+    assert done.returncode == 0, log[-6000:]
 
     comments = fake.comments(1)
     assert len(comments) == 1, comments
@@ -426,17 +441,7 @@ def test_pull_request_that_regresses(
         head={"modelci.yaml": DUMMY, ".github/workflows/modelci.yml": caller()},
         branch="regress",
     )
-    done = act(
-        scenario,
-        event_name="pull_request",
-        event=pull_request_event(fake, 2),
-        workflow=".github/workflows/modelci.yml",
-        token=TOKEN,
-        fake=fake,
-        modelci=modelci_copy,
-        cache=cache,
-    )
-    log = scenario.log.read_text()
+    done, log = run_pull_request(scenario, 2, fake=fake, modelci=modelci_copy, cache=cache)
     assert done.returncode != 0, log[-6000:]
     assert "quality gate failed" in log, log[-6000:]
 
@@ -465,17 +470,7 @@ def test_pull_request_cannot_loosen_its_own_gates(
         head={"modelci.yaml": loosened, ".github/workflows/modelci.yml": caller()},
         branch="loosen",
     )
-    done = act(
-        scenario,
-        event_name="pull_request",
-        event=pull_request_event(fake, 7),
-        workflow=".github/workflows/modelci.yml",
-        token=TOKEN,
-        fake=fake,
-        modelci=modelci_copy,
-        cache=cache,
-    )
-    log = scenario.log.read_text()
+    done, log = run_pull_request(scenario, 7, fake=fake, modelci=modelci_copy, cache=cache)
     assert done.returncode != 0, log[-6000:]
     assert "quality gate failed" in log, log[-6000:]
     comments = fake.comments(7)
@@ -499,17 +494,8 @@ def test_two_candidates(fake: Fake, workdir: Path, modelci_copy: Path, cache: Pa
         },
         branch="matrix",
     )
-    done = act(
-        scenario,
-        event_name="pull_request",
-        event=pull_request_event(fake, 3),
-        workflow=".github/workflows/modelci.yml",
-        token=TOKEN,
-        fake=fake,
-        modelci=modelci_copy,
-        cache=cache,
-    )
-    assert done.returncode == 0, scenario.log.read_text()[-6000:]
+    done, log = run_pull_request(scenario, 3, fake=fake, modelci=modelci_copy, cache=cache)
+    assert done.returncode == 0, log[-6000:]
 
     comments = fake.comments(3)
     assert len(comments) == 1, comments
@@ -555,17 +541,16 @@ def test_fork_pull_request_posts_through_workflow_run(
         branch="patch-1",
     )
     # 1. the fork's pull request: a read-only token, so the comment becomes an artifact
-    done = act(
+    done, log = run_pull_request(
         scenario,
-        event_name="pull_request",
-        event=pull_request_event(fake, 4, head_repo=FORK),
-        workflow=".github/workflows/modelci.yml",
-        token=READ_ONLY_TOKEN,
+        4,
         fake=fake,
         modelci=modelci_copy,
         cache=cache,
+        token=READ_ONLY_TOKEN,
+        head_repo=FORK,
     )
-    assert done.returncode == 0, scenario.log.read_text()[-6000:]
+    assert done.returncode == 0, log[-6000:]
     bundle = scenario.artifacts / "modelci-comment"
     assert (bundle / "report.md").is_file(), sorted(scenario.artifacts.iterdir())
     assert (bundle / "modelci-comment.json").is_file()
@@ -663,17 +648,7 @@ def test_pull_request_compares_with_the_latest_release(
         head={"modelci.yaml": LOGISTIC_C, ".github/workflows/modelci.yml": caller(baseline=None)},
         branch="after-release",
     )
-    done = act(
-        scenario,
-        event_name="pull_request",
-        event=pull_request_event(fake, 5),
-        workflow=".github/workflows/modelci.yml",
-        token=TOKEN,
-        fake=fake,
-        modelci=modelci_copy,
-        cache=cache,
-    )
-    log = scenario.log.read_text()
+    done, log = run_pull_request(scenario, 5, fake=fake, modelci=modelci_copy, cache=cache)
     assert done.returncode == 0, log[-6000:]
     assert "baseline: the release demo@v0.1.0" in log, log[-6000:]
 
@@ -701,17 +676,7 @@ def test_first_pull_request_of_a_model_without_a_release(
         head={"modelci.yaml": fresh, ".github/workflows/modelci.yml": caller(baseline=None)},
         branch="first",
     )
-    done = act(
-        scenario,
-        event_name="pull_request",
-        event=pull_request_event(fake, 6),
-        workflow=".github/workflows/modelci.yml",
-        token=TOKEN,
-        fake=fake,
-        modelci=modelci_copy,
-        cache=cache,
-    )
-    log = scenario.log.read_text()
+    done, log = run_pull_request(scenario, 6, fake=fake, modelci=modelci_copy, cache=cache)
     assert done.returncode == 0, log[-6000:]
     assert "the report shows the candidate alone" in log, log[-6000:]
     assert not (scenario.artifacts / "modelci-baseline").exists()
