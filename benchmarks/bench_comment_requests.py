@@ -1,6 +1,6 @@
 """GitHub API requests for a steady-state `modelci comment` (comment and branch exist, 6 plots).
 
-Goal: <= 8 requests. Counted from the fake GitHub's request log (tests/fakegithub), so the number
+Goal: <= 8 requests. Counted from the fake GitHub's request log (tests/fakes/github), so the number
 is exactly what the command sends; it does not depend on the network. Prints the default path
 (GraphQL createCommitOnBranch for the plots) and, for comparison, the Git Data REST path the
 command falls back to.
@@ -24,12 +24,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT)]
 
-from tests.fakegithub import FakeGitHub  # noqa: E402
-from tests.fakegithub.world import REPO, TOKEN, seed_default  # noqa: E402
+from tests.fakes.github import FakeGitHub  # noqa: E402
+from tests.fakes.github.world import REPO, TOKEN, seed_default  # noqa: E402
 
 from modelci import cli  # noqa: E402
 from modelci.commands import comment as comment_command  # noqa: E402
-from modelci.github import GitHub, assets, sticky  # noqa: E402
+from modelci.github import GitHub  # noqa: E402
+from modelci.pull_request import plot_branch, sticky  # noqa: E402
 
 GOAL = 8
 PLOTS = ("metric_deltas", "roc", "pr", "calibration", "confusion_matrix", "importance")
@@ -101,7 +102,7 @@ def main() -> None:
         fake.clear_requests()
         images = {f"plots/{name}.png": png(100 + i) for i, name in enumerate(PLOTS)}
         with GitHub(api_url=fake.api_url, token=TOKEN) as github:
-            uploaded = assets.upload_images(
+            uploaded = plot_branch.upload_images(
                 github, *REPO.split("/"), images, pr=1, run_id=4, run_attempt=1,
                 server_url=fake.server_url, method="rest",
             )  # fmt: skip

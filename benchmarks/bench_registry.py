@@ -29,7 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT)]
 
-from tests.registry_fake import TOKEN, FakeRegistry  # noqa: E402
+from tests.fakes.registry import TOKEN, FakeRegistry  # noqa: E402
 from tests.registry_support import LocalRegistry, make_run_dir, missing_tools  # noqa: E402
 
 from modelci import progress  # noqa: E402

@@ -14,7 +14,7 @@ import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 ROOT = Path(__file__).resolve().parents[1]
-pytest_plugins = ["tests.fakegithub.pytest_plugin", "tests.registry_fixture"]
+pytest_plugins = ["tests.fakes.github.pytest_plugin", "tests.registry_fixture"]
 
 
 @dataclass

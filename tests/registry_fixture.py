@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from tests.registry_fake import FakeRegistry
+from tests.fakes.registry import FakeRegistry
 from tests.registry_support import (
     BASIC_PASSWORD,
     BASIC_USER,

@@ -16,7 +16,7 @@ import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from tests.loopback import serve
+from tests.fakes.loopback import serve
 
 BASIC_USER = "ci"
 BASIC_PASSWORD = "registry-s3cret"

@@ -28,7 +28,7 @@ from typing import Any
 
 from modelci import fsutil, persist, rundir
 from modelci.errors import UserError
-from modelci.release import assets, tags
+from modelci.release import contents, tags
 from modelci.release.remote import RepoReleases
 
 KINDS = ("release", "registry", "path")
@@ -117,22 +117,24 @@ def from_release(
     tag = str(release["tag_name"])
     label = f"release {tag}"
     listed = {str(a.get("name")): a for a in releases.assets(int(release["id"]))}
-    if assets.SHA256SUMS not in listed:
+    if contents.SHA256SUMS not in listed:
         raise UserError(
-            f"{label} has no {assets.SHA256SUMS} asset, so its files cannot be verified",
+            f"{label} has no {contents.SHA256SUMS} asset, so its files cannot be verified",
             fix="Publish it with `modelci publish release`, or choose another baseline",
         )
     with tempfile.TemporaryDirectory(prefix="modelci-baseline-") as scratch_dir:
         scratch = Path(scratch_dir)
-        releases.download(listed[assets.SHA256SUMS], scratch / assets.SHA256SUMS, max_bytes=1 << 20)
-        sums = assets.parse_sha256sums(
-            (scratch / assets.SHA256SUMS).read_text(encoding="utf-8", errors="replace"),
-            where=f"{label}: {assets.SHA256SUMS}",
+        releases.download(
+            listed[contents.SHA256SUMS], scratch / contents.SHA256SUMS, max_bytes=1 << 20
+        )
+        sums = contents.parse_sha256sums(
+            (scratch / contents.SHA256SUMS).read_text(encoding="utf-8", errors="replace"),
+            where=f"{label}: {contents.SHA256SUMS}",
         )
         for needed in REQUIRED:
             if needed not in sums or needed not in listed:
                 raise UserError(
-                    f"{label} has no {needed} listed in {assets.SHA256SUMS}",
+                    f"{label} has no {needed} listed in {contents.SHA256SUMS}",
                     fix="Publish the run with `modelci publish release`",
                 )
         with fsutil.staged_dir(out, marker=rundir.RUN) as stage:
@@ -141,7 +143,7 @@ def from_release(
                 asset = listed.get(file_name)
                 if asset is None:
                     raise UserError(
-                        f"{label}: {assets.SHA256SUMS} lists {file_name}, which the release "
+                        f"{label}: {contents.SHA256SUMS} lists {file_name}, which the release "
                         "does not have",
                         fix="The release is incomplete; re-publish it or choose another baseline",
                     )
@@ -163,7 +165,7 @@ def from_release(
                 stage / BASELINE,
                 _provenance(source, tag=tag, url=release.get("html_url"), sha=sha, files=kept),
             )
-    log(f"verified {len(sums)} files of {label} against {assets.SHA256SUMS}")
+    log(f"verified {len(sums)} files of {label} against {contents.SHA256SUMS}")
     return Baseline(
         found=True,
         source=source,
@@ -225,16 +227,18 @@ def from_registry(
     with tempfile.TemporaryDirectory(prefix="modelci-pull-") as scratch:
         pulled = Path(scratch) / "run"
         pull(ref, pulled, credentials=credentials, plain_http=plain_http)
-        if (pulled / assets.SHA256SUMS).is_file():
-            sums = assets.parse_sha256sums(
-                (pulled / assets.SHA256SUMS).read_text(encoding="utf-8", errors="replace"),
-                where=f"{source}: {assets.SHA256SUMS}",
+        if (pulled / contents.SHA256SUMS).is_file():
+            sums = contents.parse_sha256sums(
+                (pulled / contents.SHA256SUMS).read_text(encoding="utf-8", errors="replace"),
+                where=f"{source}: {contents.SHA256SUMS}",
             )
             for file_name, expected in sums.items():
                 if not (pulled / file_name).is_file():
-                    raise UserError(f"{source}: {assets.SHA256SUMS} lists {file_name}, not pulled")
+                    raise UserError(
+                        f"{source}: {contents.SHA256SUMS} lists {file_name}, not pulled"
+                    )
                 _check(str(source), file_name, fsutil.sha256_file(pulled / file_name), expected)
-            log(f"verified {len(sums)} files of {source} against {assets.SHA256SUMS}")
+            log(f"verified {len(sums)} files of {source} against {contents.SHA256SUMS}")
         return from_path(pulled, out, source=source)
 
 
@@ -270,7 +274,7 @@ def verify(directory: Path, *, label: str) -> str:
 def _check(label: str, name: str, actual: str, expected: str, *, against: str = "") -> None:
     if actual != expected:
         raise UserError(
-            f"{label}: {name} does not match {against or assets.SHA256SUMS} (sha256 "
+            f"{label}: {name} does not match {against or contents.SHA256SUMS} (sha256 "
             f"{actual[:12]}…, expected {expected[:12]}…); refusing a tampered or corrupted baseline",
             fix="Re-publish the baseline, or choose another one",
         )

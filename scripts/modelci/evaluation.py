@@ -8,7 +8,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from modelci import checks, data, features, fsutil, persist, progress, rows, rundir, scoring
+from modelci import data, data_checks, features, fsutil, persist, progress, rows, rundir, scoring
 from modelci.errors import UserError
 from modelci.rundir import Run
 
@@ -79,7 +79,7 @@ def evaluate(
         "curves": None,
         "regression": None,
         "importance": None,
-        "data_checks": checks.run_checks(
+        "data_checks": data_checks.run_checks(
             test=test_rows.frame,
             train=test_rows.train,
             target=run.target,

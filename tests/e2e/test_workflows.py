@@ -7,7 +7,7 @@ a branch), copies `examples/workflows/*.yml` into it as its workflows, and runs 
   scratch copy of this repository (never the working tree itself);
 - actions/setup-python, upload-artifact and download-artifact map to the stubs in `stubs/`
   (the artifacts go to a per-test folder, $E2E_ARTIFACTS); actions/checkout is act's own;
-- the GitHub API is `python -m tests.fakegithub` on 127.0.0.1, one process per module.
+- the GitHub API is `python -m tests.fakes.github` on 127.0.0.1, one process per module.
 
 The fake's pull requests have commits of their own: the event payload carries the fake's head
 and base SHAs (what the check run is posted on), while act checks out the local repository.
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from tests.fakegithub.world import READ_ONLY_TOKEN, TOKEN
+from tests.fakes.github.world import READ_ONLY_TOKEN, TOKEN
 
 pytestmark = pytest.mark.e2e
 
@@ -184,7 +184,7 @@ def fake(workdir: Path) -> Iterator[Fake]:
         [
             sys.executable,
             "-m",
-            "tests.fakegithub",
+            "tests.fakes.github",
             "--port",
             "0",
             "--seed",

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import requests
 from tests.conftest import Result, run_in_process
-from tests.fakegithub import FakeGitHub
-from tests.fakegithub.state import Asset, Release
-from tests.fakegithub.world import REPO, TOKEN
+from tests.fakes.github import FakeGitHub
+from tests.fakes.github.state import Asset, Release
+from tests.fakes.github.world import REPO, TOKEN
 
 from modelci.github import GitHub
 

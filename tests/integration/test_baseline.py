@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 from tests.conftest import run_in_process
-from tests.fakegithub import FakeGitHub
-from tests.fakegithub.world import REPO
+from tests.fakes.github import FakeGitHub
+from tests.fakes.github.world import REPO
 from tests.integration.release_world import (
     assets_of,
     clean_environment,
@@ -235,7 +235,7 @@ def test_registry_source_verifies_what_pull_wrote(runs: dict[str, Path], tmp_pat
 
 
 def test_registry_source_end_to_end(runs: dict[str, Path], tmp_path: Path) -> None:
-    from tests.registry_fake import TOKEN, FakeRegistry
+    from tests.fakes.registry import TOKEN, FakeRegistry
 
     from modelci.registry import Credentials, RegistryClient, push_run
 
@@ -276,7 +276,7 @@ def test_registry_pull_has_the_signature_baseline_calls() -> None:
 def test_registry_source_uses_the_credential_flags(
     runs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.registry_fake import TOKEN, FakeRegistry
+    from tests.fakes.registry import TOKEN, FakeRegistry
 
     from modelci.registry import Credentials, RegistryClient, push_run
 

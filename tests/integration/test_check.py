@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 from tests.conftest import Result
-from tests.fakegithub import FakeGitHub
-from tests.fakegithub.state import CheckRun, Repo
-from tests.fakegithub.world import READ_ONLY_TOKEN, REPO, TOKEN
+from tests.fakes.github import FakeGitHub
+from tests.fakes.github.state import CheckRun, Repo
+from tests.fakes.github.world import READ_ONLY_TOKEN, REPO, TOKEN
 
-from modelci.github import GitHub, checks
+from modelci.github import GitHub
+from modelci.pull_request import check_run
 from modelci.report import inputs
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "report"
@@ -285,10 +286,10 @@ def test_a_token_without_checks_write_falls_back_to_a_commit_status(
 
 
 def test_status_descriptions_are_capped_at_140_characters() -> None:
-    check = checks.CheckReport(conclusion="failure", title="x" * 300, summary="")
+    check = check_run.CheckReport(conclusion="failure", title="x" * 300, summary="")
     assert len(check.description) == 140 and check.description.endswith("…")
     assert check.state == "failure"
-    assert checks.CheckReport(conclusion="neutral", title="t", summary="").state == "success"
+    assert check_run.CheckReport(conclusion="neutral", title="t", summary="").state == "success"
 
 
 def test_a_read_only_token_fails_with_one_line(
@@ -462,35 +463,35 @@ def test_workflow_command_data_and_properties_are_escaped(
 
 
 def test_escaping_functions() -> None:
-    assert checks.escape_data("100%\r\n") == "100%25%0D%0A"
-    assert checks.escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
-    failure = checks.GateFailure(metric="m", reason="r", path=None, line=None)
-    check = checks.CheckReport(conclusion="failure", title="t", summary="", failures=(failure,))
-    assert checks.gate_commands(check) == ["::error title=modelci gate m::r"]
-    assert checks.gate_annotations(check) == []
+    assert check_run.escape_data("100%\r\n") == "100%25%0D%0A"
+    assert check_run.escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
+    failure = check_run.GateFailure(metric="m", reason="r", path=None, line=None)
+    check = check_run.CheckReport(conclusion="failure", title="t", summary="", failures=(failure,))
+    assert check_run.gate_commands(check) == ["::error title=modelci gate m::r"]
+    assert check_run.gate_annotations(check) == []
 
 
 def test_gate_line_finds_the_metric_under_gates() -> None:
-    assert checks.gate_line(CONFIG, "roc_auc") == ROC_LINE
-    assert checks.gate_line(CONFIG, "latency_ms_per_1k_rows") == LATENCY_LINE
-    assert checks.gate_line(CONFIG, "f1") == 4  # the gates: line
-    assert checks.gate_line("data: {}\n", "roc_auc") is None
-    assert checks.gate_line("gates: [unclosed", "roc_auc") is None
-    assert checks.gate_line("- a list\n", "roc_auc") is None
+    assert check_run.gate_line(CONFIG, "roc_auc") == ROC_LINE
+    assert check_run.gate_line(CONFIG, "latency_ms_per_1k_rows") == LATENCY_LINE
+    assert check_run.gate_line(CONFIG, "f1") == 4  # the gates: line
+    assert check_run.gate_line("data: {}\n", "roc_auc") is None
+    assert check_run.gate_line("gates: [unclosed", "roc_auc") is None
+    assert check_run.gate_line("- a list\n", "roc_auc") is None
 
 
 def test_build_check_is_pure_and_caps_the_summary() -> None:
     report = inputs.load_report(FIXTURES / "binary_fail")
-    config = checks.ConfigFile(path="modelci.yaml", text=CONFIG)
-    first = checks.build_check(report, config=config)
-    assert first == checks.build_check(report, config=config)
+    config = check_run.ConfigFile(path="modelci.yaml", text=CONFIG)
+    first = check_run.build_check(report, config=config)
+    assert first == check_run.build_check(report, config=config)
     assert first.conclusion == "failure" and len(first.failures) == 2
-    assert len(first.summary) <= checks.SUMMARY_LIMIT
-    no_config = checks.build_check(report, config=None)
+    assert len(first.summary) <= check_run.SUMMARY_LIMIT
+    no_config = check_run.build_check(report, config=None)
     assert all(f.path is None and f.line is None for f in no_config.failures)
 
 
 def test_doctests() -> None:
     import doctest
 
-    assert doctest.testmod(checks).failed == 0
+    assert doctest.testmod(check_run).failed == 0

@@ -23,14 +23,15 @@ from typing import Any
 import cmarkgfm
 import pytest
 import requests
-from tests.fakegithub import FakeGitHub
-from tests.fakegithub.state import Comment
-from tests.fakegithub.world import BOT, READ_ONLY_TOKEN, REPO, TOKEN
+from tests.fakes.github import FakeGitHub
+from tests.fakes.github.state import Comment
+from tests.fakes.github.world import BOT, READ_ONLY_TOKEN, REPO, TOKEN
 
 from modelci import cli
 from modelci.commands import comment as comment_command
 from modelci.errors import ExternalError, ModelciError
-from modelci.github import GitHub, GitHubError, assets, sticky
+from modelci.github import GitHub, GitHubError
+from modelci.pull_request import plot_branch, sticky
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "report" / "binary_pass"
 PLOTS = ("metric_deltas", "roc", "pr", "calibration")
@@ -414,7 +415,7 @@ def test_racing_runs_leave_one_comment_and_both_commits(
     run: Runner, fake_github: FakeGitHub, compare_dir, branch_exists: bool
 ):
     if branch_exists:
-        assets.upload_images(
+        plot_branch.upload_images(
             GitHub(api_url=fake_github.api_url, token=TOKEN),
             OWNER,
             NAME,
@@ -472,16 +473,16 @@ def test_racing_runs_leave_one_comment_and_both_commits(
 
 def test_racing_rest_commits_retry_after_not_a_fast_forward(fake_github: FakeGitHub):
     client = GitHub(api_url=fake_github.api_url, token=TOKEN, sleep=lambda s: None)
-    assets.upload_images(
+    plot_branch.upload_images(
         client, OWNER, NAME, {"plots/a.png": png(1)}, pr=1, run_id=1, run_attempt=1,
         server_url=fake_github.server_url, method="rest",
     )  # fmt: skip
     fake_github.faults.add(method="GET", path="/repos/*/*/git/ref/*", delay=0.3, times=2)
-    done: dict[int, assets.UploadedImages] = {}
+    done: dict[int, plot_branch.UploadedImages] = {}
 
     def upload(run_id: int) -> None:
         with GitHub(api_url=fake_github.api_url, token=TOKEN, sleep=lambda s: None) as github:
-            done[run_id] = assets.upload_images(
+            done[run_id] = plot_branch.upload_images(
                 github, OWNER, NAME, {"plots/roc.png": png(run_id)}, pr=1, run_id=run_id,
                 run_attempt=1, server_url=fake_github.server_url, method="rest",
             )  # fmt: skip
@@ -505,7 +506,7 @@ def test_racing_rest_commits_retry_after_not_a_fast_forward(fake_github: FakeGit
 
 def test_branch_that_keeps_moving_fails_after_bounded_attempts(fake_github: FakeGitHub):
     client = GitHub(api_url=fake_github.api_url, token=TOKEN, sleep=lambda s: None)
-    assets.upload_images(
+    plot_branch.upload_images(
         client, OWNER, NAME, {"plots/a.png": png(1)}, pr=1, run_id=1, run_attempt=1,
         server_url=fake_github.server_url,
     )  # fmt: skip
@@ -517,7 +518,7 @@ def test_branch_that_keeps_moving_fails_after_bounded_attempts(fake_github: Fake
         times=None,
     )
     with pytest.raises(ExternalError, match=r"in 5 attempts.*not a fast forward"):
-        assets.upload_images(
+        plot_branch.upload_images(
             client, OWNER, NAME, {"plots/b.png": png(2)}, pr=1, run_id=2, run_attempt=1,
             server_url=fake_github.server_url, method="rest",
         )  # fmt: skip
@@ -684,7 +685,7 @@ def upload_bundle(
     images: dict[str, bytes] | None = None,
 ) -> Any:
     """Write a bundle as the PR job does and attach it to the run as artifact `name`."""
-    from modelci.github.bundle import CommentBundle, write_bundle
+    from modelci.pull_request.bundle import CommentBundle, write_bundle
 
     folder = workdir / f"bundle-{len(list(workdir.glob('bundle-*')))}"
     write_bundle(
@@ -766,7 +767,7 @@ def test_from_run_posts_every_bundle_into_its_own_comment(
 def test_from_run_posts_a_bounded_number_of_bundles(
     run: Runner, fake_github: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    from modelci.github import bundle
+    from modelci.pull_request import bundle
 
     monkeypatch.setattr(bundle, "MAX_BUNDLES", 2)
     run_id = pr_run(fake_github)
@@ -986,14 +987,14 @@ def test_rest_commit_survives_faults(fake_github: FakeGitHub, method, path, kind
     client = GitHub(
         api_url=fake_github.api_url, token=TOKEN, sleep=lambda s: None, log=lambda t: None
     )
-    first = assets.upload_images(
+    first = plot_branch.upload_images(
         client, OWNER, NAME, {"plots/a.png": png(1)}, pr=1, run_id=1, run_attempt=1,
         server_url=fake_github.server_url, method="rest",
     )  # fmt: skip
     rule = fake_github.faults.add(method=method, path=path, times=times, **KINDS[kind])
     images = {f"plots/{name}.png": png(10 + i) for i, name in enumerate(PLOTS)}
     try:
-        done = assets.upload_images(
+        done = plot_branch.upload_images(
             client, OWNER, NAME, images, pr=1, run_id=2, run_attempt=1,
             server_url=fake_github.server_url, method="rest",
         )  # fmt: skip

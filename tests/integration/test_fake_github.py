@@ -15,18 +15,18 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from tests.fakegithub import FakeGitHub, ValidationFailures
-from tests.fakegithub import render as render_module
-from tests.fakegithub.openapi import regenerate
-from tests.fakegithub.openapi_validation import SUBSET, OpenAPI, load
-from tests.fakegithub.routes import HANDLERS
-from tests.fakegithub.state import State
-from tests.fakegithub.world import READ_ONLY_TOKEN, REPO, TOKEN
+from tests.fakes.github import FakeGitHub, ValidationFailures
+from tests.fakes.github import render as render_module
+from tests.fakes.github.openapi import regenerate
+from tests.fakes.github.openapi_validation import SUBSET, OpenAPI, load
+from tests.fakes.github.routes import HANDLERS
+from tests.fakes.github.state import State
+from tests.fakes.github.world import READ_ONLY_TOKEN, REPO, TOKEN
 
 # Harmless once tests/conftest.py loads the plugin too; pytest registers it once.
-pytest_plugins = ["tests.fakegithub.pytest_plugin"]
+pytest_plugins = ["tests.fakes.github.pytest_plugin"]
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fakegithub" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fakes" / "github" / "fixtures"
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -625,7 +625,7 @@ def test_runs_as_its_own_process(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "tests.fakegithub",
+            "tests.fakes.github",
             "--port",
             "0",
             "--api-prefix",

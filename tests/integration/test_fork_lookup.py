@@ -7,14 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.fakegithub import FakeGitHub
-from tests.fakegithub.state import Pull, Repo
-from tests.fakegithub.world import READ_ONLY_TOKEN, REPO, TOKEN
+from tests.fakes.github import FakeGitHub
+from tests.fakes.github.state import Pull, Repo
+from tests.fakes.github.world import READ_ONLY_TOKEN, REPO, TOKEN
 from tests.integration.test_comment import png
 
 from modelci.errors import UserError
 from modelci.github import GitHub, GitHubError
-from modelci.github.bundle import (
+from modelci.pull_request.bundle import (
     CommentBundle,
     download_artifact,
     download_bundle,
@@ -260,7 +260,7 @@ def test_a_missing_or_expired_artifact_is_refused(
 def test_an_oversized_artifact_is_not_downloaded(
     fake_github: FakeGitHub, github: GitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from modelci.github import bundle as bundle_module
+    from modelci.pull_request import bundle as bundle_module
 
     monkeypatch.setattr(bundle_module, "MAX_ZIP_BYTES", 10)
     repo = repo_of(fake_github)
@@ -342,7 +342,7 @@ def test_listing_a_run_without_bundles_is_empty(fake_github: FakeGitHub, github:
 def test_an_oversized_listed_artifact_is_not_downloaded(
     fake_github: FakeGitHub, github: GitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from modelci.github import bundle as bundle_module
+    from modelci.pull_request import bundle as bundle_module
 
     monkeypatch.setattr(bundle_module, "MAX_ZIP_BYTES", 10)
     repo = repo_of(fake_github)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from tests.fakegithub import FakeGitHub
-from tests.fakegithub.world import REPO, TOKEN
+from tests.fakes.github import FakeGitHub
+from tests.fakes.github.world import REPO, TOKEN
 from tests.integration.release_world import (
     RecordingSession,
     assets_of,
@@ -28,7 +28,7 @@ from tests.integration.release_world import (
     use,
 )
 
-from modelci.release import assets as release_assets
+from modelci.release import contents as release_contents
 
 RUN_ASSETS = {"model.skops", "run.json", "metrics.json", "evaluation.json"}
 
@@ -78,7 +78,7 @@ def test_publishes_every_asset_then_the_release(
     assert held["model.skops"].data == (runs["base"] / "model.skops").read_bytes()
 
     # SHA256SUMS covers every other asset, by name, in sha256sum's format.
-    sums = release_assets.parse_sha256sums(held["SHA256SUMS"].data.decode())
+    sums = release_contents.parse_sha256sums(held["SHA256SUMS"].data.decode())
     assert set(sums) == set(held) - {"SHA256SUMS"}
     for name, digest in sums.items():
         assert hashlib.sha256(held[name].data).hexdigest() == digest, name

@@ -1,7 +1,7 @@
 """Contract: the release code against real GitHub traffic, recorded by @octokit/fixtures.
 
 A replay server on 127.0.0.1 serves the recorded responses of `release-assets` and
-`release-assets-conflict` (tests/fakegithub/fixtures/) in order, and checks that each request
+`release-assets-conflict` (tests/fakes/github/fixtures/) in order, and checks that each request
 modelci sends is the recorded one: method, host (API or uploads), path, query, body, and the
 headers that matter (content type and length of an upload, a token). Differences allowed, and
 why: `per_page=100` on a listing (modelci always pages), `Bearer` instead of octokit's `token`
@@ -21,10 +21,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from modelci.github import GitHub
-from modelci.release.assets import AssetFile
+from modelci.release.contents import AssetFile
 from modelci.release.remote import RepoReleases
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fakegithub" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fakes" / "github" / "fixtures"
 HOSTS = {"https://api.github.com:443": "/api", "https://uploads.github.com:443": "/uploads"}
 
 

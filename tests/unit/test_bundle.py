@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from modelci.errors import UserError
-from modelci.github import bundle as bundle_module
-from modelci.github.bundle import (
+from modelci.pull_request import bundle as bundle_module
+from modelci.pull_request.bundle import (
     CommentBundle,
     check_head_sha,
     is_bundle_artifact,

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.fakegithub import FakeGitHub
-from tests.fakegithub.state import Comment
-from tests.fakegithub.world import READ_ONLY_TOKEN, REPO, TOKEN
+from tests.fakes.github import FakeGitHub
+from tests.fakes.github.state import Comment
+from tests.fakes.github.world import READ_ONLY_TOKEN, REPO, TOKEN
 
 from modelci.errors import ExitCode, ExternalError, UserError
 from modelci.github import (
@@ -30,7 +30,7 @@ from modelci.github import (
 )
 
 # Harmless once tests/conftest.py loads the plugin too; pytest registers it once.
-pytest_plugins = ["tests.fakegithub.pytest_plugin"]
+pytest_plugins = ["tests.fakes.github.pytest_plugin"]
 
 COMMENTS = f"/repos/{REPO}/issues/1/comments"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.registry_fake import TOKEN, FakeRegistry
+from tests.fakes.registry import TOKEN, FakeRegistry
 from tests.registry_support import make_run_dir
 
 from modelci.errors import UserError

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from modelci.errors import UserError
-from modelci.release import assets, notes
+from modelci.release import contents, notes
 from modelci.release.tags import parse_tag
 
 EVALUATION: dict[str, Any] = {
@@ -82,20 +82,20 @@ def test_notes_of_a_first_release_and_of_a_previous_without_metrics() -> None:
 
 
 def test_asset_names_and_types() -> None:
-    assert assets.plot_asset_name("plots/roc.png") == "plot-roc.png"
-    assert assets.plot_asset_name("plots/a b/c(1).png") == "plot-a-b-c-1-.png"
-    assert assets.content_type_of("model.skops") == "application/zip"
-    assert assets.content_type_of("MODEL_CARD.md") == "text/markdown; charset=utf-8"
+    assert contents.plot_asset_name("plots/roc.png") == "plot-roc.png"
+    assert contents.plot_asset_name("plots/a b/c(1).png") == "plot-a-b-c-1-.png"
+    assert contents.content_type_of("model.skops") == "application/zip"
+    assert contents.content_type_of("MODEL_CARD.md") == "text/markdown; charset=utf-8"
 
 
 def test_sha256sums_round_trip(tmp_path: Path) -> None:
     (tmp_path / "model.skops").write_bytes(b"model")
     files = [
-        assets.AssetFile.from_path("model.skops", tmp_path / "model.skops"),
-        assets.AssetFile.from_bytes("MODEL_CARD.md", b"# card\n"),
+        contents.AssetFile.from_path("model.skops", tmp_path / "model.skops"),
+        contents.AssetFile.from_bytes("MODEL_CARD.md", b"# card\n"),
     ]
-    text = assets.sha256sums(files)
-    assert assets.parse_sha256sums(text) == {f.name: f.sha256 for f in files}
+    text = contents.sha256sums(files)
+    assert contents.parse_sha256sums(text) == {f.name: f.sha256 for f in files}
     assert files[0].size == 5 and files[1].content_type.startswith("text/markdown")
 
 
@@ -110,15 +110,15 @@ def test_sha256sums_round_trip(tmp_path: Path) -> None:
 )
 def test_malformed_sha256sums_are_refused(line: str) -> None:
     with pytest.raises(UserError, match="SHA256SUMS:1"):
-        assets.parse_sha256sums(line + "\n")
+        contents.parse_sha256sums(line + "\n")
 
 
 def test_a_name_listed_twice_is_refused() -> None:
     line = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  a\n"
     with pytest.raises(UserError, match="listed twice"):
-        assets.parse_sha256sums(line * 2)
+        contents.parse_sha256sums(line * 2)
 
 
 def test_doctests() -> None:
     assert doctest.testmod(notes).failed == 0
-    assert doctest.testmod(assets).failed == 0
+    assert doctest.testmod(contents).failed == 0

@@ -10,7 +10,7 @@ import pytest
 
 from modelci.errors import ExternalError, UserError
 from modelci.github.client import Unauthorized
-from modelci.release.assets import AssetFile
+from modelci.release.contents import AssetFile
 from modelci.release.publish import ReleasePublisher
 from modelci.release.tags import parse_tag
 

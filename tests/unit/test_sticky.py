@@ -12,7 +12,7 @@ from modelci.commands.comment import (
     workflow_command,
 )
 from modelci.errors import UserError
-from modelci.github import assets, sticky
+from modelci.pull_request import plot_branch, sticky
 
 BOT = {"login": "github-actions[bot]", "type": "Bot"}
 
@@ -194,21 +194,23 @@ def test_workflow_command_escapes_newlines_and_percent() -> None:
 
 
 def test_asset_paths_and_urls() -> None:
-    assert assets.run_folder(3, 42, None, {}) == "pr-3/42-1"
-    local = assets.run_folder(3, None, None, {"plots/a.png": b"1"})
+    assert plot_branch.run_folder(3, 42, None, {}) == "pr-3/42-1"
+    local = plot_branch.run_folder(3, None, None, {"plots/a.png": b"1"})
     assert local.startswith("pr-3/local-")
-    assert local == assets.run_folder(3, None, None, {"plots/a.png": b"1"})
-    assert local != assets.run_folder(3, None, None, {"plots/a.png": b"2"})
-    url = assets.blob_url("https://ghe.example/", "o", "r", "f" * 40, "pr-1/2-1/plots/a b.png")
+    assert local == plot_branch.run_folder(3, None, None, {"plots/a.png": b"1"})
+    assert local != plot_branch.run_folder(3, None, None, {"plots/a.png": b"2"})
+    url = plot_branch.blob_url("https://ghe.example/", "o", "r", "f" * 40, "pr-1/2-1/plots/a b.png")
     assert url == f"https://ghe.example/o/r/blob/{'f' * 40}/pr-1/2-1/plots/a%20b.png?raw=true"
-    assert assets.graphql_url("https://ghe.example/api/v3/") == "https://ghe.example/api/graphql"
-    assert assets.git_blob_sha(b"hello\n") == "ce013625030ba8dba906f756967f9e9ca394464a"
+    assert (
+        plot_branch.graphql_url("https://ghe.example/api/v3/") == "https://ghe.example/api/graphql"
+    )
+    assert plot_branch.git_blob_sha(b"hello\n") == "ce013625030ba8dba906f756967f9e9ca394464a"
 
 
 @pytest.mark.parametrize("path", ["../x.png", "/abs.png", "plots/../x.png", "a//b.png", "", "a\\b"])
 def test_unsafe_plot_paths_are_refused(path: str) -> None:
     with pytest.raises(UserError, match="plot path"):
-        assets.check_image_path(path)
+        plot_branch.check_image_path(path)
 
 
 def test_untrusted_mentions_are_neutralized() -> None:

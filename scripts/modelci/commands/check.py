@@ -62,7 +62,8 @@ def post(
     """Load the report in `source`, post its check, print the log lines, set the outputs."""
     from modelci import progress
     from modelci.errors import UserError
-    from modelci.github import checks, set_outputs
+    from modelci.github import set_outputs
+    from modelci.pull_request import check_run
     from modelci.report import inputs
 
     out = out or sys.stdout
@@ -72,25 +73,25 @@ def post(
     report = inputs.load_report(source)
     owner, repo = env.require_repository()
     env.require_token()
-    target = sha or checks.head_sha(env.event_name, env.event, env.sha)
+    target = sha or check_run.head_sha(env.event_name, env.event, env.sha)
     if not target:
         raise UserError(
             "no commit to put the check on",
             fix="run inside GitHub Actions (which sets GITHUB_SHA), or pass --sha",
         )
-    if not checks.is_sha(target):
+    if not check_run.is_sha(target):
         raise UserError(f"--sha must be a full hex commit sha, got {target!r}")
 
     details_url = (
         f"{env.server_url}/{owner}/{repo}/actions/runs/{env.run_id}" if env.run_id else None
     )
-    config = checks.locate_config(source, report, root=root or Path(os.getcwd()))
-    check = checks.build_check(report, config=config, details_url=details_url)
+    config = check_run.locate_config(source, report, root=root or Path(os.getcwd()))
+    check = check_run.build_check(report, config=config, details_url=details_url)
 
     if progress.current.level >= progress.NORMAL:
-        _print(out, checks.log_lines(check))
-    _print(out, checks.gate_commands(check))
-    posted = checks.post_check(
+        _print(out, check_run.log_lines(check))
+    _print(out, check_run.gate_commands(check))
+    posted = check_run.post_check(
         github,
         owner,
         repo,

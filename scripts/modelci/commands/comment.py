@@ -306,8 +306,8 @@ class _Step:
 
     def post_report(self) -> int:
         from modelci import progress
-        from modelci.github import assets, sticky
         from modelci.github.client import Forbidden
+        from modelci.pull_request import plot_branch, sticky
 
         args, env = self.args, self.env
         if not args.dir:
@@ -331,7 +331,7 @@ class _Step:
         urls: dict[str, str] = {}
         if plots:
             try:
-                uploaded = assets.upload_images(
+                uploaded = plot_branch.upload_images(
                     github,
                     owner,
                     repo,
@@ -395,8 +395,8 @@ class _Step:
         outdir: Path,
         reason: Exception | None,
     ) -> int:
-        from modelci.github import bundle, sticky
         from modelci.github.environment import set_outputs
+        from modelci.pull_request import bundle, sticky
 
         # A leaderboard's plots sit in a folder per candidate; a bundle holds them flat.
         names = {path: bundle_image_name(path) if report.leaderboard else path for path in plots}
@@ -474,8 +474,8 @@ class _Step:
         import json
 
         from modelci.errors import UserError
-        from modelci.github import bundle, sticky
         from modelci.github.environment import set_outputs
+        from modelci.pull_request import bundle, sticky
 
         args, env = self.args, self.env
         if args.dir or args.pr is not None or args.bundle is not None:
@@ -602,7 +602,7 @@ class _Step:
         With several bundles, each one's plots go under `<folder>/` in the run's assets folder, so
         that bundles with the same plot names do not overwrite each other's.
         """
-        from modelci.github import assets, sticky
+        from modelci.pull_request import plot_branch, sticky
 
         env = self.env
         owner, repo = self.repository()
@@ -611,7 +611,7 @@ class _Step:
         if received.images and self.args.images == "branch":
             attempt = received.run_attempt if type(received.run_attempt) is int else None
             prefix = f"{folder}/" if folder else ""
-            uploaded = assets.upload_images(
+            uploaded = plot_branch.upload_images(
                 github,
                 owner,
                 repo,

@@ -17,8 +17,8 @@ from typing import Any
 
 from modelci.errors import ExternalError, UserError
 from modelci.github.client import Forbidden, GitHubError, Unauthorized
-from modelci.release import assets, card, notes, tags
-from modelci.release.assets import AssetFile
+from modelci.release import card, contents, notes, tags
+from modelci.release.contents import AssetFile
 from modelci.release.remote import Release, RepoReleases, same_content
 from modelci.release.tags import ReleaseTag
 
@@ -163,7 +163,7 @@ def publish_run(
     warn: Log = print,
 ) -> Published:
     """Publish the evaluated run in `run_dir` as the release `tag` (see the module docstring)."""
-    run = assets.open_run(run_dir, warn=warn)
+    run = contents.open_run(run_dir, warn=warn)
     if tag.name and run.name and tag.name != run.name:
         raise UserError(
             f"tag {tag.raw} is for model {tag.name!r}, but {run_dir} is a run of model "
@@ -185,15 +185,15 @@ def publish_run(
             info=run.info,
             evaluation=run.evaluation,
             metrics=run.metrics,
-            card_url=releases.download_url(server_url, tag.raw, assets.MODEL_CARD),
-            sums_url=releases.download_url(server_url, tag.raw, assets.SHA256SUMS),
+            card_url=releases.download_url(server_url, tag.raw, contents.MODEL_CARD),
+            sums_url=releases.download_url(server_url, tag.raw, contents.SHA256SUMS),
             previous_tag=str(previous["tag_name"]) if previous else None,
             previous_url=(previous or {}).get("html_url"),
             previous_metrics=previous_metrics,
             previous_problem=problem,
         )
     )
-    files = assets.release_assets(run, card=card_text)
+    files = contents.release_assets(run, card=card_text)
     published = ReleasePublisher(releases, log=log, warn=warn).publish(
         tag=tag,
         body=body,
@@ -203,7 +203,7 @@ def publish_run(
         target=target,
         draft_only=draft_only,
     )
-    checksums = assets.sha256sums(f for f in files if f.name != assets.SHA256SUMS)
+    checksums = contents.sha256sums(f for f in files if f.name != contents.SHA256SUMS)
     return dataclasses.replace(
         published,
         previous=str(previous["tag_name"]) if previous else None,

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from modelci.errors import UserError
 from modelci.github.client import GitHub, NotFound, Unprocessable
-from modelci.release.assets import AssetFile
+from modelci.release.contents import AssetFile
 
 Release = dict[str, Any]
 Asset = dict[str, Any]

@@ -11,7 +11,7 @@ import dataclasses
 import hashlib
 from typing import Any
 
-from tests.fakegithub.state import (
+from tests.fakes.github.state import (
     Artifact,
     Asset,
     CheckRun,

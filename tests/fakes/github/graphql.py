@@ -30,10 +30,10 @@ import json
 import re
 from typing import Any
 
-from tests.fakegithub.gitobjects import Commit, Signature
-from tests.fakegithub.render import Urls
-from tests.fakegithub.routes import DOCS, Reply
-from tests.fakegithub.state import State, Token, now
+from tests.fakes.github.gitobjects import Commit, Signature
+from tests.fakes.github.render import Urls
+from tests.fakes.github.routes import DOCS, Reply
+from tests.fakes.github.state import State, Token, now
 
 OPERATION = "graphql/createCommitOnBranch"
 _CALL = re.compile(r"\bcreateCommitOnBranch\s*\(\s*input\s*:\s*\$input\s*\)")

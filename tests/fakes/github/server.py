@@ -30,12 +30,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.fakegithub import graphql, routes
-from tests.fakegithub.faults import Fault, Faults
-from tests.fakegithub.openapi_validation import OpenAPI, load
-from tests.fakegithub.render import Urls
-from tests.fakegithub.routes import Context, HttpError, Reply
-from tests.fakegithub.state import State, Token
+from tests.fakes.github import graphql, routes
+from tests.fakes.github.faults import Fault, Faults
+from tests.fakes.github.openapi_validation import OpenAPI, load
+from tests.fakes.github.render import Urls
+from tests.fakes.github.routes import Context, HttpError, Reply
+from tests.fakes.github.state import State, Token
 
 UPLOADS_PREFIX = "/api/uploads"
 # The web side's routes; on a github.com-style fake everything else is API.

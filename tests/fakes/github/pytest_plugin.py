@@ -1,8 +1,8 @@
-"""pytest fixtures for the fake GitHub. Enable with `pytest_plugins = ["tests.fakegithub.pytest_plugin"]`.
+"""pytest fixtures for the fake GitHub. Enable with `pytest_plugins = ["tests.fakes.github.pytest_plugin"]`.
 
 - `fake_github`: a started fake, github.com style, seeded by `world.seed_default`: `REPO` with
   pull request #1 open, a write token `TOKEN` and a read-only `READ_ONLY_TOKEN` (a fork PR's
-  GITHUB_TOKEN); import those names from `tests.fakegithub.world`;
+  GITHUB_TOKEN); import those names from `tests.fakes.github.world`;
 - `fake_ghes`: the same, GitHub Enterprise Server style (API under /api/v3);
 - `fake_github_factory(**kwargs)`: more fakes, with any `FakeGitHub` arguments, unseeded;
 - `github_client`: a `modelci.github.GitHub` for `fake_github`, with `TOKEN` and no real sleeps.
@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from tests.fakegithub.server import FakeGitHub
-from tests.fakegithub.world import TOKEN, seed_default
+from tests.fakes.github.server import FakeGitHub
+from tests.fakes.github.world import TOKEN, seed_default
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Run the fake GitHub in its own process, e.g. for workflow tests under `act`.
 
-    python -m tests.fakegithub --port 0 --seed seed.json --state-file state.json --url-file url.txt
+    python -m tests.fakes.github --port 0 --seed seed.json --state-file state.json --url-file url.txt
 
 Prints the API URL on stdout (and writes it to --url-file) once it is listening. SIGTERM or
 SIGINT stops it; the state file is rewritten after every change and at exit. The exit status is 1
@@ -18,12 +18,12 @@ import signal
 import sys
 from pathlib import Path
 
-from tests.fakegithub.server import FakeGitHub
-from tests.fakegithub.state import State
+from tests.fakes.github.server import FakeGitHub
+from tests.fakes.github.state import State
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.fakegithub", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tests.fakes.github", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--api-prefix", default="", help='"" (github.com) or "/api/v3" (GHES)')

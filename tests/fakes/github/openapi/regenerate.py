@@ -3,9 +3,9 @@
 GitHub's full OpenAPI description is 13 MB and takes long to load; the fake validates only the
 operations it serves, so we commit those with every `$ref` they reach and nothing else.
 
-    python tests/fakegithub/openapi/regenerate.py                 # fetches @octokit/openapi with npm
-    python tests/fakegithub/openapi/regenerate.py path/to/api.github.com.json
-    python tests/fakegithub/openapi/regenerate.py --package @octokit/openapi@23.0.2
+    python tests/fakes/github/openapi/regenerate.py                 # fetches @octokit/openapi with npm
+    python tests/fakes/github/openapi/regenerate.py path/to/api.github.com.json
+    python tests/fakes/github/openapi/regenerate.py --package @octokit/openapi@23.0.2
 
 Add an operation to OPERATIONS when the fake learns a new route, then rerun.
 """
@@ -153,7 +153,7 @@ def subset(full: dict[str, Any], source: str) -> dict[str, Any]:
         "info": {
             "title": full["info"]["title"],
             "version": full["info"]["version"],
-            "x-modelci-source": f"{source}; trimmed by tests/fakegithub/openapi/regenerate.py",
+            "x-modelci-source": f"{source}; trimmed by tests/fakes/github/openapi/regenerate.py",
         },
         "servers": full["servers"],
         "paths": dict(sorted(paths.items())),

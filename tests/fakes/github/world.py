@@ -6,7 +6,7 @@ module early (pytest must import it first to rewrite its asserts).
 
 from __future__ import annotations
 
-from tests.fakegithub.server import FakeGitHub
+from tests.fakes.github.server import FakeGitHub
 
 TOKEN = "ghs_fakeWriteToken0000000000000000000001"
 READ_ONLY_TOKEN = "ghs_fakeReadOnlyToken00000000000000000002"  # a fork PR's GITHUB_TOKEN

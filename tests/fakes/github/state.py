@@ -14,8 +14,8 @@ import threading
 from datetime import datetime, timezone
 from typing import Any
 
-from tests.fakegithub import gitobjects
-from tests.fakegithub.gitobjects import Commit, Signature, TreeEntry
+from tests.fakes.github import gitobjects
+from tests.fakes.github.gitobjects import Commit, Signature, TreeEntry
 
 SCOPES = ("metadata", "contents", "issues", "pull_requests", "checks", "statuses", "actions")
 LEVELS = {"none": 0, "read": 1, "write": 2}

@@ -1,6 +1,6 @@
 """A fake GitHub for tests: stateful, validated against GitHub's OpenAPI description, with faults.
 
-    from tests.fakegithub import FakeGitHub
+    from tests.fakes.github import FakeGitHub
 
     with FakeGitHub() as fake:
         fake.add_token("t0k3n", login="github-actions[bot]")
@@ -15,8 +15,8 @@ See README.md for the fixtures, the command line and the control API.
 
 from __future__ import annotations
 
-from tests.fakegithub.faults import Fault, Faults
-from tests.fakegithub.server import FakeGitHub, LoggedRequest, ValidationFailures
-from tests.fakegithub.state import State
+from tests.fakes.github.faults import Fault, Faults
+from tests.fakes.github.server import FakeGitHub, LoggedRequest, ValidationFailures
+from tests.fakes.github.state import State
 
 __all__ = ["FakeGitHub", "Fault", "Faults", "LoggedRequest", "State", "ValidationFailures"]

@@ -27,7 +27,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.loopback import serve
+from tests.fakes.loopback import serve
 
 TOKEN = "ghs_faketoken0123456789"  # a GITHUB_TOKEN lookalike: any username goes with it
 

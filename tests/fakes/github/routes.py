@@ -15,10 +15,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from tests.fakegithub import render
-from tests.fakegithub.gitobjects import Commit, Signature
-from tests.fakegithub.render import Urls
-from tests.fakegithub.state import (
+from tests.fakes.github import render
+from tests.fakes.github.gitobjects import Commit, Signature
+from tests.fakes.github.render import Urls
+from tests.fakes.github.state import (
     Asset,
     CheckRun,
     Comment,

@@ -1,0 +1,1 @@
+"""Test fakes at the transport boundary: a stateful GitHub, an OCI registry, loopback servers."""
