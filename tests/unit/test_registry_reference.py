@@ -82,6 +82,11 @@ def test_reference_helpers() -> None:
         ("v2.0.0-beta", ["2.0.0-beta"]),
         ("1.2", ["1.2"]),
         ("01.2.3", ["01.2.3"]),  # leading zero: not semver, pushed as given
+        ("v1.2.3-rc.01", ["v1.2.3-rc.01"]),  # numeric prerelease with a leading zero: not semver
+        ("v1.2.3-rc.01a", ["1.2.3-rc.01a"]),  # alphanumeric identifiers may start with 0
+        ("v1.2.3+build.7", ["1.2.3", "1.2", "1", "latest"]),  # build metadata is not a tag
+        ("v1.2.3-", ["v1.2.3-"]),
+        ("V1.2.3", ["V1.2.3"]),
         ("latest", ["latest"]),
         ("sha-abc123", ["sha-abc123"]),
     ],

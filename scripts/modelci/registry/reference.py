@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from modelci import semver
 from modelci.errors import UserError
 
 # OCI distribution spec, "Pulling manifests": name and tag grammar.
@@ -24,12 +25,6 @@ _NAME = re.compile(rf"{_NAME_COMPONENT}(?:/{_NAME_COMPONENT})*")
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")
 _DIGEST = re.compile(r"sha256:[a-f0-9]{64}")
 _HOST = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
-# semver.org 2.0.0, with an optional leading "v"; numbers have no leading zeros.
-_SEMVER = re.compile(
-    r"v?(?P<major>0|[1-9]\d*)\.(?P<minor>0|[1-9]\d*)\.(?P<patch>0|[1-9]\d*)"
-    r"(?:-(?P<pre>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"
-    r"(?:\+(?P<build>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"
-)
 _EXAMPLE = "ghcr.io/OWNER/MODEL:1.0.0"
 
 
@@ -124,19 +119,18 @@ def expand_tags(tag: str) -> list[str]:
     """The tags a push of `tag` writes, first the exact one.
 
     A semantic version `[v]X.Y.Z` also tags `X.Y`, `X` (not for `0.y.z`, where every minor may
-    break) and `latest`; the leading `v` is dropped. A prerelease (`X.Y.Z-rc.1`) tags only itself, so it never moves `1.2`,
-    `1` or `latest`. Anything else is pushed as given.
+    break) and `latest`; the leading `v` is dropped. A prerelease (`X.Y.Z-rc.1`) tags only
+    itself, so it never moves `1.2`, `1` or `latest`; build metadata is dropped (OCI tags have
+    no `+`). Anything else, including what semver refuses (`1.2.3-rc.01`), is pushed as given.
     """
-    match = _SEMVER.fullmatch(tag)
-    if match is None:
+    version = semver.parse_v(tag)
+    if version is None:
         return [tag]
-    major, minor, patch, pre = (match.group(k) for k in ("major", "minor", "patch", "pre"))
-    version = f"{major}.{minor}.{patch}" + (f"-{pre}" if pre else "")
-    if pre:
-        return [version]
-    tags = [version, f"{major}.{minor}"]
-    if major != "0":
-        tags.append(major)
+    if version.prerelease:
+        return [f"{version.core}-{'.'.join(version.pre)}"]
+    tags = [version.core, f"{version.major}.{version.minor}"]
+    if version.major:
+        tags.append(str(version.major))
     tags.append("latest")
     return tags
 

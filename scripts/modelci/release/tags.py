@@ -19,18 +19,14 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from modelci import semver
 from modelci.errors import UserError
+from modelci.semver import Version
 
-_IDENT = r"[0-9A-Za-z-]+"
-_TAG = re.compile(
-    r"^(?:(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)@)?"
-    r"(?P<v>v?)(?P<major>0|[1-9][0-9]*)\.(?P<minor>0|[1-9][0-9]*)\.(?P<patch>0|[1-9][0-9]*)"
-    rf"(?:-(?P<pre>{_IDENT}(?:\.{_IDENT})*))?"
-    rf"(?:\+(?P<build>{_IDENT}(?:\.{_IDENT})*))?$"
-)
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _EXAMPLES = "v1.2.3, 1.2.3, v1.2.3-rc.1 or NAME@v1.2.3"
 
 
@@ -41,23 +37,36 @@ class ReleaseTag:
 
     raw: str
     name: str | None
-    major: int
-    minor: int
-    patch: int
-    pre: tuple[str, ...] = ()
-    build: str | None = field(default=None, compare=False)
+    semver: Version
+
+    @property
+    def major(self) -> int:
+        return self.semver.major
+
+    @property
+    def minor(self) -> int:
+        return self.semver.minor
+
+    @property
+    def patch(self) -> int:
+        return self.semver.patch
+
+    @property
+    def pre(self) -> tuple[str, ...]:
+        return self.semver.pre
+
+    @property
+    def build(self) -> str | None:
+        return ".".join(self.semver.build) or None
 
     @property
     def prerelease(self) -> bool:
-        return bool(self.pre)
+        return self.semver.prerelease
 
     @property
     def version(self) -> str:
         """The version without the model name or a `v`: '1.2.3-rc.1'."""
-        text = f"{self.major}.{self.minor}.{self.patch}"
-        if self.pre:
-            text += "-" + ".".join(self.pre)
-        return text + (f"+{self.build}" if self.build else "")
+        return str(self.semver)
 
     @property
     def title(self) -> str:
@@ -65,10 +74,7 @@ class ReleaseTag:
         return f"{self.name} v{self.version}" if self.name else self.raw
 
     def precedence(self) -> tuple[Any, ...]:
-        # Numeric identifiers sort numerically and before alphanumeric ones; a release sorts
-        # after all of its prereleases (semver 2.0.0, section 11).
-        pre = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in self.pre)
-        return (self.major, self.minor, self.patch, 0 if self.pre else 1, pre)
+        return self.semver.precedence()
 
     def same_model(self, other: ReleaseTag) -> bool:
         return self.name == other.name
@@ -76,15 +82,15 @@ class ReleaseTag:
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, ReleaseTag):
             return NotImplemented
-        return self.precedence() < other.precedence()
+        return self.semver < other.semver
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ReleaseTag):
             return NotImplemented
-        return self.name == other.name and self.precedence() == other.precedence()
+        return self.name == other.name and self.semver == other.semver
 
     def __hash__(self) -> int:
-        return hash((self.name, self.precedence()))
+        return hash((self.name, self.semver))
 
 
 def try_parse(text: str) -> ReleaseTag | None:
@@ -92,25 +98,18 @@ def try_parse(text: str) -> ReleaseTag | None:
 
     >>> try_parse("nightly") is None, try_parse("v01.2.3") is None, try_parse("a..b@v1.0.0") is None
     (True, True, True)
+    >>> try_parse("v1.2.3-rc.01") is None  # semver: numeric identifiers have no leading zeros
+    True
     """
-    match = _TAG.match(text)
-    if match is None:
+    name, at, rest = text.rpartition("@")
+    if at and not _NAME.fullmatch(name):
         return None
-    name = match["name"]
-    if name is not None and (".." in name or name.endswith((".", ".lock"))):
+    if ".." in name or name.endswith((".", ".lock")):
         return None  # git refuses these in a ref name
-    pre = tuple(match["pre"].split(".")) if match["pre"] else ()
-    if any(p.isdigit() and len(p) > 1 and p.startswith("0") for p in pre):
-        return None  # semver: numeric identifiers have no leading zeros
-    return ReleaseTag(
-        raw=text,
-        name=name,
-        major=int(match["major"]),
-        minor=int(match["minor"]),
-        patch=int(match["patch"]),
-        pre=pre,
-        build=match["build"],
-    )
+    version = semver.parse_v(rest)
+    if version is None:
+        return None
+    return ReleaseTag(raw=text, name=name if at else None, semver=version)
 
 
 def parse_tag(text: str, *, where: str = "--tag") -> ReleaseTag:
