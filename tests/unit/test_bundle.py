@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from modelci import png
 from modelci.errors import UserError
 from modelci.pull_request import bundle as bundle_module
 from modelci.pull_request.bundle import (
@@ -41,7 +42,7 @@ def make_png(
     """A small, valid RGBA PNG; `before`/`after` are chunks put around its IDAT."""
     row = b"\x00" + bytes([seed % 256, 1, 2, 255]) * width
     return (
-        bundle_module.PNG_SIGNATURE
+        png.SIGNATURE
         + ihdr(width, height)
         + before
         + chunk(b"IDAT", zlib.compress(row * height))
@@ -236,10 +237,10 @@ TEXT = chunk(b"tEXt", b"Title\x00roc")
 @pytest.mark.parametrize(
     ("image", "problem"),
     [
-        (bundle_module.PNG_SIGNATURE + b"junk" * 100, "chunk runs past the end of the file"),
-        (bundle_module.PNG_SIGNATURE, "no IEND"),
+        (png.SIGNATURE + b"junk" * 100, "chunk runs past the end of the file"),
+        (png.SIGNATURE, "no IEND"),
         (PNG[:-12], "no IEND"),
-        (bundle_module.PNG_SIGNATURE + bytes(25), "unexpected chunk type"),
+        (png.SIGNATURE + bytes(25), "unexpected chunk type"),
         (PNG[:-4] + b"\x00\x00\x00\x00", "bad CRC-32 in the IEND chunk"),
         (make_png(before=chunk(b"pHYs", bytes(9), crc=0)), "bad CRC-32 in the pHYs chunk"),
         (PNG + b"\x00", "1 trailing bytes after IEND"),
@@ -247,11 +248,11 @@ TEXT = chunk(b"tEXt", b"Title\x00roc")
         (PNG + chunk(b"IEND", b""), "trailing bytes after IEND"),
         (make_png(before=chunk(b"abCD", b"payload")), "unexpected chunk type 'abCD'"),
         (make_png(before=chunk(b"eXIf", b"x")), "unexpected chunk type 'eXIf'"),
-        (bundle_module.PNG_SIGNATURE + ihdr(4097, 10) + PNG[33:], "4097x10 pixels"),
-        (bundle_module.PNG_SIGNATURE + ihdr(10, 100_000) + PNG[33:], "10x100000 pixels"),
-        (bundle_module.PNG_SIGNATURE + ihdr(0, 1) + PNG[33:], "0x1 pixels"),
-        (bundle_module.PNG_SIGNATURE + ihdr(3, 2, depth=3) + PNG[33:], "unsupported IHDR"),
-        (bundle_module.PNG_SIGNATURE + TEXT + PNG[8:], "IHDR is not the first chunk"),
+        (png.SIGNATURE + ihdr(4097, 10) + PNG[33:], "4097x10 pixels"),
+        (png.SIGNATURE + ihdr(10, 100_000) + PNG[33:], "10x100000 pixels"),
+        (png.SIGNATURE + ihdr(0, 1) + PNG[33:], "0x1 pixels"),
+        (png.SIGNATURE + ihdr(3, 2, depth=3) + PNG[33:], "unsupported IHDR"),
+        (png.SIGNATURE + TEXT + PNG[8:], "IHDR is not the first chunk"),
         (make_png(before=ihdr(3, 2)), "appears twice"),
         (PNG[:8] + PNG[8:33] + chunk(b"IEND", b""), "IDAT) is missing"),
         (make_png(after=TEXT + chunk(b"IDAT", zlib.compress(b""))), "not consecutive"),
@@ -263,7 +264,7 @@ TEXT = chunk(b"tEXt", b"Title\x00roc")
         ),
         (PNG[:33] + chunk(b"IDAT", b"not zlib at all") + chunk(b"IEND", b""), "not a valid zlib"),
         (
-            bundle_module.PNG_SIGNATURE + ihdr(3, 2, colour=3) + PNG[33:],
+            png.SIGNATURE + ihdr(3, 2, colour=3) + PNG[33:],
             "palette image without a PLTE",
         ),
         (PNG[:-12] + chunk(b"IEND", b"x"), "IEND chunk is not empty"),

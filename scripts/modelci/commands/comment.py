@@ -46,7 +46,6 @@ DEFAULT_BUNDLE_DIR = "modelci-comment"
 ARTIFACT_NAME = "modelci-comment"
 SUMMARY_LIMIT = 1 << 20  # GitHub drops a step summary over 1 MiB
 URL_ROOM = 400  # characters reserved per image for the URL that replaces its placeholder
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _URL_SAFE = ":/?#[]@!$&'*+,;=%~"  # as report.markdown quotes link targets
 # A mention starts a word; an e-mail address or a URL's user part does not notify anyone.
 _MENTION = re.compile(r"(?<![A-Za-z0-9_.@/+-])@(?=[A-Za-z0-9])")
@@ -213,6 +212,8 @@ def plot_images(
     directory: Path, plots: tuple[str, ...], warn: Callable[[str], None]
 ) -> dict[str, bytes]:
     """The report's plots that exist as PNG files, by relative path."""
+    from modelci import png
+
     images: dict[str, bytes] = {}
     for plot in plots:
         path = directory / plot
@@ -220,7 +221,7 @@ def plot_images(
             warn(f"{path}: listed in the report but missing; the comment shows it without")
             continue
         data = path.read_bytes()
-        if not data.startswith(PNG_SIGNATURE):
+        if not png.is_png(data):
             warn(f"{path}: not a PNG image; left out of the comment")
             continue
         images[plot] = data

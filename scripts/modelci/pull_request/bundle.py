@@ -26,11 +26,12 @@ import re
 import stat
 import zipfile
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from modelci import png
 from modelci.errors import UserError
 from modelci.github.client import GitHub, NotFound, Unprocessable
 
@@ -53,22 +54,6 @@ MAX_METADATA_BYTES = 64 * 1024
 # The zip on disk (and the artifact download): the content plus generous zip overhead.
 MAX_ZIP_BYTES = MAX_TOTAL_BYTES + 4 * 1024 * 1024
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# Critical chunks, and the ancillary ones matplotlib/Pillow write (ours: IHDR pHYs IDAT IEND).
-PNG_CHUNKS = frozenset(
-    {
-        b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"tEXt", b"zTXt", b"iTXt",
-        b"pHYs", b"gAMA", b"cHRM", b"sRGB", b"bKGD", b"tIME",
-    }
-)  # fmt: skip
-# PNG colour type -> (channels, allowed bit depths)
-_PNG_COLOUR = {
-    0: (1, (1, 2, 4, 8, 16)),
-    2: (3, (8, 16)),
-    3: (1, (1, 2, 4, 8)),
-    4: (2, (8, 16)),
-    6: (4, (8, 16)),
-}
 KEY = re.compile(r"[A-Za-z0-9._-]{1,64}")
 IMAGE = re.compile(r"plots/[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.png")
 SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
@@ -354,91 +339,13 @@ def _check_size(what: str, size: int, limit: int) -> None:
 
 
 def _check_png(name: str, data: bytes) -> None:
-    """A well-formed, non-interlaced PNG and nothing more (the trusted job commits it).
-
-    Every chunk is walked: its length within the file, a known type (`PNG_CHUNKS`), its CRC-32;
-    IHDR first with a sane header of at most `MAX_PNG_SIDE` pixels a side, IEND last with
-    nothing after it, and the IDAT stream a complete zlib stream of exactly the image's size
-    (inflated in bounded pieces).
-    """
-    if not data.startswith(PNG_SIGNATURE):
-        raise _refuse(f"{_shown(name)} is not a PNG image (wrong signature)")
-
-    def bad(problem: str) -> UserError:
-        return _refuse(f"{_shown(name)} is not a valid PNG image ({problem})")
-
-    pos, expected, palette = len(PNG_SIGNATURE), -1, False
-    inflater, inflated, seen_idat, idat_done = zlib.decompressobj(), 0, False, False
-    while True:
-        if pos + 12 > len(data):
-            raise bad("truncated: no IEND chunk")
-        length = int.from_bytes(data[pos : pos + 4], "big")
-        kind = data[pos + 4 : pos + 8]
-        end = pos + 12 + length
-        if end > len(data):
-            raise bad(f"the {_shown(kind.decode('latin-1'))} chunk runs past the end of the file")
-        if kind not in PNG_CHUNKS:
-            raise bad(f"unexpected chunk type {_shown(kind.decode('latin-1'))!r}")
-        body = data[pos + 8 : end - 4]
-        if zlib.crc32(kind + body) != int.from_bytes(data[end - 4 : end], "big"):
-            raise bad(f"bad CRC-32 in the {kind.decode()} chunk")
-        if (pos == len(PNG_SIGNATURE)) != (kind == b"IHDR"):
-            raise bad("IHDR is not the first chunk, or appears twice")
-        if kind == b"IHDR":
-            expected = _png_image_size(body, bad)
-            palette = body[9] == 3
-        elif kind == b"PLTE":
-            palette = False  # the palette a colour-type-3 image needs is here
-        elif kind == b"IDAT":
-            if idat_done or inflater.eof:
-                raise bad("IDAT chunks are not consecutive, or hold data past the image")
-            if palette:
-                raise bad("a palette image without a PLTE chunk before its IDAT")
-            seen_idat = True
-            inflated = _inflate(inflater, body, inflated, expected, bad)
-        elif kind == b"IEND":
-            if length:
-                raise bad("the IEND chunk is not empty")
-            if end != len(data):
-                raise bad(f"{len(data) - end:,} trailing bytes after IEND")
-            break
-        if seen_idat and kind != b"IDAT":
-            idat_done = True
-        pos = end
-    if not inflater.eof or inflated != expected:
-        raise bad("the image data (IDAT) is missing, incomplete or the wrong size")
-
-
-def _png_image_size(header: bytes, bad: Callable[[str], UserError]) -> int:
-    """The inflated size of a non-interlaced image's scanlines, from its IHDR."""
-    if len(header) != 13:
-        raise bad("IHDR is not 13 bytes")
-    width, height = int.from_bytes(header[0:4], "big"), int.from_bytes(header[4:8], "big")
-    depth, colour, compression, filtering, interlace = header[8:13]
-    if not (0 < width <= MAX_PNG_SIDE and 0 < height <= MAX_PNG_SIDE):
-        raise bad(f"{width}x{height} pixels, more than {MAX_PNG_SIDE}x{MAX_PNG_SIDE} or empty")
-    channels, depths = _PNG_COLOUR.get(colour, (0, ()))
-    if depth not in depths or compression or filtering or interlace:
-        raise bad("unsupported IHDR (colour type, bit depth, compression, filter or interlace)")
-    return height * (1 + (width * channels * depth + 7) // 8)
-
-
-def _inflate(
-    inflater: Any, body: bytes, done: int, expected: int, bad: Callable[[str], UserError]
-) -> int:
-    """Feed one IDAT chunk; returns the bytes inflated so far, never holding more than 64 KiB."""
-    pending = body
+    """A well-formed PNG of at most `MAX_PNG_SIDE` pixels a side (the trusted job commits it)."""
     try:
-        while pending and not inflater.eof:
-            done += len(inflater.decompress(pending, 64 * 1024))
-            if done > expected:
-                raise bad("the image data (IDAT) is larger than the image")
-            pending = inflater.unconsumed_tail
-    except zlib.error:
-        raise bad("the image data (IDAT) is not a valid zlib stream") from None
-    if inflater.unused_data:
-        raise bad("the image data (IDAT) holds bytes past its zlib stream")
-    return done
+        png.validate(data, max_side=MAX_PNG_SIDE)
+    except png.NotPng:
+        raise _refuse(f"{_shown(name)} is not a PNG image (wrong signature)") from None
+    except png.InvalidPng as error:
+        raise _refuse(f"{_shown(name)} is not a valid PNG image ({error})") from None
 
 
 def _shown(text: str, limit: int = 80) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modelci import fsutil, rundir
+from modelci import fsutil, png, rundir
 from modelci.errors import UserError
 
 MODEL_CARD = "MODEL_CARD.md"
@@ -30,7 +30,6 @@ CONTENT_TYPES = {
     ".png": "image/png",
     ".md": "text/markdown; charset=utf-8",
 }
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _SUMS_LINE = re.compile(r"^(?P<sha>[0-9a-fA-F]{64}) [ *](?P<name>.+)$")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 
@@ -133,7 +132,7 @@ def open_run(path: Path, *, warn: Any = None) -> ReleaseRun:
     seen: set[str] = set()
     for relative in evaluation.get("plots") or []:
         file = path / relative
-        if not file.is_file() or file.read_bytes()[:8] != PNG_SIGNATURE:
+        if not file.is_file() or not png.is_png(file.read_bytes()):
             if warn is not None:
                 warn(f"{file}: listed in evaluation.json but not a PNG file; not published")
             continue
