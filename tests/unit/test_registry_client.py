@@ -31,6 +31,7 @@ def make_client(
         credentials=Credentials(username="u", password=TOKEN),
         plain_http=True,
         actions=actions,
+        jitter=0.0,  # exact waits to compare; the policy's tests cover jitter
         sleep=recorder.sleeps.append,
         log=recorder.lines.append,
     )
@@ -210,6 +211,7 @@ def test_connection_refused_says_where(recorder: Recorder) -> None:
         f"127.0.0.1:{port}",
         plain_http=True,
         max_retries=1,
+        jitter=0.0,
         sleep=recorder.sleeps.append,
         log=recorder.lines.append,
     )

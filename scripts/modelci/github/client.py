@@ -4,9 +4,10 @@ Transport only: it knows HTTP, GitHub's headers and GitHub's failure modes, and 
 comments, checks or releases, which are built on top of it. Only the CLI entry builds one (from
 `ActionsEnvironment`); everything else receives it.
 
-Retries follow octokit's retry and throttling plugins:
+Retries follow `modelci.http_retry` with GitHub's rate limits (as octokit's retry and
+throttling plugins do):
 - 5xx, 408, a dropped connection or a timeout: up to `max_retries` retries, waiting
-  `backoff * 2**n` seconds;
+  `backoff * 2**n` seconds plus some jitter;
 - 429, and a 403 that is a rate limit (its message says "rate limit", or it carries
   `retry-after`, or `x-ratelimit-remaining: 0`): wait as long as `retry-after` or
   `x-ratelimit-reset` asks, if that is at most `max_wait`; a longer wait fails at once, since
@@ -20,7 +21,6 @@ naming the method, the path, the status and GitHub's own message, and never the 
 from __future__ import annotations
 
 import contextlib
-import email.utils
 import json as _json
 import os
 import re
@@ -37,14 +37,12 @@ import requests
 from modelci import __version__
 from modelci.errors import ExternalError, UserError
 from modelci.github.environment import ActionsEnvironment
+from modelci.http_retry import JITTER, MAX_RETRIES, MAX_WAIT, RetryPolicy, is_transient
 
 API_VERSION = "2022-11-28"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_DOWNLOAD = 1 << 30
-MAX_RETRIES = 3
-MAX_WAIT = 60.0
 _CHUNK = 1 << 16
-_NEVER_RETRY = frozenset({400, 401, 404, 410, 422})
 # Keys that sit beside the item list in GitHub's wrapped list responses.
 _LIST_METADATA = frozenset({"total_count", "incomplete_results", "repository_selection"})
 
@@ -145,6 +143,7 @@ class GitHub:
         timeout: float = DEFAULT_TIMEOUT,
         max_retries: int = MAX_RETRIES,
         backoff: float = 1.0,
+        jitter: float = JITTER,
         max_wait: float = MAX_WAIT,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
@@ -155,12 +154,16 @@ class GitHub:
         self._own_session = session is None
         self.session = session or requests.Session()
         self.timeout = timeout
-        self.max_retries = max_retries
-        self.backoff = backoff
-        self.max_wait = max_wait
-        self._sleep = sleep
-        self._clock = clock
-        self._log = log
+        self.retry = RetryPolicy(
+            max_retries=max_retries,
+            backoff=backoff,
+            jitter=jitter,
+            max_wait=max_wait,
+            github_rate_limits=True,
+            clock=clock,
+            sleep=sleep,
+            log=log,
+        )
 
     @classmethod
     def from_environment(cls, env: ActionsEnvironment, **kwargs: Any) -> GitHub:
@@ -361,78 +364,34 @@ class GitHub:
                         return consume(response)
                     finally:
                         response.close()  # the body is read (or saved) by now
-            except (
-                requests.ConnectionError,
-                requests.Timeout,
-                requests.exceptions.ChunkedEncodingError,
-            ) as error:
-                if isinstance(error, requests.exceptions.SSLError) or attempt >= self.max_retries:
+            except requests.RequestException as error:
+                if not is_transient(error) or not self.retry.can_retry(attempt):
                     raise GitHubError(
                         f"GitHub {method} {shown}: {self._describe(error)}"
                         + (f" (after {attempt + 1} attempts)" if attempt else ""),
                         method=method,
                         path=shown,
                     ) from None
-                backoff = self.backoff * 2.0**attempt
                 attempt += 1
-                self._log(
-                    f"GitHub {method} {shown}: {self._describe(error)}; "
-                    f"retry {attempt} of {self.max_retries} in {backoff:g} s"
+                self.retry.pause(
+                    attempt,
+                    self.retry.backoff_wait(attempt - 1),
+                    f"GitHub {method} {shown}: {self._describe(error)}",
                 )
-                self._sleep(backoff)
                 continue
-            except requests.RequestException as error:
-                raise GitHubError(
-                    f"GitHub {method} {shown}: {self._describe(error)}", method=method, path=shown
-                ) from None
             finally:
                 if isinstance(data, Path) and body is not None and not isinstance(body, bytes):
                     body.close()
 
-            wait = self._retry_wait(response, attempt)
-            if wait is None or attempt >= self.max_retries:
-                raise self._error(method, shown, response, attempts=attempt + 1, waited=wait)
-            attempt += 1
-            self._log(
-                f"GitHub {method} {shown}: {response.status_code} {response.reason}; "
-                f"retry {attempt} of {self.max_retries} in {wait:g} s"
+            status = response.status_code
+            pause = self.retry.wait_for_status(
+                status, response.headers, attempt=attempt, message=_message(response)
             )
+            if pause is None or not self.retry.can_retry(attempt):
+                raise self._error(method, shown, response, attempts=attempt + 1, waited=pause)
+            attempt += 1
             response.close()
-            self._sleep(wait)
-
-    def _retry_wait(self, response: requests.Response, attempt: int) -> float | None:
-        """Seconds to wait before retrying this response, or None to give up now."""
-        status = response.status_code
-        if status in _NEVER_RETRY:
-            return None
-        if status >= 500 or status == 408:
-            return self.backoff * 2.0**attempt
-        if status == 429 or (status == 403 and self._is_rate_limit(response)):
-            wait = self._rate_limit_wait(response)
-            return wait if wait <= self.max_wait else None
-        return None
-
-    def _is_rate_limit(self, response: requests.Response) -> bool:
-        headers = response.headers
-        if "retry-after" in headers or headers.get("x-ratelimit-remaining") == "0":
-            return True
-        return "rate limit" in _message(response).lower()
-
-    def _rate_limit_wait(self, response: requests.Response) -> float:
-        headers = response.headers
-        retry_after = headers.get("retry-after")
-        if retry_after:
-            try:
-                return max(0.0, float(retry_after))
-            except ValueError:
-                with contextlib.suppress(TypeError, ValueError):
-                    moment = email.utils.parsedate_to_datetime(retry_after)
-                    return max(0.0, moment.timestamp() - self._clock())
-        reset = headers.get("x-ratelimit-reset")
-        if headers.get("x-ratelimit-remaining") == "0" and reset and reset.isdigit():
-            return max(0.0, int(reset) - self._clock()) + 1.0
-        # GitHub: without a retry-after, wait at least a minute before a secondary-limit retry.
-        return 60.0
+            self.retry.pause(attempt, pause, f"GitHub {method} {shown}: {status} {response.reason}")
 
     # -- helpers ----------------------------------------------------------------------------------
 
@@ -488,9 +447,9 @@ class GitHub:
         except ValueError:
             body = response.text[:500]
         kind = _BY_STATUS.get(status, GitHubError)
-        if status == 403 and self._is_rate_limit(response):
-            kind = RateLimited
         github_message = _message(response, body)
+        if status == 403 and self.retry.is_rate_limit(status, response.headers, github_message):
+            kind = RateLimited
         reason = response.reason or ""
         message = f"GitHub {method} {shown}: {status} {reason}".rstrip()
         if github_message and github_message.lower() != reason.lower():
@@ -503,7 +462,7 @@ class GitHub:
         if codes:
             message += f" [{codes}]"
         if kind is RateLimited and waited is None:
-            message += f" (needs a wait over {self.max_wait:g} s)"
+            message += f" (needs a wait over {self.retry.max_wait:g} s)"
         elif attempts > 1:
             message += f" (after {attempts} attempts)"
         message = self._scrub(message)

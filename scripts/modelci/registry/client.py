@@ -7,8 +7,9 @@ about run directories or ModelPack, which are built on top of it. Only the comma
 - Auth: anonymous first; a 401 with a `Basic` challenge resends with the credentials; a `Bearer`
   challenge exchanges them at the realm for a token of scope `repository:NAME:ACTIONS` (cached
   per scope). A 401 after a fresh token or with Basic credentials is final.
-- Retries: dropped connections, timeouts, 5xx, 408 and 429 (waiting `Retry-After`, capped) are
-  retried up to `max_retries` times with `backoff * 2**n`; other 4xx are answers.
+- Retries follow `modelci.http_retry`: dropped connections, timeouts, 5xx, 408 and 429
+  (waiting `Retry-After`, capped) are retried up to `max_retries` times with `backoff * 2**n`
+  plus some jitter; other 4xx are answers.
 - Blob uploads stream from the file (POST a session, PATCH the whole body, PUT `?digest=`), so a
   model of any size costs one chunk of memory. An upload interrupted mid-body is restarted in a
   new session (after checking whether the blob arrived after all), at most `max_retries` times.
@@ -24,7 +25,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import dataclasses
-import email.utils
 import hashlib
 import re
 import sys
@@ -38,6 +38,14 @@ import requests
 
 from modelci import __version__
 from modelci.errors import ExternalError
+from modelci.http_retry import (
+    JITTER,
+    MAX_RETRIES,
+    MAX_WAIT,
+    TRANSIENT_ERRORS,
+    RetryPolicy,
+    is_transient,
+)
 from modelci.registry.auth import Challenge, Credentials, parse_challenge
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -47,15 +55,7 @@ DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 MANIFEST_ACCEPT = ", ".join((OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_LIST))
 MAX_MANIFEST_BYTES = 4 << 20  # the size registries commonly accept for a manifest
 DEFAULT_TIMEOUT = 60.0
-MAX_RETRIES = 3
-MAX_WAIT = 60.0
 CHUNK = 1 << 20
-
-_TRANSIENT = (
-    requests.ConnectionError,
-    requests.Timeout,
-    requests.exceptions.ChunkedEncodingError,
-)
 
 
 class RegistryError(ExternalError):
@@ -175,9 +175,11 @@ class RegistryClient:
         timeout: float = DEFAULT_TIMEOUT,
         max_retries: int = MAX_RETRIES,
         backoff: float = 1.0,
+        jitter: float = JITTER,
         max_wait: float = MAX_WAIT,
         chunk_size: int = CHUNK,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
         log: Callable[[str], None] = _stderr,
     ):
         self.registry = registry
@@ -188,13 +190,17 @@ class RegistryClient:
         self._own_session = session is None
         self.session = session or requests.Session()
         self.timeout = timeout
-        self.max_retries = max_retries
-        self.backoff = backoff
-        self.max_wait = max_wait
+        self.retry = RetryPolicy(
+            max_retries=max_retries,
+            backoff=backoff,
+            jitter=jitter,
+            max_wait=max_wait,
+            clock=clock,
+            sleep=sleep,
+            log=log,
+        )
         self.chunk_size = chunk_size
         self.stats = TransferStats()
-        self._sleep = sleep
-        self._log = log
         self._basic = False  # the registry asked for Basic auth: send it with every request
         self._tokens: dict[str, str] = {}  # bearer token per scope
 
@@ -237,20 +243,16 @@ class RegistryClient:
             except RegistryError as error:
                 if not error.transient:
                     raise
-                if attempt >= self.max_retries:
+                if not self.retry.can_retry(attempt):
                     error.message += f" (upload of {_short(blob.digest)} tried {attempt + 1} times)"
                     raise RegistryError(
                         error.message, status=error.status, code=error.code, fix=error.fix
                     ) from None
                 attempt += 1
-                self.stats.retries += 1
-                wait = self.backoff * 2.0 ** (attempt - 1)
-                self._log(
-                    f"{error.message}; restarting the upload of {_short(blob.digest)} "
-                    f"(retry {attempt} of {self.max_retries} in {wait:g} s)"
-                )
                 self._cancel_upload(repository, location)
-                self._sleep(wait)
+                self._back_off(
+                    attempt, f"{error.message}; restarting the upload of {_short(blob.digest)}"
+                )
                 # The body may have arrived whole before the connection dropped.
                 if self.blob_size(repository, blob.digest) == blob.size:
                     break
@@ -291,8 +293,8 @@ class RegistryClient:
                     raise requests.exceptions.ChunkedEncodingError(
                         f"body ended after {written} of {size} bytes"
                     )
-            except (*_TRANSIENT, _urllib3_errors()) as error:
-                if attempt >= self.max_retries:
+            except (*TRANSIENT_ERRORS, _urllib3_errors()) as error:
+                if not self.retry.can_retry(attempt):
                     raise RegistryError(
                         f"registry GET {self._display(url)}: {self._describe(error)} "
                         f"(after {attempt + 1} attempts)"
@@ -413,7 +415,7 @@ class RegistryClient:
             if declared.isdigit() and int(declared) > MAX_MANIFEST_BYTES:
                 raise RegistryError(f"registry GET {self._display(url)}: manifest is too large")
             body = response.raw.read(MAX_MANIFEST_BYTES + 1, decode_content=True)
-        except _TRANSIENT as error:
+        except TRANSIENT_ERRORS as error:
             raise RegistryError(
                 f"registry GET {self._display(url)}: {self._describe(error)}"
             ) from None
@@ -476,9 +478,9 @@ class RegistryClient:
                     stream=stream,
                     allow_redirects=method in ("GET", "HEAD"),
                 )
-            except _TRANSIENT as error:
-                fatal = isinstance(error, requests.exceptions.SSLError)
-                if fatal or not retry or attempt >= self.max_retries:
+            except TRANSIENT_ERRORS as error:
+                fatal = not is_transient(error)
+                if fatal or not retry or not self.retry.can_retry(attempt):
                     raise RegistryError(
                         f"registry {shown}: {self._describe(error)}"
                         + (f" (after {attempt + 1} attempts)" if attempt else ""),
@@ -494,7 +496,7 @@ class RegistryClient:
             status = response.status_code
             if status in ok:
                 return response
-            with contextlib.suppress(*_TRANSIENT):
+            with contextlib.suppress(*TRANSIENT_ERRORS):
                 response.content  # noqa: B018 - read the (small) error body before closing
             response.close()
             if status == 401 and not authenticated_again:
@@ -503,18 +505,13 @@ class RegistryClient:
                     authenticated_again = True
                     continue
                 raise self._error(method, url, response, attempts=attempt + 1)
-            pause = self._retry_wait(response, attempt)
-            if pause is None or not retry or attempt >= self.max_retries:
+            pause = self.retry.wait_for_status(status, response.headers, attempt=attempt)
+            if pause is None or not retry or not self.retry.can_retry(attempt):
                 failure = self._error(method, url, response, attempts=attempt + 1)
                 failure.transient = pause is not None and not retry
                 raise failure
             attempt += 1
-            self.stats.retries += 1
-            self._log(
-                f"registry {shown}: {status} {response.reason}; "
-                f"retry {attempt} of {self.max_retries} in {pause:g} s"
-            )
-            self._sleep(pause)
+            self._back_off(attempt, f"registry {shown}: {status} {response.reason}", pause)
 
     # -- auth -------------------------------------------------------------------------------------
 
@@ -577,20 +574,20 @@ class RegistryClient:
                     headers={"User-Agent": f"modelci/{__version__}"},
                     timeout=self.timeout,
                 )
-            except _TRANSIENT as error:
-                if attempt >= self.max_retries or isinstance(error, requests.exceptions.SSLError):
+            except TRANSIENT_ERRORS as error:
+                if not is_transient(error) or not self.retry.can_retry(attempt):
                     raise RegistryAuthError(f"{shown}: {self._describe(error)}") from None
                 attempt += 1
                 self._back_off(attempt, f"{shown}: {self._describe(error)}")
                 continue
             except requests.RequestException as error:
                 raise RegistryAuthError(f"{shown}: {self._describe(error)}") from None
-            wait = self._retry_wait(response, attempt)
-            if response.status_code >= 400 and wait is not None and attempt < self.max_retries:
+            status = response.status_code
+            wait = self.retry.wait_for_status(status, response.headers, attempt=attempt)
+            if status >= 400 and wait is not None and self.retry.can_retry(attempt):
                 attempt += 1
-                self.stats.retries += 1
                 response.close()
-                self._sleep(wait)
+                self._back_off(attempt, f"{shown}: {status} {response.reason}", wait)
                 continue
             break
         if response.status_code in (401, 403):
@@ -667,28 +664,13 @@ class RegistryClient:
             return f"Is a registry listening at {self.base_url}?"
         return None
 
-    def _back_off(self, attempt: int, what: str) -> None:
-        """Count retry number `attempt` (1, 2, …), say why, and wait before it."""
-        wait = self.backoff * 2.0 ** (attempt - 1)
+    def _back_off(self, attempt: int, what: str, wait: float | None = None) -> None:
+        """Count retry number `attempt` (1, 2, …), say why, and wait before it: `wait`
+        seconds when the answer said how long, else the policy's backoff."""
         self.stats.retries += 1
-        self._log(f"{what}; retry {attempt} of {self.max_retries} in {wait:g} s")
-        self._sleep(wait)
-
-    def _retry_wait(self, response: requests.Response, attempt: int) -> float | None:
-        status = response.status_code
-        if status >= 500 or status == 408:
-            return self.backoff * 2.0**attempt
-        if status == 429:
-            retry_after = response.headers.get("Retry-After", "")
-            wait = self.backoff * 2.0**attempt
-            if retry_after.isdigit():
-                wait = float(retry_after)
-            elif retry_after:
-                with contextlib.suppress(TypeError, ValueError):
-                    moment = email.utils.parsedate_to_datetime(retry_after)
-                    wait = max(0.0, moment.timestamp() - time.time())
-            return wait if wait <= self.max_wait else None
-        return None
+        self.retry.pause(
+            attempt, self.retry.backoff_wait(attempt - 1) if wait is None else wait, what
+        )
 
     def _error(
         self, method: str, url: str, response: requests.Response, *, attempts: int
