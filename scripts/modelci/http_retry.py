@@ -179,10 +179,12 @@ class RetryPolicy:
             return None  # an HTTP-date is always GMT; a zoneless date is not one
         return max(0.0, moment.timestamp() - self.clock())
 
-    def pause(self, retry: int, seconds: float, why: str) -> None:
-        """Say why retry number `retry` (1, 2, …) comes and when, then wait for it."""
-        self.log(f"{why}; retry {retry} of {self.max_retries} in {seconds:g} s")
-        self.sleep(seconds)
+    def pause(self, retry: int, why: str, seconds: float | None = None) -> None:
+        """Say why retry number `retry` (1, 2, …) comes and when, then wait for it: `seconds`
+        when the answer said how long (`wait_for_status`), else the backoff for that retry."""
+        wait = self.backoff_wait(retry - 1) if seconds is None else seconds
+        self.log(f"{why}; retry {retry} of {self.max_retries} in {wait:g} s")
+        self.sleep(wait)
 
 
 def _lowered(headers: Mapping[str, str]) -> dict[str, str]:

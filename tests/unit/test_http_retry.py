@@ -90,12 +90,14 @@ def test_attempts_are_bounded(fake_time: FakeTime) -> None:
     attempt = 0
     while rules.can_retry(attempt):
         attempt += 1
-        rules.pause(attempt, rules.backoff_wait(attempt - 1), "GET /x: 503")
+        rules.pause(attempt, "GET /x: 503")
     assert attempt == 2 and fake_time.sleeps == [1.0, 2.0]
     assert fake_time.lines == [
         "GET /x: 503; retry 1 of 2 in 1 s",
         "GET /x: 503; retry 2 of 2 in 2 s",
     ]
+    rules.pause(1, "GET /y: 429", 7.0)  # the wait the answer asked for
+    assert fake_time.sleeps[-1] == 7.0 and fake_time.lines[-1] == "GET /y: 429; retry 1 of 2 in 7 s"
 
 
 def test_retry_after_seconds_and_http_date_use_the_injected_clock(fake_time: FakeTime) -> None:

@@ -373,11 +373,7 @@ class GitHub:
                         path=shown,
                     ) from None
                 attempt += 1
-                self.retry.pause(
-                    attempt,
-                    self.retry.backoff_wait(attempt - 1),
-                    f"GitHub {method} {shown}: {self._describe(error)}",
-                )
+                self.retry.pause(attempt, f"GitHub {method} {shown}: {self._describe(error)}")
                 continue
             finally:
                 if isinstance(data, Path) and body is not None and not isinstance(body, bytes):
@@ -391,7 +387,7 @@ class GitHub:
                 raise self._error(method, shown, response, attempts=attempt + 1, waited=pause)
             attempt += 1
             response.close()
-            self.retry.pause(attempt, pause, f"GitHub {method} {shown}: {status} {response.reason}")
+            self.retry.pause(attempt, f"GitHub {method} {shown}: {status} {response.reason}", pause)
 
     # -- helpers ----------------------------------------------------------------------------------
 

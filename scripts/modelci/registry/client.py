@@ -668,9 +668,7 @@ class RegistryClient:
         """Count retry number `attempt` (1, 2, …), say why, and wait before it: `wait`
         seconds when the answer said how long, else the policy's backoff."""
         self.stats.retries += 1
-        self.retry.pause(
-            attempt, self.retry.backoff_wait(attempt - 1) if wait is None else wait, what
-        )
+        self.retry.pause(attempt, what, wait)
 
     def _error(
         self, method: str, url: str, response: requests.Response, *, attempts: int
