@@ -15,7 +15,7 @@ from tests.fakes.github import FakeGitHub
 from tests.fakes.github.state import CheckRun, Repo
 from tests.fakes.github.world import READ_ONLY_TOKEN, REPO, TOKEN
 
-from modelci.github import GitHub
+from modelci.github import GitHub, workflow
 from modelci.pull_request import check_run
 from modelci.report import inputs
 
@@ -463,8 +463,8 @@ def test_workflow_command_data_and_properties_are_escaped(
 
 
 def test_escaping_functions() -> None:
-    assert check_run.escape_data("100%\r\n") == "100%25%0D%0A"
-    assert check_run.escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
+    assert workflow.escape_data("100%\r\n") == "100%25%0D%0A"
+    assert workflow.escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
     failure = check_run.GateFailure(metric="m", reason="r", path=None, line=None)
     check = check_run.CheckReport(conclusion="failure", title="t", summary="", failures=(failure,))
     assert check_run.gate_commands(check) == ["::error title=modelci gate m::r"]

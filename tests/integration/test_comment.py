@@ -26,6 +26,7 @@ import requests
 from tests.fakes.github import FakeGitHub
 from tests.fakes.github.state import Comment
 from tests.fakes.github.world import BOT, READ_ONLY_TOKEN, REPO, TOKEN
+from tests.fakes.runner import parse_outputs
 
 from modelci import cli
 from modelci.commands import comment as comment_command
@@ -81,13 +82,6 @@ class Outcome:
     @property
     def url(self) -> str:
         return self.stdout.strip().splitlines()[-1]
-
-
-def parse_outputs(text: str) -> dict[str, str]:
-    found = {}
-    for match in re.finditer(r"^([^\n<]+)<<(\S+)\n(.*?)\n\2$", text, re.M | re.S):
-        found[match.group(1)] = match.group(3)
-    return found
 
 
 class Runner:

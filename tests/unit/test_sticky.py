@@ -9,9 +9,9 @@ from modelci.commands.comment import (
     neutralize_mentions,
     pr_from_event,
     relink_images,
-    workflow_command,
 )
 from modelci.errors import UserError
+from modelci.github import workflow
 from modelci.pull_request import plot_branch, sticky
 
 BOT = {"login": "github-actions[bot]", "type": "Bot"}
@@ -187,7 +187,7 @@ def test_relink_images_replaces_only_placeholders() -> None:
 
 
 def test_workflow_command_escapes_newlines_and_percent() -> None:
-    assert workflow_command("warning", "a\r\nb 100%") == "::warning::a%0D%0Ab 100%25"
+    assert workflow.command("warning", "a\r\nb 100%") == "::warning::a%0D%0Ab 100%25"
 
 
 # -- assets helpers --------------------------------------------------------------------------------

@@ -91,8 +91,7 @@ def fetch(
 ) -> int:
     """The command, with its environment, GitHub client and stdout injectable."""
     from modelci import baseline, progress
-    from modelci.commands.comment import workflow_command
-    from modelci.github import GitHub, set_outputs
+    from modelci.github import GitHub, workflow
     from modelci.github.environment import ActionsEnvironment
 
     out = out or sys.stdout
@@ -127,7 +126,7 @@ def fetch(
 
     if not fetched.found:
         message = f"modelci baseline: {fetched.reason}; the report shows the candidate alone"
-        print(workflow_command("notice", message), file=out, flush=True)
+        print(workflow.command("notice", message), file=out, flush=True)
         outputs = {"found": "false", "source": str(source)}
     else:
         what = fetched.tag or str(source)
@@ -142,7 +141,7 @@ def fetch(
     for key, value in outputs.items():
         print(f"{key}={value}", file=out)
     out.flush()
-    set_outputs(env, outputs)
+    workflow.set_outputs(outputs, env=env)
     return 0
 
 

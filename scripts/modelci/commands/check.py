@@ -62,7 +62,7 @@ def post(
     """Load the report in `source`, post its check, print the log lines, set the outputs."""
     from modelci import progress
     from modelci.errors import UserError
-    from modelci.github import set_outputs
+    from modelci.github import workflow
     from modelci.pull_request import check_run
     from modelci.report import inputs
 
@@ -104,7 +104,7 @@ def post(
     what = "check run" if posted.kind == "check_run" else "commit status"
     where = f": {posted.url}" if posted.url else ""
     _print(out, [f"{what} {name!r} on {target[:12]}: {check.conclusion}{where}"])
-    set_outputs(env, {"check-url": posted.url or "", "conclusion": check.conclusion})
+    workflow.set_outputs({"check-url": posted.url or "", "conclusion": check.conclusion}, env=env)
     return 0
 
 

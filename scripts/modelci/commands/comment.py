@@ -199,16 +199,6 @@ def neutralize_mentions(markdown: str) -> str:
     return _MENTION.sub("@\u2060", markdown)
 
 
-def workflow_command(kind: str, message: str) -> str:
-    """A `::notice::`/`::warning::` line, its message escaped as the runner expects.
-
-    >>> workflow_command("notice", "50% done\\nnext")
-    '::notice::50%25 done%0Anext'
-    """
-    text = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return f"::{kind}::{text}"
-
-
 def plot_images(
     directory: Path, plots: tuple[str, ...], warn: Callable[[str], None]
 ) -> dict[str, bytes]:
@@ -395,7 +385,7 @@ class _Step:
         outdir: Path,
         reason: Exception | None,
     ) -> int:
-        from modelci.github.environment import set_outputs
+        from modelci.github import workflow
         from modelci.pull_request import bundle, sticky
 
         # A leaderboard's plots sit in a folder per candidate; a bundle holds them flat.
@@ -455,7 +445,7 @@ class _Step:
                 "`contents: write` to post directly. "
             )
         print(
-            workflow_command(
+            workflow.command(
                 "notice" if reason is None or is_fork(event) is not False else "warning",
                 f"{why}modelci wrote the comment bundle to {outdir}/. Upload that directory "
                 f"with actions/upload-artifact as an artifact named {ARTIFACT_NAME}; the "
@@ -465,7 +455,9 @@ class _Step:
             file=self.out,
             flush=True,
         )
-        set_outputs(self.env, {"bundle-dir": str(outdir), "comment-action": "bundled"})
+        workflow.set_outputs(
+            env=self.env, values={"bundle-dir": str(outdir), "comment-action": "bundled"}
+        )
         return 0
 
     # -- the trusted workflow_run job ------------------------------------------------------------
@@ -474,7 +466,7 @@ class _Step:
         import json
 
         from modelci.errors import UserError
-        from modelci.github.environment import set_outputs
+        from modelci.github import workflow
         from modelci.pull_request import bundle, sticky
 
         args, env = self.args, self.env
@@ -501,7 +493,7 @@ class _Step:
                     fix="rerun the pull request's workflow to upload them again",
                 )
             print(
-                workflow_command(
+                workflow.command(
                     "notice",
                     f"modelci comment: workflow run {run_id} has no {ARTIFACT_NAME} artifact, so "
                     "there is nothing to post (the pull request's job posted its comment "
@@ -510,7 +502,7 @@ class _Step:
                 file=self.out,
                 flush=True,
             )
-            set_outputs(env, {"comment-action": "none", "comments": "[]"})
+            workflow.set_outputs(env=env, values={"comment-action": "none", "comments": "[]"})
             return 0
         for name in found.expired:
             self.warn(f"workflow run {run_id}: artifact {name} has expired; not posted")
@@ -554,7 +546,7 @@ class _Step:
                 except UserError as error:
                     refused.append((name, error))
                     if several:
-                        print(workflow_command("error", error.line()), file=self.out, flush=True)
+                        print(workflow.command("error", error.line()), file=self.out, flush=True)
                     continue
                 posted.append(
                     {
@@ -576,7 +568,7 @@ class _Step:
                     "comment-action": last["action"],
                 }
             )
-        set_outputs(env, outputs)
+        workflow.set_outputs(env=env, values=outputs)
         if refused and not several:
             raise refused[0][1]
         if refused:
@@ -647,16 +639,16 @@ class _Step:
     # -- shared ------------------------------------------------------------------------------------
 
     def done(self, result: Any, extra: Mapping[str, str] | None = None) -> int:
-        from modelci.github.environment import set_outputs
+        from modelci.github import workflow
 
-        set_outputs(
-            self.env,
+        workflow.set_outputs(
             {
                 "comment-url": result.url,
                 "comment-id": str(result.id),
                 "comment-action": result.action,
                 **(extra or {}),
             },
+            env=self.env,
         )
         print(result.url, file=self.out, flush=True)
         return 0
@@ -690,13 +682,15 @@ class _Step:
         return f"{self.env.server_url}/{self.env.repository}/actions/runs/{run_id}"
 
     def summary(self, text: str) -> None:
-        from modelci.github.environment import append_step_summary
+        from modelci.github.workflow import append_summary
 
-        append_step_summary(self.env, text)
+        append_summary(text, env=self.env)
         self._summary_written = True
 
     def warn(self, text: str) -> None:
-        print(workflow_command("warning", f"modelci comment: {text}"), file=self.out, flush=True)
+        from modelci.github import workflow
+
+        print(workflow.command("warning", f"modelci comment: {text}"), file=self.out, flush=True)
 
 
 def _default_bundle() -> Path:

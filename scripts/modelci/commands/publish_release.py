@@ -77,8 +77,7 @@ def publish_release(
 ) -> int:
     """The command, with its environment, GitHub client and stdout injectable."""
     from modelci import progress
-    from modelci.commands.comment import workflow_command
-    from modelci.github import GitHub, set_outputs
+    from modelci.github import GitHub, workflow
     from modelci.github.environment import ActionsEnvironment
     from modelci.release import tags
     from modelci.release.publish import publish_run
@@ -100,7 +99,7 @@ def publish_release(
             target=env.sha,
             draft_only=args.draft_only,
             log=progress.current.info,
-            warn=lambda text: print(workflow_command("warning", text), file=out, flush=True),
+            warn=lambda text: print(workflow.command("warning", text), file=out, flush=True),
         )
     finally:
         if own:
@@ -130,5 +129,5 @@ def publish_release(
     for name, value in outputs.items():
         print(f"{name}={value}", file=out)
     out.flush()
-    set_outputs(env, outputs)
+    workflow.set_outputs(outputs, env=env)
     return 0
