@@ -31,7 +31,12 @@ import argparse
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
+
+from modelci.commands.github_options import add_github_options
+
+if TYPE_CHECKING:
+    from modelci.github import GitHub
 
 HELP = "fetch and verify a baseline run (release, registry or path) for compare"
 
@@ -51,11 +56,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="run directory to write (default: runs/baseline)",
     )
     parser.add_argument(
-        "--repo",
-        metavar="OWNER/REPO",
-        help="repository of release: sources (default: $GITHUB_REPOSITORY)",
-    )
-    parser.add_argument(
         "--name",
         metavar="MODEL",
         help="model name for release:latest (NAME@ tags; default: name: of the config)",
@@ -70,12 +70,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     from modelci.commands.pull import add_auth_arguments
 
     add_auth_arguments(parser)  # registry: sources: --username, --password-env, --plain-http
-    parser.add_argument(
-        "--token-env",
-        metavar="NAME",
-        default="GITHUB_TOKEN",
-        help="environment variable holding the token (default: GITHUB_TOKEN)",
-    )
+    add_github_options(parser)  # release: sources: --repo, --api-url, --token-env
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,33 +81,27 @@ def fetch(
     args: argparse.Namespace,
     *,
     environ: Mapping[str, str] | None = None,
-    github: Any = None,
+    github: GitHub | None = None,
     out: TextIO | None = None,
 ) -> int:
     """The command, with its environment, GitHub client and stdout injectable."""
     from modelci import baseline, progress
-    from modelci.github import GitHub, workflow
-    from modelci.github.environment import ActionsEnvironment
+    from modelci.commands.github_options import github_environment, github_session
+    from modelci.github import workflow
 
     out = out or sys.stdout
-    env = ActionsEnvironment.from_env(environ, token_var=args.token_env)
+    env = github_environment(args, environ)
     source = baseline.parse_source(args.source)
     log = progress.current.info
     if source.kind == "release":
         from modelci.release.remote import RepoReleases, parse_repository
 
-        owner, repo = parse_repository(args.repo or env.repository)
-
+        owner, repo = parse_repository(env.repository)
         name = args.name or _config_name(args.config)
-        own = github is None
-        client = github or GitHub.from_environment(env)
-        try:
+        with github_session(env, github, token_env=args.token_env) as client:
             fetched = baseline.from_release(
                 RepoReleases(client, owner, repo), source, args.out, name=name, log=log
             )
-        finally:
-            if own:
-                client.close()
     elif source.kind == "registry":
         from modelci.commands.pull import credentials_from
         from modelci.registry import Reference

@@ -23,6 +23,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from modelci.commands.github_options import add_github_options
+
 if TYPE_CHECKING:
     from modelci.github import ActionsEnvironment, GitHub
 
@@ -33,19 +35,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dir", metavar="DIR", type=Path, help="compare or evaluated run directory")
     parser.add_argument("--name", default="modelci", help="the check run's name (default: modelci)")
     parser.add_argument("--sha", help="commit to put the check on (default: the PR's head)")
-    parser.add_argument(
-        "--token-env",
-        default="GITHUB_TOKEN",
-        metavar="NAME",
-        help="environment variable holding the token (default: GITHUB_TOKEN)",
-    )
+    add_github_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from modelci.github import ActionsEnvironment, GitHub
+    from modelci.commands.github_options import github_environment, github_session
 
-    env = ActionsEnvironment.from_env(token_var=args.token_env)
-    with GitHub.from_environment(env) as github:
+    env = github_environment(args)
+    with github_session(env, token_env=args.token_env) as github:
         return post(args.dir, github=github, env=env, name=args.name, sha=args.sha)
 
 

@@ -29,7 +29,12 @@ import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
+
+from modelci.commands.github_options import add_github_options
+
+if TYPE_CHECKING:
+    from modelci.github import GitHub
 
 HELP = "publish an evaluated run as a GitHub release: model, card, metrics, SHA256SUMS"
 
@@ -43,9 +48,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "of a monorepo)",
     )
     parser.add_argument(
-        "--repo", metavar="OWNER/REPO", help="repository (default: $GITHUB_REPOSITORY)"
-    )
-    parser.add_argument(
         "--draft-only",
         action="store_true",
         help="upload everything to a draft release and stop before publishing",
@@ -56,12 +58,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="also write the SHA256SUMS asset here (e.g. for a provenance attestation)",
     )
-    parser.add_argument(
-        "--token-env",
-        metavar="NAME",
-        default="GITHUB_TOKEN",
-        help="environment variable holding the token (default: GITHUB_TOKEN)",
-    )
+    add_github_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,25 +69,22 @@ def publish_release(
     args: argparse.Namespace,
     *,
     environ: Mapping[str, str] | None = None,
-    github: Any = None,
+    github: GitHub | None = None,
     out: TextIO | None = None,
 ) -> int:
     """The command, with its environment, GitHub client and stdout injectable."""
     from modelci import progress
-    from modelci.github import GitHub, workflow
-    from modelci.github.environment import ActionsEnvironment
+    from modelci.commands.github_options import github_environment, github_session
+    from modelci.github import workflow
     from modelci.release import tags
     from modelci.release.publish import publish_run
     from modelci.release.remote import RepoReleases, parse_repository
 
     out = out or sys.stdout
-    env = ActionsEnvironment.from_env(environ, token_var=args.token_env)
-    owner, repo = parse_repository(args.repo or env.repository)
+    env = github_environment(args, environ)
+    owner, repo = parse_repository(env.repository)
     tag = tags.parse_tag(args.tag)
-    env.require_token()
-    own = github is None
-    client = github or GitHub.from_environment(env)
-    try:
+    with github_session(env, github, token_env=args.token_env) as client:
         published = publish_run(
             args.run_dir,
             tag=tag,
@@ -101,9 +95,6 @@ def publish_release(
             log=progress.current.info,
             warn=lambda text: print(workflow.command("warning", text), file=out, flush=True),
         )
-    finally:
-        if own:
-            client.close()
     state = (
         "draft release (not published: --draft-only)" if published.draft else "published release"
     )
