@@ -433,6 +433,42 @@ def test_bad_input_exits_2_with_one_line(
     assert not fake_github.calls("POST")
 
 
+# -- the shared GitHub options ----------------------------------------------------------------------
+
+
+def test_repo_and_api_url_flags_override_the_environment(
+    fake_github: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Callable
+) -> None:
+    use(monkeypatch, fake_github, tmp_path)
+    passing(tmp_path)
+    # The environment points elsewhere (a port nothing listens on): the flags must win.
+    monkeypatch.setenv("GITHUB_API_URL", "http://127.0.0.1:9/api/v3")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "someone/else")
+    closed: list[GitHub] = []
+    original_close = GitHub.close
+    monkeypatch.setattr(GitHub, "close", lambda self: (closed.append(self), original_close(self)))
+    result = cli("check", "compare", "--repo", REPO, "--api-url", fake_github.api_url + "/")
+    assert result.code == 0, result.stderr
+    assert the_check(fake_github).conclusion == "success"
+    assert [client.api_url for client in closed] == [fake_github.api_url]  # built once, closed
+
+
+def test_bad_github_options_exit_2_before_any_request(
+    fake_github: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Callable
+) -> None:
+    use(monkeypatch, fake_github, tmp_path)
+    passing(tmp_path)
+    for args, expected in (
+        (("--repo", "no-slash"), "the repository must look like OWNER/REPO, got 'no-slash'"),
+        (("--repo", "a/b/c"), "OWNER/REPO"),
+        (("--api-url", "ftp://x"), "--api-url must be an http(s) URL, got 'ftp://x'"),
+    ):
+        result = cli("check", "compare", *args)
+        assert result.code == 2, (args, result.stderr)
+        assert expected in one_line_error(result)
+    assert fake_github.calls() == []
+
+
 # -- workflow commands ----------------------------------------------------------------------------
 
 
