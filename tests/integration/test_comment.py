@@ -586,6 +586,22 @@ def test_bundle_flag_needs_no_token_and_sends_nothing(
     assert done.outputs["bundle-dir"] == str(out)
 
 
+def test_a_missing_or_fake_plot_is_warned_about_once_and_left_out(
+    run: Runner, fake_github: FakeGitHub, compare_dir: Path, tmp_path: Path
+):
+    (compare_dir / "plots" / "roc.png").unlink()
+    (compare_dir / "plots" / "pr.png").write_bytes(b"GIF89a not a png")
+    out = tmp_path / "bundle-out"
+    done = run(str(compare_dir), "--bundle", str(out), "--pr", "7", token=None)
+    assert done.code == 0, done.error
+    warnings = [line for line in done.stdout.splitlines() if line.startswith("::warning::")]
+    assert len(warnings) == 2, warnings
+    assert "roc.png: listed in the report but missing" in warnings[0]
+    assert "pr.png: not a PNG image" in warnings[1]
+    kept = sorted(p.name for p in (out / "reports/0/plots").iterdir())
+    assert kept == ["calibration.png", "metric_deltas.png"]
+
+
 def zip_directory(directory: Path) -> bytes:
     """The artifact actions/upload-artifact makes of a directory: its files, relative paths."""
     buffer = io.BytesIO()
@@ -924,6 +940,46 @@ def test_a_bundle_whose_documents_are_not_a_report_is_refused(
     assert done.error.startswith("comment bundle refused: reports/0 (candidate): "), done.error
     assert "\n" not in done.error
     assert ours(fake_github) == [] and branch_head(fake_github) is None
+
+
+@pytest.mark.parametrize(
+    ("document", "change", "refusal"),
+    [
+        ("evaluation.json", lambda doc: doc.update(metrics=[1]), "'metrics' must be an object"),
+        ("evaluation.json", lambda doc: doc.update(per_class="x"), "'per_class' must be a list"),
+        ("evaluation.json", lambda doc: doc.update(data_checks={}), "'data_checks' must be a list"),
+        ("run.json", lambda doc: doc.update(model="model.skops"), None),
+        ("run.json", lambda doc: doc.update(data=[1, 2], estimator="x"), None),
+    ],
+)
+def test_a_wrong_shaped_document_is_refused_in_one_line_or_left_out(
+    run: Runner,
+    fake_github: FakeGitHub,
+    tmp_path: Path,
+    document: str,
+    change: Callable[[dict], None],
+    refusal: str | None,
+):
+    run_id = pr_run(fake_github)
+    report = evaluated_report("x")
+    doc = json.loads(report.documents[document])
+    change(doc)
+    broken = dataclasses.replace(
+        report, documents={**report.documents, document: json.dumps(doc).encode()}
+    )
+    upload_bundle(
+        fake_github, run_id, "modelci-comment", tmp_path / "b", key="default", reports=(broken,)
+    )
+    done = run("--from-run", str(run_id))
+    if refusal is not None:
+        assert done.code == 2
+        assert done.error.startswith("comment bundle refused: reports/0 (candidate): ")
+        assert refusal in done.error and "\n" not in done.error
+        assert ours(fake_github) == []
+    else:  # the optional run facts that are not what they should be are left out
+        assert done.code == 0, done.error
+        [comment] = ours(fake_github)
+        assert "modelci evaluation" in comment.body
 
 
 def test_recorded_run_paths_are_never_looked_up_by_the_trusted_job(

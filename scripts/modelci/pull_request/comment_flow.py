@@ -30,12 +30,16 @@ class StepLog:
         self.env = env
         self.out = out
         self.summary_written = False
+        self._warned: set[str] = set()
 
     def annotate(self, kind: str, text: str) -> None:
         print(workflow.command(kind, text), file=self.out, flush=True)
 
     def warn(self, text: str) -> None:
-        self.annotate("warning", f"modelci comment: {text}")
+        """A warning annotation, once: the bundle reads the plots the comment already read."""
+        if text not in self._warned:
+            self._warned.add(text)
+            self.annotate("warning", f"modelci comment: {text}")
 
     def print(self, text: str) -> None:
         print(text, file=self.out, flush=True)

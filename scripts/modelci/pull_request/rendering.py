@@ -100,6 +100,13 @@ def reports_from_bundle(received: bundle.CommentBundle) -> list[Report]:
                 raise UserError(
                     f"comment bundle refused: {where} ({bundled.name}): {error.message}"
                 ) from None
+            except (AttributeError, KeyError, IndexError, TypeError, ValueError) as error:
+                # A document of the right schema but the wrong shape: hostile or broken, and
+                # refused in one line either way, never a traceback in the trusted job.
+                raise UserError(
+                    f"comment bundle refused: {where} ({bundled.name}): a document has the "
+                    f"wrong shape ({type(error).__name__})"
+                ) from None
             reports.append(_with_recorded_paths(report, recorded, source=f"{index}/{bundled.name}"))
     return reports
 
