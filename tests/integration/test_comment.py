@@ -31,6 +31,7 @@ from tests.fakes.runner import parse_outputs
 
 from modelci import cli
 from modelci.commands import comment as comment_command
+from modelci.commands.github_options import GitHubContext
 from modelci.errors import ExternalError, ModelciError
 from modelci.github import GitHub, GitHubError
 from modelci.pull_request import plot_branch, sticky
@@ -143,7 +144,8 @@ class Runner:
         error = ""
         with self.client(env.get("GITHUB_TOKEN"), **(client or {})) as github:
             try:
-                code = comment_command.comment(args, environ=env, github=github, out=out)
+                context = GitHubContext.of(args, environ=env, client=github, out=out)
+                code = comment_command.run(args, context)
             except ModelciError as raised:
                 code, error = int(raised.exit_code), raised.line()
         output = Path(env["GITHUB_OUTPUT"])

@@ -28,15 +28,9 @@ examples:
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
 
-from modelci.commands.github_options import add_github_options
-
-if TYPE_CHECKING:
-    from modelci.github import GitHub
+from modelci.commands.github_options import GitHubContext, add_github_options
 
 HELP = "fetch and verify a baseline run (release, registry or path) for compare"
 
@@ -73,24 +67,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_github_options(parser)  # release: sources: --repo, --api-url, --token-env
 
 
-def run(args: argparse.Namespace) -> int:
-    return fetch(args)
-
-
-def fetch(
-    args: argparse.Namespace,
-    *,
-    environ: Mapping[str, str] | None = None,
-    github: GitHub | None = None,
-    out: TextIO | None = None,
-) -> int:
-    """The command, with its environment, GitHub client and stdout injectable."""
+def run(args: argparse.Namespace, context: GitHubContext | None = None) -> int:
     from modelci import baseline, progress
-    from modelci.commands.github_options import github_environment, github_session
     from modelci.github import workflow
 
-    out = out or sys.stdout
-    env = github_environment(args, environ)
+    context = context or GitHubContext.of(args)
+    env, out = context.env, context.out
     source = baseline.parse_source(args.source)
     log = progress.current.info
     if source.kind == "release":
@@ -98,7 +80,7 @@ def fetch(
 
         owner, repo = parse_repository(env.repository)
         name = args.name or _config_name(args.config)
-        with github_session(env, github, token_env=args.token_env) as client:
+        with context.session() as client:
             fetched = baseline.from_release(
                 RepoReleases(client, owner, repo), source, args.out, name=name, log=log
             )

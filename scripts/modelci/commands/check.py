@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from modelci.commands.github_options import add_github_options
+from modelci.commands.github_options import GitHubContext, add_github_options
 
 if TYPE_CHECKING:
     from modelci.github import ActionsEnvironment, GitHub
@@ -38,12 +38,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_github_options(parser)
 
 
-def run(args: argparse.Namespace) -> int:
-    from modelci.commands.github_options import github_environment, github_session
-
-    env = github_environment(args)
-    with github_session(env, token_env=args.token_env) as github:
-        return post(args.dir, github=github, env=env, name=args.name, sha=args.sha)
+def run(args: argparse.Namespace, context: GitHubContext | None = None) -> int:
+    context = context or GitHubContext.of(args)
+    with context.session() as github:
+        return post(
+            args.dir, github=github, env=context.env, name=args.name, sha=args.sha, out=context.out
+        )
 
 
 def post(

@@ -31,15 +31,9 @@ examples:
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
 
-from modelci.commands.github_options import add_github_options
-
-if TYPE_CHECKING:
-    from modelci.github import GitHub
+from modelci.commands.github_options import GitHubContext, add_github_options
 
 HELP = "post the report as one sticky pull-request comment, plots included"
 
@@ -91,24 +85,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_github_options(parser)
 
 
-def run(args: argparse.Namespace) -> int:
-    return comment(args)
-
-
-def comment(
-    args: argparse.Namespace,
-    *,
-    environ: Mapping[str, str] | None = None,
-    github: GitHub | None = None,
-    out: TextIO | None = None,
-) -> int:
-    """The command, with its environment and GitHub client injectable (tests pass a fake's)."""
-    from modelci.commands.github_options import github_environment, github_session
+def run(args: argparse.Namespace, context: GitHubContext | None = None) -> int:
     from modelci.errors import UserError
     from modelci.pull_request import comment_flow, from_run, rendering, sticky
 
-    env = github_environment(args, environ)
-    log = comment_flow.StepLog(env, out or sys.stdout)
+    context = context or GitHubContext.of(args)
+    env = context.env
+    log = comment_flow.StepLog(env, context.out)
     author = sticky.comment_author(args.author)
     images = args.images == "branch"
     no_token_fix = (
@@ -123,7 +106,7 @@ def comment(
             )
         owner, repo = env.require_repository()
         options = from_run.Options(run_id=args.from_run, key=args.key, author=author, images=images)
-        with github_session(env, github, token_env=args.token_env, fix=no_token_fix) as client:
+        with context.session(fix=no_token_fix) as client:
             return from_run.post_from_run(client, log, owner=owner, repo=repo, options=options)
 
     if not args.dir:
@@ -136,7 +119,7 @@ def comment(
             log, args.dir, content, key=key, pr=pr, images=images, outdir=args.bundle, reason=None
         )
     owner, repo = env.require_repository()
-    with github_session(env, github, token_env=args.token_env, fix=no_token_fix) as client:
+    with context.session(fix=no_token_fix) as client:
         if pr is None:
             raise UserError(
                 "no pull request to comment on", fix="Run on a pull_request event, or pass --pr N"

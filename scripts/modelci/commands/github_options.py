@@ -1,9 +1,10 @@
 """The GitHub options every GitHub-facing command shares, and the one way to build its client.
 
-`add_github_options` declares `--repo`, `--api-url` and `--token-env` once; `github_environment`
-reads the Actions environment with them applied; `github_session` yields the `GitHub` client and
-closes it. Domain code never builds a client: it receives the one the session yields, so tests
-hand in a client for the fake GitHub at the transport boundary.
+`add_github_options` declares `--repo`, `--api-url` and `--token-env` once; `GitHubContext` is
+what such a command runs with (its arguments, the Actions environment with the options applied,
+stdout, and a client a test hands in), and `GitHubContext.session()` (over `github_session`)
+yields the `GitHub` client and closes it. Domain code never builds a client: it receives the one
+the session yields, so tests hand in a client for the fake GitHub at the transport boundary.
 
 Only the standard library is imported at module level: `modelci --help` loads every command.
 """
@@ -13,8 +14,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import sys
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from modelci.github import ActionsEnvironment, GitHub
@@ -60,6 +62,33 @@ def github_environment(
             )
         env = dataclasses.replace(env, api_url=url)
     return env
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class GitHubContext:
+    """What a GitHub-facing command runs with; tests build one around a fake's client."""
+
+    args: argparse.Namespace
+    env: ActionsEnvironment
+    out: TextIO
+    client: GitHub | None = None  # None: `session` builds one from `env`
+
+    @classmethod
+    def of(
+        cls,
+        args: argparse.Namespace,
+        *,
+        environ: Mapping[str, str] | None = None,
+        client: GitHub | None = None,
+        out: TextIO | None = None,
+    ) -> GitHubContext:
+        """The context of this process (or of `environ`), the options in `args` applied."""
+        return cls(
+            args=args, env=github_environment(args, environ), out=out or sys.stdout, client=client
+        )
+
+    def session(self, *, fix: str | None = None) -> contextlib.AbstractContextManager[GitHub]:
+        return github_session(self.env, self.client, token_env=self.args.token_env, fix=fix)
 
 
 @contextlib.contextmanager

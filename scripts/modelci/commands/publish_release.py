@@ -26,15 +26,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
 
-from modelci.commands.github_options import add_github_options
-
-if TYPE_CHECKING:
-    from modelci.github import GitHub
+from modelci.commands.github_options import GitHubContext, add_github_options
 
 HELP = "publish an evaluated run as a GitHub release: model, card, metrics, SHA256SUMS"
 
@@ -61,30 +55,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_github_options(parser)
 
 
-def run(args: argparse.Namespace) -> int:
-    return publish_release(args)
-
-
-def publish_release(
-    args: argparse.Namespace,
-    *,
-    environ: Mapping[str, str] | None = None,
-    github: GitHub | None = None,
-    out: TextIO | None = None,
-) -> int:
-    """The command, with its environment, GitHub client and stdout injectable."""
+def run(args: argparse.Namespace, context: GitHubContext | None = None) -> int:
     from modelci import progress
-    from modelci.commands.github_options import github_environment, github_session
     from modelci.github import workflow
     from modelci.release import tags
     from modelci.release.publish import publish_run
     from modelci.release.remote import RepoReleases, parse_repository
 
-    out = out or sys.stdout
-    env = github_environment(args, environ)
+    context = context or GitHubContext.of(args)
+    env, out = context.env, context.out
     owner, repo = parse_repository(env.repository)
     tag = tags.parse_tag(args.tag)
-    with github_session(env, github, token_env=args.token_env) as client:
+    with context.session() as client:
         published = publish_run(
             args.run_dir,
             tag=tag,

@@ -44,7 +44,6 @@ def escape_property(text: str) -> str:
 def command(
     kind: str,
     message: str,
-    *,
     title: str | None = None,
     file: str | None = None,
     line: int | None = None,
