@@ -68,3 +68,20 @@ def test_verbatim_lines_cannot_act_as_commands() -> None:
     lines = workflow.verbatim(["::add-mask::x\n::error::y"], token="tok")
     assert lines == ["::stop-commands::tok", "::add-mask::x ::error::y", "::tok::"]
     assert workflow.group("a\nb") == "::group::a%0Ab"
+
+
+def test_no_other_module_writes_workflow_commands_or_outputs() -> None:
+    # One routine per idea: a second writer of `$GITHUB_OUTPUT` or of `::command::` lines would
+    # need its own escaping, and get it wrong somewhere.
+    import modelci
+
+    root = Path(modelci.__file__).parent
+    offenders = []
+    for path in sorted(root.rglob("*.py")):
+        if path == root / "github" / "workflow.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        writes = ("ghadelimiter", '"::', "output.open(", "step_summary.open(")
+        if any(mark in text for mark in writes):
+            offenders.append(path.relative_to(root).as_posix())
+    assert offenders == []
