@@ -552,7 +552,7 @@ def test_fork_pull_request_posts_through_workflow_run(
     )
     assert done.returncode == 0, log[-6000:]
     bundle = scenario.artifacts / "modelci-comment"
-    assert (bundle / "report.md").is_file(), sorted(scenario.artifacts.iterdir())
+    assert (bundle / "reports" / "0").is_dir(), sorted(scenario.artifacts.iterdir())
     assert (bundle / "modelci-comment.json").is_file()
     assert fake.comments(4) == []
     assert fake.check_runs(4) == []

@@ -15,7 +15,7 @@ from tests.fakes.github import FakeGitHub
 from tests.fakes.github.state import CheckRun, Repo
 from tests.fakes.github.world import READ_ONLY_TOKEN, REPO, TOKEN
 
-from modelci.github import GitHub
+from modelci.github import GitHub, workflow
 from modelci.pull_request import check_run
 from modelci.report import inputs
 
@@ -433,6 +433,42 @@ def test_bad_input_exits_2_with_one_line(
     assert not fake_github.calls("POST")
 
 
+# -- the shared GitHub options ----------------------------------------------------------------------
+
+
+def test_repo_and_api_url_flags_override_the_environment(
+    fake_github: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Callable
+) -> None:
+    use(monkeypatch, fake_github, tmp_path)
+    passing(tmp_path)
+    # The environment points elsewhere (a port nothing listens on): the flags must win.
+    monkeypatch.setenv("GITHUB_API_URL", "http://127.0.0.1:9/api/v3")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "someone/else")
+    closed: list[GitHub] = []
+    original_close = GitHub.close
+    monkeypatch.setattr(GitHub, "close", lambda self: (closed.append(self), original_close(self)))
+    result = cli("check", "compare", "--repo", REPO, "--api-url", fake_github.api_url + "/")
+    assert result.code == 0, result.stderr
+    assert the_check(fake_github).conclusion == "success"
+    assert [client.api_url for client in closed] == [fake_github.api_url]  # built once, closed
+
+
+def test_bad_github_options_exit_2_before_any_request(
+    fake_github: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Callable
+) -> None:
+    use(monkeypatch, fake_github, tmp_path)
+    passing(tmp_path)
+    for args, expected in (
+        (("--repo", "no-slash"), "the repository must look like OWNER/REPO, got 'no-slash'"),
+        (("--repo", "a/b/c"), "OWNER/REPO"),
+        (("--api-url", "ftp://x"), "--api-url must be an http(s) URL, got 'ftp://x'"),
+    ):
+        result = cli("check", "compare", *args)
+        assert result.code == 2, (args, result.stderr)
+        assert expected in one_line_error(result)
+    assert fake_github.calls() == []
+
+
 # -- workflow commands ----------------------------------------------------------------------------
 
 
@@ -463,8 +499,8 @@ def test_workflow_command_data_and_properties_are_escaped(
 
 
 def test_escaping_functions() -> None:
-    assert check_run.escape_data("100%\r\n") == "100%25%0D%0A"
-    assert check_run.escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
+    assert workflow.escape_data("100%\r\n") == "100%25%0D%0A"
+    assert workflow.escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
     failure = check_run.GateFailure(metric="m", reason="r", path=None, line=None)
     check = check_run.CheckReport(conclusion="failure", title="t", summary="", failures=(failure,))
     assert check_run.gate_commands(check) == ["::error title=modelci gate m::r"]

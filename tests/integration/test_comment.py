@@ -7,6 +7,7 @@ compare directory plus four tiny PNGs, so nothing here trains a model.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -26,9 +27,11 @@ import requests
 from tests.fakes.github import FakeGitHub
 from tests.fakes.github.state import Comment
 from tests.fakes.github.world import BOT, READ_ONLY_TOKEN, REPO, TOKEN
+from tests.fakes.runner import parse_outputs
 
 from modelci import cli
 from modelci.commands import comment as comment_command
+from modelci.commands.github_options import GitHubContext
 from modelci.errors import ExternalError, ModelciError
 from modelci.github import GitHub, GitHubError
 from modelci.pull_request import plot_branch, sticky
@@ -81,13 +84,6 @@ class Outcome:
     @property
     def url(self) -> str:
         return self.stdout.strip().splitlines()[-1]
-
-
-def parse_outputs(text: str) -> dict[str, str]:
-    found = {}
-    for match in re.finditer(r"^([^\n<]+)<<(\S+)\n(.*?)\n\2$", text, re.M | re.S):
-        found[match.group(1)] = match.group(3)
-    return found
 
 
 class Runner:
@@ -148,7 +144,8 @@ class Runner:
         error = ""
         with self.client(env.get("GITHUB_TOKEN"), **(client or {})) as github:
             try:
-                code = comment_command.comment(args, environ=env, github=github, out=out)
+                context = GitHubContext.of(args, environ=env, client=github, out=out)
+                code = comment_command.run(args, context)
             except ModelciError as raised:
                 code, error = int(raised.exit_code), raised.line()
         output = Path(env["GITHUB_OUTPUT"])
@@ -538,12 +535,29 @@ def test_read_only_token_writes_the_bundle(
     assert "modelci-comment" in done.stdout and "post-comment.yml" in done.stdout
     assert done.outputs == {"bundle-dir": "modelci-comment", "comment-action": "bundled"}
     bundle_dir = tmp_path / "modelci-comment"
-    assert sorted(p.name for p in (bundle_dir / "plots").iterdir()) == sorted(
+    assert sorted(p.name for p in (bundle_dir / "reports/0/plots").iterdir()) == sorted(
         f"{name}.png" for name in PLOTS
     )
     meta = json.loads((bundle_dir / "modelci-comment.json").read_text())
     assert meta["key"] == "default" and meta["pr_number_claimed"] == 1
-    assert "](plots/roc.png)" in (bundle_dir / "report.md").read_text()
+    # The bundle carries the documents, never markdown: the trusted job renders the comment.
+    assert meta["reports"] == [
+        {
+            "name": "compare",
+            "documents": [
+                "baseline/evaluation.json",
+                "baseline/run.json",
+                "candidate/evaluation.json",
+                "candidate/run.json",
+                "comparison.json",
+            ],
+            "images": sorted(f"plots/{name}.png" for name in PLOTS),
+        }
+    ]
+    assert (bundle_dir / "reports/0/comparison.json").read_bytes() == (
+        compare_dir / "comparison.json"
+    ).read_bytes()
+    assert not list(bundle_dir.rglob("*.md"))
     assert ours(fake_github) == [] and branch_head(fake_github) is None
     assert "#### Metrics" in done.summary
 
@@ -559,7 +573,7 @@ def test_forbidden_comment_after_images_also_bundles(
     done = run(str(compare_dir), "--pr", "1", token="ghs_contentsOnly")
     assert done.code == 0, done.error
     assert done.outputs["comment-action"] == "bundled"
-    assert (tmp_path / "modelci-comment" / "report.md").is_file()
+    assert (tmp_path / "modelci-comment" / "reports/0/comparison.json").is_file()
     assert done.summary.count("#### Metrics") == 1  # the summary is written once
 
 
@@ -570,8 +584,24 @@ def test_bundle_flag_needs_no_token_and_sends_nothing(
     done = run(str(compare_dir), "--bundle", str(out), "--pr", "7", token=None)
     assert done.code == 0, done.error
     assert fake_github.calls() == []
-    assert (out / "report.md").is_file()
+    assert (out / "reports/0/comparison.json").is_file()
     assert done.outputs["bundle-dir"] == str(out)
+
+
+def test_a_missing_or_fake_plot_is_warned_about_once_and_left_out(
+    run: Runner, fake_github: FakeGitHub, compare_dir: Path, tmp_path: Path
+):
+    (compare_dir / "plots" / "roc.png").unlink()
+    (compare_dir / "plots" / "pr.png").write_bytes(b"GIF89a not a png")
+    out = tmp_path / "bundle-out"
+    done = run(str(compare_dir), "--bundle", str(out), "--pr", "7", token=None)
+    assert done.code == 0, done.error
+    warnings = [line for line in done.stdout.splitlines() if line.startswith("::warning::")]
+    assert len(warnings) == 2, warnings
+    assert "roc.png: listed in the report but missing" in warnings[0]
+    assert "pr.png: not a PNG image" in warnings[1]
+    kept = sorted(p.name for p in (out / "reports/0/plots").iterdir())
+    assert kept == ["calibration.png", "metric_deltas.png"]
 
 
 def zip_directory(directory: Path) -> bytes:
@@ -673,6 +703,33 @@ def pr_run(fake: FakeGitHub) -> int:
     return fake.state.add_run(repo, head_sha=pull.head_sha, head_branch=pull.head_ref).id
 
 
+EVALUATED = FIXTURE.parent / "multiclass_eval"
+
+
+def evaluated_report(
+    label: str,
+    *,
+    images: dict[str, bytes] | None = None,
+    change: Callable[[dict], None] | None = None,
+) -> Any:
+    """An evaluated run's documents, as a bundle carries them; its training data is named
+    `label.csv`, so that the comment shows `label`. `change` edits run.json first."""
+    from modelci.pull_request.bundle import BundledReport
+
+    run_doc = json.loads((EVALUATED / "run.json").read_text())
+    run_doc["data"]["train"]["source"] = f"{label}.csv"
+    if change is not None:
+        change(run_doc)
+    return BundledReport(
+        name="candidate",
+        documents={
+            "evaluation.json": (EVALUATED / "evaluation.json").read_bytes(),
+            "run.json": json.dumps(run_doc).encode(),
+        },
+        images=images or {},
+    )
+
+
 def upload_bundle(
     fake: FakeGitHub,
     run_id: int,
@@ -680,19 +737,20 @@ def upload_bundle(
     workdir: Path,
     *,
     key: str,
-    markdown: str | None = None,
+    label: str | None = None,
     head_sha: str | None = None,
     images: dict[str, bytes] | None = None,
+    reports: tuple[Any, ...] | None = None,
 ) -> Any:
-    """Write a bundle as the PR job does and attach it to the run as artifact `name`."""
+    """Write a bundle as the PR job does and attach it to the run as artifact `name`; its report
+    shows `label` (default `report-<key>`)."""
     from modelci.pull_request.bundle import CommentBundle, write_bundle
 
     folder = workdir / f"bundle-{len(list(workdir.glob('bundle-*')))}"
     write_bundle(
         CommentBundle(
-            markdown=markdown if markdown is not None else f"### report {key}\n",
             key=key,
-            images=images or {},
+            reports=reports or (evaluated_report(label or f"report-{key}", images=images),),
             run_id=run_id,
             run_attempt=1,
             head_sha=head_sha,
@@ -710,7 +768,7 @@ def test_from_run_posts_every_bundle_into_its_own_comment(
     run_id = pr_run(fake_github)
     head = fake_github.state.repo(REPO).pulls[1].head_sha
     work = tmp_path / "bundles"
-    stale = upload_bundle(fake_github, run_id, "modelci-comment-b", work, key="b", markdown="old\n")
+    stale = upload_bundle(fake_github, run_id, "modelci-comment-b", work, key="b", label="old")
     stale.created_at = "2020-01-01T00:00:00Z"
     # Both candidates draw a plot named roc.png; neither may overwrite the other's.
     roc_a, roc_b = png(1), png(2)
@@ -720,7 +778,6 @@ def test_from_run_posts_every_bundle_into_its_own_comment(
         "modelci-comment-a",
         work,
         key="a",
-        markdown="### report a\n![roc](plots/roc.png)\n",
         head_sha=head,
         images={"plots/roc.png": roc_a},
     )
@@ -730,7 +787,6 @@ def test_from_run_posts_every_bundle_into_its_own_comment(
         "modelci-comment-b",
         work,
         key="b",
-        markdown="### report b\n![roc](plots/roc.png)\n",
         images={"plots/roc.png": roc_b},
     )
     upload_bundle(fake_github, run_id, "modelci-comment", work, key="default")
@@ -738,8 +794,8 @@ def test_from_run_posts_every_bundle_into_its_own_comment(
     done = run("--from-run", str(run_id), run_id=900)
     assert done.code == 0, done.error
     [a], [b], [plain] = ours(fake_github, "a"), ours(fake_github, "b"), ours(fake_github)
-    assert "report a" in a.body and "report b" in b.body and "report default" in plain.body
-    assert "old" not in b.body  # the newest artifact of each name
+    assert "report-a" in a.body and "report-b" in b.body and "report-default" in plain.body
+    assert "old.csv" not in b.body  # the newest artifact of each name
     assert {a.issue_number, b.issue_number, plain.issue_number} == {1}
     files = branch_files(fake_github)
     assert files[f"pr-1/{run_id}-1/comment-a/plots/roc.png"] == roc_a
@@ -817,8 +873,143 @@ def test_a_stale_bundle_among_several_is_the_only_one_refused(
     assert "modelci-comment-b was rendered for commit 000000000000" in errors[0]
     assert "modelci-comment-c has the key 'a' of another bundle" in errors[1]
     [posted] = ours(fake_github, "a")
-    assert "report a" in posted.body and ours(fake_github, "b") == []
+    assert "report-a" in posted.body and ours(fake_github, "b") == []
     assert [c["key"] for c in json.loads(done.outputs["comments"])] == ["a"]
+
+
+HOSTILE_HTML = '<img src=x onerror=alert(1)> </details> <a href="https://evil.example">x</a>'
+MENTIONS = ("-@octocat", ".@octocat", "/@acme/security", "+@octocat", "@@octocat", "@octocat")
+# GitHub mentions any @name or @org/team not preceded by a word character or backtick.
+LIVE_MENTION = re.compile(r"(?<![A-Za-z0-9_`])@(?=[A-Za-z0-9])")
+
+
+def test_a_hostile_bundle_is_rendered_here_and_posts_none_of_its_html_or_mentions(
+    run: Runner, fake_github: FakeGitHub, tmp_path: Path
+):
+    run_id = pr_run(fake_github)
+    mentions = " ".join(MENTIONS)
+
+    def hostile(doc: dict) -> None:
+        doc["data"]["train"]["source"] = f"{HOSTILE_HTML} {mentions}"
+        doc["estimator"]["class"] = f"evil.Model {mentions} <!-- modelci:comment key=other -->"
+        doc["config_path"] = f"</details><details><summary>{mentions}"
+
+    report = evaluated_report("hostile", change=hostile)
+    evaluation = json.loads(report.documents["evaluation.json"])
+    evaluation["metrics"]["f1_macro"]["method"] = f"{HOSTILE_HTML} {mentions}"
+    evaluation["data_checks"][0]["detail"] = f"{mentions} {HOSTILE_HTML}"
+    documents = {**report.documents, "evaluation.json": json.dumps(evaluation).encode()}
+    upload_bundle(
+        fake_github,
+        run_id,
+        "modelci-comment",
+        tmp_path / "b",
+        key="default",
+        reports=(dataclasses.replace(report, documents=documents),),
+    )
+    done = run("--from-run", str(run_id))
+    assert done.code == 0, done.error
+    [comment] = ours(fake_github)
+    body = comment.body
+    assert "modelci evaluation" in body  # rendered here, from the documents
+    assert "<img" not in body and "<a " not in body and "onerror" not in html_tags(body)
+    assert body.count("<details>") == body.count("</details>")
+    assert body.count("<!--") == 1  # our own marker only
+    assert LIVE_MENTION.search(body) is None, LIVE_MENTION.search(body)
+    html = html_of(body)
+    assert "<img" not in html and 'href="https://evil.example"' not in html
+    assert LIVE_MENTION.search(done.summary) is None and "<img" not in done.summary
+
+
+def html_tags(markdown: str) -> str:
+    """The HTML tags in `markdown`, whatever escaped text lies between them."""
+    return " ".join(re.findall(r"<[A-Za-z/][^>]*>", markdown))
+
+
+def test_a_bundle_whose_documents_are_not_a_report_is_refused(
+    run: Runner, fake_github: FakeGitHub, tmp_path: Path
+):
+    run_id = pr_run(fake_github)
+    report = evaluated_report("x")
+    broken = dataclasses.replace(
+        report, documents={**report.documents, "evaluation.json": b'{"schema": "nope/9"}'}
+    )
+    upload_bundle(
+        fake_github, run_id, "modelci-comment", tmp_path / "b", key="default", reports=(broken,)
+    )
+    done = run("--from-run", str(run_id))
+    assert done.code == 2
+    assert done.error.startswith("comment bundle refused: reports/0 (candidate): "), done.error
+    assert "\n" not in done.error
+    assert ours(fake_github) == [] and branch_head(fake_github) is None
+
+
+@pytest.mark.parametrize(
+    ("document", "change", "refusal"),
+    [
+        ("evaluation.json", lambda doc: doc.update(metrics=[1]), "'metrics' must be an object"),
+        ("evaluation.json", lambda doc: doc.update(per_class="x"), "'per_class' must be a list"),
+        ("evaluation.json", lambda doc: doc.update(data_checks={}), "'data_checks' must be a list"),
+        ("run.json", lambda doc: doc.update(model="model.skops"), None),
+        ("run.json", lambda doc: doc.update(data=[1, 2], estimator="x"), None),
+    ],
+)
+def test_a_wrong_shaped_document_is_refused_in_one_line_or_left_out(
+    run: Runner,
+    fake_github: FakeGitHub,
+    tmp_path: Path,
+    document: str,
+    change: Callable[[dict], None],
+    refusal: str | None,
+):
+    run_id = pr_run(fake_github)
+    report = evaluated_report("x")
+    doc = json.loads(report.documents[document])
+    change(doc)
+    broken = dataclasses.replace(
+        report, documents={**report.documents, document: json.dumps(doc).encode()}
+    )
+    upload_bundle(
+        fake_github, run_id, "modelci-comment", tmp_path / "b", key="default", reports=(broken,)
+    )
+    done = run("--from-run", str(run_id))
+    if refusal is not None:
+        assert done.code == 2
+        assert done.error.startswith("comment bundle refused: reports/0 (candidate): ")
+        assert refusal in done.error and "\n" not in done.error
+        assert ours(fake_github) == []
+    else:  # the optional run facts that are not what they should be are left out
+        assert done.code == 0, done.error
+        [comment] = ours(fake_github)
+        assert "modelci evaluation" in comment.body
+
+
+def test_recorded_run_paths_are_never_looked_up_by_the_trusted_job(
+    run: Runner, fake_github: FakeGitHub, compare_dir: Path, tmp_path: Path, monkeypatch
+):
+    # The bundle carries comparison.json alone; its recorded run directories exist on this
+    # machine (the trusted job's checkout), and must not be read.
+    monkeypatch.chdir(compare_dir.parent)
+    local = compare_dir.parent / "runs" / "candidate" / "run.json"
+    doc = json.loads(local.read_text())
+    doc["data"]["train"]["source"] = "only-on-this-machine.csv"
+    local.write_text(json.dumps(doc))
+    run_id = pr_run(fake_github)
+    from modelci.pull_request.bundle import BundledReport
+
+    alone = BundledReport(
+        name="compare",
+        documents={"comparison.json": (compare_dir / "comparison.json").read_bytes()},
+        images={},
+    )
+    upload_bundle(
+        fake_github, run_id, "modelci-comment", tmp_path / "b", key="default", reports=(alone,)
+    )
+    done = run("--from-run", str(run_id))
+    assert done.code == 0, done.error
+    [comment] = ours(fake_github)
+    assert "runs/candidate" in comment.body  # the recorded path is shown
+    assert "only-on-this-machine" not in comment.body and "Per-class" not in comment.body
 
 
 def test_key_is_refused_with_several_bundles(run: Runner, fake_github: FakeGitHub, tmp_path: Path):
@@ -1129,12 +1320,12 @@ def test_several_dirs_from_a_fork_make_one_bundle_with_all_plots(
     bundle_dir = tmp_path / "fork-job" / "modelci-comment"
     forked = run(*map(str, candidate_dirs), "--bundle", str(bundle_dir), "--pr", "1", token=None)
     assert forked.code == 0, forked.error
-    assert sorted(p.name for p in (bundle_dir / "plots").iterdir()) == sorted(
-        f"{slug}-{name}.png" for slug in ("hgb", "rf.yaml") for name in PLOTS
-    )
-    markdown = (bundle_dir / "report.md").read_text()
-    assert "modelci leaderboard" in markdown
-    assert "](plots/hgb-roc.png)" in markdown and "](plots/rf.yaml-roc.png)" in markdown
+    for index in (0, 1):
+        assert sorted(p.name for p in (bundle_dir / f"reports/{index}/plots").iterdir()) == sorted(
+            f"{name}.png" for name in PLOTS
+        )
+    meta = json.loads((bundle_dir / "modelci-comment.json").read_text())
+    assert [report["name"] for report in meta["reports"]] == [d.name for d in candidate_dirs]
 
     fork_run = pr_run(fake_github)
     repo = fake_github.state.repo(REPO)
@@ -1144,8 +1335,14 @@ def test_several_dirs_from_a_fork_make_one_bundle_with_all_plots(
     posted = run("--from-run", str(fork_run), run_id=900)
     assert posted.code == 0, posted.error
     [comment] = ours(fake_github)
+    assert "modelci leaderboard" in comment.body
     assert "](plots/" not in comment.body
     assert_images_resolve(fake_github, comment.body, count=2 * len(PLOTS))
+    summaries = re.findall(r"<summary>(\d\. [^<]*)</summary>", html_of(comment.body))
+    assert summaries == [
+        "1. hgb: ✅ passes 3 gates",
+        "2. rf.yaml: ❌ fails roc_auc, latency_ms_per_1k_rows",
+    ]
 
 
 def test_several_dirs_with_different_baselines_are_refused(

@@ -15,6 +15,7 @@ from tests.integration.test_comment import png
 from modelci.errors import UserError
 from modelci.github import GitHub, GitHubError
 from modelci.pull_request.bundle import (
+    BundledReport,
     CommentBundle,
     download_artifact,
     download_bundle,
@@ -190,10 +191,14 @@ def test_a_read_only_token_is_enough_to_find_the_pr(fake_github: FakeGitHub) -> 
 
 
 def bundle_zip(tmp_path: Path, **changes: object) -> bytes:
+    report = BundledReport(
+        name="compare",
+        documents={"evaluation.json": b'{"note": "<!-- modelci:comment key=evil -->"}'},
+        images={"plots/roc.png": PNG},
+    )
     fields: dict[str, object] = {
-        "markdown": "### report <!-- modelci:comment key=evil -->\n![roc](plots/roc.png)\n",
         "key": "modelci",
-        "images": {"plots/roc.png": PNG},
+        "reports": (report,),
         "run_id": 5,
         "run_attempt": 1,
         "head_sha": None,
@@ -225,8 +230,9 @@ def test_download_follows_the_redirect_and_reads_back(
     assert path.parent == tmp_path / "work" and path.read_bytes() == artifact.data
     assert fake.calls("GET", f"/_fake/objects/artifacts/{artifact.id}")  # the redirect's target
     bundle = read_untrusted_bundle(path)
-    assert bundle.key == "modelci" and bundle.images == {"plots/roc.png": PNG}
-    assert "<!--" not in bundle.markdown
+    assert bundle.key == "modelci" and bundle.reports[0].images == {"plots/roc.png": PNG}
+    # Read back as it was written: the documents are data, rendered (and escaped) when posted.
+    assert bundle.reports[0].documents["evaluation.json"].startswith(b'{"note": "<!--')
 
 
 def test_download_picks_the_newest_live_artifact(

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 from tests.conftest import Result, run_in_process
+from tests.fakes.runner import parse_outputs
 from tests.registry_support import (
     BASIC_PASSWORD,
     BASIC_USER,
@@ -157,6 +158,7 @@ def test_pull_round_trip_restores_identical_bytes(
 
     # The CLI: digest on stdout, then every file written.
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "outputs"))
     result = run_in_process(
         "pull", f"{registry.host}/{name}:2.0.0-rc.1", "--out", "cli", "--plain-http"
     )
@@ -164,6 +166,10 @@ def test_pull_round_trip_restores_identical_bytes(
     lines = result.stdout.splitlines()
     assert lines[0] == pushed.digest
     assert len(lines) == 1 + len(originals)
+    # The step outputs, for the next step of a workflow.
+    outputs = parse_outputs((tmp_path / "outputs").read_text())
+    assert outputs["digest"] == pushed.digest and outputs["dir"] == "cli"
+    assert sorted(outputs["files"].splitlines()) == originals
 
 
 def test_repush_of_an_unchanged_run_uploads_nothing(

@@ -17,11 +17,11 @@ from modelci import png
 from modelci.errors import UserError
 from modelci.pull_request import bundle as bundle_module
 from modelci.pull_request.bundle import (
+    BundledReport,
     CommentBundle,
     check_head_sha,
     is_bundle_artifact,
     read_untrusted_bundle,
-    strip_html_comments,
     write_bundle,
 )
 
@@ -55,11 +55,26 @@ PNG = make_png()
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
 
-def good_bundle(**changes: Any) -> CommentBundle:
+EVALUATION = b'{"schema": "modelci.evaluation/1", "plots": ["plots/roc.png"]}'
+RUN = b'{"schema": "modelci.run/1"}'
+R0 = "reports/0"  # the first report's folder in a bundle
+
+
+def good_report(**changes: Any) -> BundledReport:
     fields: dict[str, Any] = {
-        "markdown": "### ✅ modelci\n\n![ROC](plots/roc.png)\n",
-        "key": "modelci",
+        "name": "compare",
+        "documents": {"evaluation.json": EVALUATION, "run.json": RUN},
         "images": {"plots/roc.png": PNG, "plots/pr.png": make_png(seed=1)},
+    }
+    return BundledReport(**{**fields, **changes})
+
+
+def good_bundle(**changes: Any) -> CommentBundle:
+    """A good bundle; `name`, `documents` and `images` change its one report."""
+    report = {k: changes.pop(k) for k in ("name", "documents", "images") if k in changes}
+    fields: dict[str, Any] = {
+        "key": "modelci",
+        "reports": (good_report(**report),),
         "run_id": 42,
         "run_attempt": 1,
         "head_sha": SHA,
@@ -78,14 +93,17 @@ def zip_dir(directory: Path, dest: Path) -> Path:
 
 
 def metadata(**changes: Any) -> bytes:
+    """The good metadata; `documents` and `images` change its one report's lists."""
+    report = {"name": "compare", "documents": ["evaluation.json"], "images": ["plots/roc.png"]}
+    report.update({k: changes.pop(k) for k in ("documents", "images") if k in changes})
     data: dict[str, Any] = {
-        "version": 1,
+        "version": 2,
         "key": "modelci",
         "run_id": 42,
         "run_attempt": 1,
         "head_sha": SHA,
         "pr_number_claimed": 7,
-        "images": ["plots/roc.png"],
+        "reports": [report],
     }
     data.update(changes)
     return json.dumps({k: v for k, v in data.items() if v is not ...}).encode()
@@ -98,8 +116,8 @@ def make_zip(
     (ZipInfo, bytes) pairs written as they are."""
     files: dict[str, bytes | None] = {
         "modelci-comment.json": metadata(),
-        "report.md": b"### report\n",
-        "plots/roc.png": PNG,
+        f"{R0}/evaluation.json": EVALUATION,
+        f"{R0}/plots/roc.png": PNG,
     }
     files.update(entries or {})
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -131,13 +149,23 @@ def test_bundle_round_trips_through_a_directory_and_a_zip(tmp_path: Path) -> Non
     )
     assert names == [
         "modelci-comment.json",
-        "plots",
-        "plots/pr.png",
-        "plots/roc.png",
-        "report.md",
+        "reports",
+        R0,
+        f"{R0}/evaluation.json",
+        f"{R0}/plots",
+        f"{R0}/plots/pr.png",
+        f"{R0}/plots/roc.png",
+        f"{R0}/run.json",
     ]
     meta = json.loads((tmp_path / "bundle" / "modelci-comment.json").read_text())
-    assert meta["version"] == 1 and meta["images"] == ["plots/pr.png", "plots/roc.png"]
+    assert meta["version"] == 2
+    assert meta["reports"] == [
+        {
+            "name": "compare",
+            "documents": ["evaluation.json", "run.json"],
+            "images": ["plots/pr.png", "plots/roc.png"],
+        }
+    ]
 
     read = read_untrusted_bundle(zip_dir(tmp_path / "bundle", tmp_path / "b.zip"))
     assert read == original
@@ -146,9 +174,11 @@ def test_bundle_round_trips_through_a_directory_and_a_zip(tmp_path: Path) -> Non
 def test_write_bundle_replaces_the_directory_whole(tmp_path: Path) -> None:
     target = tmp_path / "bundle"
     write_bundle(good_bundle(), target)
-    write_bundle(good_bundle(images={}, markdown="no plots\n", run_id=None), target)
-    assert not (target / "plots").exists()
-    assert (target / "report.md").read_text() == "no plots\n"
+    write_bundle(
+        good_bundle(images={}, documents={"evaluation.json": b'{"a": 1}'}, run_id=None), target
+    )
+    assert not (target / R0 / "plots").exists() and not (target / R0 / "run.json").exists()
+    assert (target / R0 / "evaluation.json").read_bytes() == b'{"a": 1}'
     assert [p.name for p in tmp_path.iterdir()] == ["bundle"]  # no staging left behind
 
 
@@ -159,7 +189,17 @@ def test_write_bundle_refuses_what_the_reader_would_and_leaves_nothing(tmp_path:
         good_bundle(images={"plots/a.png": b"GIF89a"}),
         good_bundle(head_sha="main"),
         good_bundle(run_id=0),
-        good_bundle(markdown="x" * 300_001),
+        good_bundle(documents={"evaluation.json": b'{"x": "' + b"x" * (1 << 20) + b'"}'}),
+        good_bundle(documents={"evaluation.json": b"{not json"}),
+        good_bundle(documents={"evaluation.json": b'{"a": NaN}'}),
+        good_bundle(documents={"evaluation.json": EVALUATION, "report.md": b"# hi"}),
+        good_bundle(documents={"run.json": RUN}),
+        good_bundle(documents={"comparison.json": RUN, "evaluation.json": EVALUATION}),
+        good_bundle(documents={"comparison.json": RUN, "run.json": RUN}),
+        good_bundle(documents={"evaluation.json": EVALUATION, "candidate/run.json": RUN}),
+        good_bundle(name="../up"),
+        good_bundle(reports=()),
+        good_bundle(reports=(good_report(),) * 21),
     ):
         with pytest.raises(UserError, match="comment bundle refused"):
             write_bundle(bad, tmp_path / "bundle")
@@ -167,8 +207,12 @@ def test_write_bundle_refuses_what_the_reader_would_and_leaves_nothing(tmp_path:
 
 
 def test_a_directory_entry_for_plots_is_allowed(tmp_path: Path) -> None:
-    path = make_zip(tmp_path / "b.zip", extra=[(zipfile.ZipInfo("plots/"), b"")])
-    assert read_untrusted_bundle(path).images == {"plots/roc.png": PNG}
+    folders = ("reports/", f"{R0}/", f"{R0}/plots/")
+    path = make_zip(tmp_path / "b.zip", extra=[(zipfile.ZipInfo(n), b"") for n in folders])
+    assert read_untrusted_bundle(path).reports[0].images == {"plots/roc.png": PNG}
+    for folder in ("plots/", f"{R0}/other/", "reports/20/", f"{R0}/plots/x/"):
+        odd = make_zip(tmp_path / "odd.zip", extra=[(zipfile.ZipInfo(folder), b"")])
+        assert "unexpected directory" in refused(odd)
 
 
 # -- hostile zips ---------------------------------------------------------------------------------
@@ -203,11 +247,18 @@ def test_a_symlink_is_refused(tmp_path: Path) -> None:
     "name",
     [
         "run.sh",
-        "plots/sub/a.png",
-        "plots/a.PNG",
-        "report.html",
-        "plots/.hidden.png",
-        "plots/a b.png",
+        "report.md",
+        "plots/roc.png",
+        f"{R0}/report.md",
+        f"{R0}/plots/sub/a.png",
+        f"{R0}/plots/a.PNG",
+        f"{R0}/report.html",
+        f"{R0}/plots/.hidden.png",
+        f"{R0}/plots/a b.png",
+        f"{R0}/candidate/model.skops",
+        f"{R0}/candidate/comparison.json",
+        "reports/20/run.json",
+        "reports/01/run.json",
     ],
 )
 def test_unexpected_files_are_refused(tmp_path: Path, name: str) -> None:
@@ -216,7 +267,7 @@ def test_unexpected_files_are_refused(tmp_path: Path, name: str) -> None:
 
 
 def test_a_wrong_png_signature_is_refused(tmp_path: Path) -> None:
-    path = make_zip(tmp_path / "b.zip", {"plots/roc.png": b"GIF89a" + bytes(20)})
+    path = make_zip(tmp_path / "b.zip", {f"{R0}/plots/roc.png": b"GIF89a" + bytes(20)})
     assert "plots/roc.png" in refused(path) and "not a PNG" in refused(path)
 
 
@@ -227,8 +278,8 @@ def test_a_real_matplotlib_png_passes(tmp_path: Path) -> None:
         figure.add_subplot().plot([0, 0.5, 1], [0, 0.8, 1])
 
     image = plots._png(draw, (5, 4))  # exactly how our plots are written
-    path = make_zip(tmp_path / "b.zip", {"plots/roc.png": image})
-    assert read_untrusted_bundle(path).images == {"plots/roc.png": image}
+    path = make_zip(tmp_path / "b.zip", {f"{R0}/plots/roc.png": image})
+    assert read_untrusted_bundle(path).reports[0].images == {"plots/roc.png": image}
 
 
 TEXT = chunk(b"tEXt", b"Title\x00roc")
@@ -275,7 +326,7 @@ TEXT = chunk(b"tEXt", b"Title\x00roc")
 def test_a_malformed_png_is_refused_with_one_line(
     tmp_path: Path, image: bytes, problem: str
 ) -> None:
-    line = refused(make_zip(tmp_path / "b.zip", {"plots/roc.png": image}))
+    line = refused(make_zip(tmp_path / "b.zip", {f"{R0}/plots/roc.png": image}))
     assert "plots/roc.png is not a" in line and problem in line, line
     with pytest.raises(UserError, match="comment bundle refused"):  # the writer refuses it too
         write_bundle(good_bundle(images={"plots/roc.png": image}), tmp_path / "out")
@@ -291,16 +342,17 @@ def test_ancillary_chunks_matplotlib_may_write_pass(tmp_path: Path) -> None:
         ]
     )
     image = make_png(before=extra, after=chunk(b"tIME", bytes(7)))
-    path = make_zip(tmp_path / "b.zip", {"plots/roc.png": image})
-    assert read_untrusted_bundle(path).images == {"plots/roc.png": image}
+    path = make_zip(tmp_path / "b.zip", {f"{R0}/plots/roc.png": image})
+    assert read_untrusted_bundle(path).reports[0].images == {"plots/roc.png": image}
 
 
 def test_oversized_files_are_refused_before_reading(tmp_path: Path) -> None:
     big_png = PNG + bytes(1024 * 1024)
     assert "more than the 1,048,576 allowed" in refused(
-        make_zip(tmp_path / "a.zip", {"plots/roc.png": big_png})
+        make_zip(tmp_path / "a.zip", {f"{R0}/plots/roc.png": big_png})
     )
-    assert "report.md" in refused(make_zip(tmp_path / "b.zip", {"report.md": b"x" * 300_001}))
+    big_document = {f"{R0}/evaluation.json": b" " * (bundle_module.MAX_DOCUMENT_BYTES + 1)}
+    assert "evaluation.json" in refused(make_zip(tmp_path / "b.zip", big_document))
     assert "modelci-comment.json" in refused(
         make_zip(tmp_path / "c.zip", {"modelci-comment.json": b" " * 70_000})
     )
@@ -312,21 +364,25 @@ def test_the_total_size_is_limited(tmp_path: Path) -> None:
     images = {f"plots/p{i}.png": image for i in range(6)}
     path = make_zip(
         tmp_path / "b.zip",
-        {"modelci-comment.json": metadata(images=sorted(images)), "plots/roc.png": None, **images},
+        {
+            "modelci-comment.json": metadata(images=sorted(images)),
+            f"{R0}/plots/roc.png": None,
+            **{f"{R0}/{name}": data for name, data in images.items()},
+        },
     )
     assert "the bundle is" in refused(path)
 
 
 def test_too_many_entries_are_refused(tmp_path: Path) -> None:
-    images = {f"plots/p{i}.png": PNG for i in range(50)}
+    images = {f"{R0}/plots/p{i}.png": PNG for i in range(200)}
     path = make_zip(tmp_path / "b.zip", images)
-    assert "entries, more than the 50 allowed" in refused(path)
+    assert "entries, more than the 200 allowed" in refused(path)
 
 
 def test_a_zip_bomb_is_refused_by_its_declared_size(tmp_path: Path) -> None:
     # 64 MiB of zeros compresses to about 64 KiB: refused before a byte is inflated.
     bomb = PNG + bytes(64 * 1024 * 1024)
-    path = make_zip(tmp_path / "b.zip", {"plots/roc.png": bomb})
+    path = make_zip(tmp_path / "b.zip", {f"{R0}/plots/roc.png": bomb})
     assert path.stat().st_size < 1024 * 1024
     assert "more than the 1,048,576 allowed" in refused(path)
 
@@ -357,33 +413,36 @@ def _lie_about_size(path: Path, member: str, size: int) -> None:
 
 def test_a_zip_bomb_lying_about_its_size_is_refused_while_reading(tmp_path: Path) -> None:
     bomb = PNG + bytes(16 * 1024 * 1024)
-    path = make_zip(tmp_path / "b.zip", {"plots/roc.png": bomb})
-    _lie_about_size(path, "plots/roc.png", 1000)
-    assert zipfile.ZipFile(path).getinfo("plots/roc.png").file_size == 1000
+    path = make_zip(tmp_path / "b.zip", {f"{R0}/plots/roc.png": bomb})
+    _lie_about_size(path, f"{R0}/plots/roc.png", 1000)
+    assert zipfile.ZipFile(path).getinfo(f"{R0}/plots/roc.png").file_size == 1000
     line = refused(path)
     assert "roc.png" in line or "CRC" in line
 
 
 def test_a_member_shorter_than_declared_is_refused(tmp_path: Path) -> None:
     path = make_zip(tmp_path / "b.zip")
-    _lie_about_size(path, "report.md", 5000)
+    _lie_about_size(path, f"{R0}/evaluation.json", 5000)
     refused(path)
 
 
 def test_encrypted_and_oddly_compressed_members_are_refused(tmp_path: Path) -> None:
     path = make_zip(tmp_path / "a.zip")
-    _patch_headers(path, "plots/roc.png", local=6, central=8, fmt="<H", value=0x1)
+    _patch_headers(path, f"{R0}/plots/roc.png", local=6, central=8, fmt="<H", value=0x1)
     assert "encrypted" in refused(path)
-    info = zipfile.ZipInfo("plots/b.png")
+    info = zipfile.ZipInfo(f"{R0}/plots/b.png")
     info.compress_type = zipfile.ZIP_BZIP2
     assert "compression" in refused(make_zip(tmp_path / "b.zip", extra=[(info, PNG)]))
 
 
 def test_duplicate_and_missing_members_are_refused(tmp_path: Path) -> None:
     with pytest.warns(UserWarning, match="Duplicate name"):
-        path = make_zip(tmp_path / "a.zip", extra=[(zipfile.ZipInfo("report.md"), b"again")])
+        path = make_zip(
+            tmp_path / "a.zip", extra=[(zipfile.ZipInfo(f"{R0}/evaluation.json"), b"{}")]
+        )
     assert "appears twice" in refused(path)
-    assert "report.md is missing" in refused(make_zip(tmp_path / "b.zip", {"report.md": None}))
+    missing = make_zip(tmp_path / "b.zip", {f"{R0}/evaluation.json": None})
+    assert f"{R0}/evaluation.json is listed in modelci-comment.json but missing" in refused(missing)
     assert "modelci-comment.json is missing" in refused(
         make_zip(tmp_path / "c.zip", {"modelci-comment.json": None})
     )
@@ -394,9 +453,11 @@ def test_images_must_match_the_metadata(tmp_path: Path) -> None:
         tmp_path / "a.zip",
         {"modelci-comment.json": metadata(images=["plots/roc.png", "plots/x.png"])},
     )
-    assert "plots/x.png is listed" in refused(listed)
-    extra = make_zip(tmp_path / "b.zip", {"plots/other.png": PNG})
-    assert "plots/other.png is not listed" in refused(extra)
+    assert f"{R0}/plots/x.png is listed" in refused(listed)
+    extra = make_zip(tmp_path / "b.zip", {f"{R0}/plots/other.png": PNG})
+    assert f"{R0}/plots/other.png is not listed" in refused(extra)
+    stray = make_zip(tmp_path / "c.zip", {"reports/1/evaluation.json": EVALUATION})
+    assert "reports/1/ is not listed" in refused(stray)
 
 
 def test_not_a_zip_is_refused(tmp_path: Path) -> None:
@@ -415,14 +476,18 @@ def test_not_a_zip_is_refused(tmp_path: Path) -> None:
         (b"{not json", "not valid JSON"),
         (b"[1, 2]", "must hold a JSON object"),
         (b"\xff\xfe", "not UTF-8"),
-        (metadata(version=2), "version must be 1"),
-        (metadata(version=True), "version must be 1"),
-        (metadata(version=...), "version must be 1"),
+        (metadata(version=1), "version must be 2"),
+        (metadata(version=True), "version must be 2"),
+        (metadata(version=...), "version must be 2"),
         (metadata(extra="x"), "unknown keys"),
         (metadata(run_id=True), "'run_id' must be a positive whole number"),
         (metadata(pr_number_claimed="7"), "'pr_number_claimed' must be"),
         (metadata(head_sha="HEAD"), "'head_sha' must be a hex commit sha"),
         (metadata(images="plots/roc.png"), "'images' must be a list"),
+        (metadata(documents=["evaluation.json", "evaluation.json"]), "'documents' repeats"),
+        (metadata(reports=[]), "'reports' must be a list of 1 to 20"),
+        (metadata(reports="x"), "'reports' must be a list"),
+        (metadata(reports=[{"name": "x"}]), "exactly documents, images, name"),
         (b'{"version": 1, "version": 1}', "repeats a key"),
         (b'{"version": NaN}', "not JSON"),
     ],
@@ -438,49 +503,52 @@ def test_bad_keys_are_refused(tmp_path: Path, key: Any) -> None:
     assert "key" in refused(path)
 
 
-def test_markdown_must_be_utf8(tmp_path: Path) -> None:
-    assert "not UTF-8" in refused(make_zip(tmp_path / "b.zip", {"report.md": b"\xff bad"}))
-
-
-def test_marker_spoofing_is_stripped(tmp_path: Path) -> None:
-    text = (
-        "ok <!-- modelci:comment key=modelci -->\n"
-        "<!<!-- -->-- modelci:comment key=other -->\n"
-        "<!--\nmulti\nline -->tail\n"
-        "<!-- unterminated modelci:comment key=x"
-    )
-    path = make_zip(tmp_path / "b.zip", {"report.md": text.encode()})
-    markdown = read_untrusted_bundle(path).markdown
-    assert "<!--" not in markdown
-    assert markdown.startswith("ok \n") and "tail" in markdown
-
-
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("raw", "expected"),
     [
-        ("a<!-- x -->b", "ab"),
-        ("a<!---->b", "ab"),
-        ("a <!-- open", "a "),
-        ("<!<!---->--", "&lt;!--"),
-        ("no comment here -->", "no comment here -->"),
+        (b"\xff bad", "not UTF-8"),
+        (b"{not json", "not valid JSON"),
+        (b"[1]", "must hold a JSON object"),
+        (b'{"a": 1, "a": 2}', "repeats a key"),
+        (b'{"a": Infinity}', "holds Infinity, which is not JSON"),
+        (b"[" * 100_000, "nests too deeply"),
     ],
 )
-def test_strip_html_comments(text: str, expected: str) -> None:
-    assert strip_html_comments(text) == expected
+def test_documents_are_strict_json_objects(tmp_path: Path, raw: bytes, expected: str) -> None:
+    line = refused(make_zip(tmp_path / "b.zip", {f"{R0}/evaluation.json": raw}))
+    assert f"{R0}/evaluation.json" in line and expected in line, line
 
 
-def test_stripping_is_linear_on_adversarial_nesting() -> None:
-    text = "<!" * 50_000 + "<!---->" + "--" * 50_000
-    result = strip_html_comments(text)
-    assert "<!--" not in result
+@pytest.mark.parametrize("name", ["", "../x", ".hidden", "a b", "x" * 65, "ké", 7])
+def test_bad_report_names_are_refused(tmp_path: Path, name: Any) -> None:
+    report = {"name": name, "documents": ["evaluation.json"], "images": ["plots/roc.png"]}
+    path = make_zip(tmp_path / "b.zip", {"modelci-comment.json": metadata(reports=[report])})
+    assert "report name" in refused(path)
+
+
+def test_a_leaderboard_bundle_round_trips(tmp_path: Path) -> None:
+    comparison = b'{"schema": "modelci.comparison/1"}'
+    reports = tuple(
+        good_report(
+            name=name,
+            documents={"comparison.json": comparison, "candidate/run.json": RUN},
+            images={"plots/roc.png": make_png(seed=seed)},
+        )
+        for seed, name in enumerate(("compare-hgb", "compare-rf"))
+    )
+    write_bundle(good_bundle(reports=reports), tmp_path / "bundle")
+    assert (tmp_path / "bundle/reports/1/candidate/run.json").read_bytes() == RUN
+    read = read_untrusted_bundle(zip_dir(tmp_path / "bundle", tmp_path / "b.zip"))
+    assert read.reports == reports and read.image_count == 2
 
 
 def test_limits_are_the_documented_ones() -> None:
-    assert bundle_module.MAX_FILES == 50
+    assert bundle_module.MAX_FILES == 200
+    assert bundle_module.MAX_REPORTS == 20
     assert bundle_module.MAX_PNG_BYTES == 1024 * 1024  # our plots are 14-52 KB
     assert bundle_module.MAX_TOTAL_BYTES == 5 * 1024 * 1024
     assert bundle_module.MAX_PNG_SIDE == 4096
-    assert bundle_module.MAX_MARKDOWN_BYTES == 300_000
+    assert bundle_module.MAX_DOCUMENT_BYTES == 1024 * 1024  # ours are 5-30 KB
     assert bundle_module.MAX_BUNDLES == 20
 
 

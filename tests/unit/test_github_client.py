@@ -25,8 +25,6 @@ from modelci.github import (
     RateLimited,
     Unauthorized,
     Unprocessable,
-    append_step_summary,
-    set_outputs,
 )
 
 # Harmless once tests/conftest.py loads the plugin too; pytest registers it once.
@@ -137,48 +135,6 @@ def test_environment_errors_are_user_errors(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="token"):
         ActionsEnvironment.from_env({}).require_token()
     assert ActionsEnvironment.from_env({}).event == {}
-
-
-def parse_outputs(text: str) -> dict[str, str]:
-    """Read $GITHUB_OUTPUT the way the runner does (name=value and name<<DELIMITER blocks)."""
-    values: dict[str, str] = {}
-    lines = iter(text.split("\n"))
-    for line in lines:
-        if "<<" in line:
-            name, delimiter = line.split("<<", 1)
-            body = []
-            for inner in lines:
-                if inner == delimiter:
-                    break
-                body.append(inner)
-            values[name] = "\n".join(body)
-        elif "=" in line:
-            name, value = line.split("=", 1)
-            values[name] = value
-    return values
-
-
-def test_set_outputs_survives_multiline_and_hostile_values(tmp_path: Path) -> None:
-    out = tmp_path / "output"
-    env = ActionsEnvironment(output=out, step_summary=tmp_path / "summary.md")
-    hostile = "line one\nEOF\nghadelimiter_x\ninjected=yes"
-    assert set_outputs(env, {"comment-url": "https://x/1", "table": hostile})
-    assert set_outputs(env, {"count": "3"})
-    assert parse_outputs(out.read_text()) == {
-        "comment-url": "https://x/1",
-        "table": hostile,
-        "count": "3",
-    }
-    delimiters = [line.split("<<")[1] for line in out.read_text().splitlines() if "<<" in line]
-    assert len(set(delimiters)) == 3
-    with pytest.raises(ValueError):
-        set_outputs(env, {"bad\nname": "x"})
-    assert append_step_summary(env, "# Report")
-    assert append_step_summary(env, "more\n")
-    assert (tmp_path / "summary.md").read_text() == "# Report\nmore\n"
-    outside = ActionsEnvironment()
-    assert not set_outputs(outside, {"a": "b"})
-    assert not append_step_summary(outside, "x")
 
 
 # -- requests, headers, pagination ----------------------------------------------------------------

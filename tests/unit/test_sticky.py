@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from modelci.commands.comment import (
-    is_fork,
-    neutralize_mentions,
-    pr_from_event,
-    relink_images,
-    workflow_command,
-)
 from modelci.errors import UserError
+from modelci.github import workflow
 from modelci.pull_request import plot_branch, sticky
+from modelci.pull_request.comment_flow import is_fork, pr_from_event
+from modelci.report.markdown import escape, neutralize_mentions
 
 BOT = {"login": "github-actions[bot]", "type": "Bot"}
 
@@ -173,21 +171,8 @@ def test_is_fork() -> None:
     assert is_fork({}) is None
 
 
-def test_relink_images_replaces_only_placeholders() -> None:
-    markdown = (
-        "![ROC \\[binary\\]](plots/roc.png) ![PR](plots/pr.png) "
-        "![elsewhere](https://example.com/x.png) [not an image](plots/roc.png)"
-    )
-    urls = {"plots/roc.png": "https://gh/o/r/blob/abc/pr-1/9-1/plots/roc.png?raw=true"}
-    result = relink_images(markdown, urls, {"plots/roc.png", "plots/pr.png"})
-    assert "![ROC \\[binary\\]](https://gh/o/r/blob/abc/pr-1/9-1/plots/roc.png?raw=true)" in result
-    assert "plots/pr.png" not in result  # no URL: dropped, not left broken
-    assert "![elsewhere](https://example.com/x.png)" in result
-    assert "[not an image](plots/roc.png)" in result
-
-
 def test_workflow_command_escapes_newlines_and_percent() -> None:
-    assert workflow_command("warning", "a\r\nb 100%") == "::warning::a%0D%0Ab 100%25"
+    assert workflow.command("warning", "a\r\nb 100%") == "::warning::a%0D%0Ab 100%25"
 
 
 # -- assets helpers --------------------------------------------------------------------------------
@@ -213,8 +198,17 @@ def test_unsafe_plot_paths_are_refused(path: str) -> None:
         plot_branch.check_image_path(path)
 
 
-def test_untrusted_mentions_are_neutralized() -> None:
-    text = "@alice and (@org/team) ping; a@b.example and https://x/@y stay"
-    result = neutralize_mentions(text)
-    assert "@\u2060alice" in result and "(@\u2060org/team)" in result
-    assert "a@b.example" in result and "https://x/@y" in result
+@pytest.mark.parametrize(
+    "text",
+    ["@octocat", "-@octocat", ".@octocat", "/@acme/security", "+@octocat", "@@octocat", "(@o/t)"],
+)
+def test_every_mention_form_is_neutralized(text: str) -> None:
+    # GitHub mentions any @name or @org/team not preceded by a word character or backtick.
+    for rendered in (neutralize_mentions(text), escape(text)):
+        assert re.search(r"(?<![A-Za-z0-9_`])@(?=[A-Za-z0-9])", rendered) is None, rendered
+        assert rendered.replace("\u2060", "").replace("\\", "") == text
+
+
+def test_addresses_and_words_before_the_at_sign_stay() -> None:
+    text = "mail a@b.example or me_@x"
+    assert neutralize_mentions(text) == text

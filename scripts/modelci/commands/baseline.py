@@ -28,10 +28,9 @@ examples:
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TextIO
+
+from modelci.commands.github_options import GitHubContext, add_github_options
 
 HELP = "fetch and verify a baseline run (release, registry or path) for compare"
 
@@ -51,11 +50,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="run directory to write (default: runs/baseline)",
     )
     parser.add_argument(
-        "--repo",
-        metavar="OWNER/REPO",
-        help="repository of release: sources (default: $GITHUB_REPOSITORY)",
-    )
-    parser.add_argument(
         "--name",
         metavar="MODEL",
         help="model name for release:latest (NAME@ tags; default: name: of the config)",
@@ -70,50 +64,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
     from modelci.commands.pull import add_auth_arguments
 
     add_auth_arguments(parser)  # registry: sources: --username, --password-env, --plain-http
-    parser.add_argument(
-        "--token-env",
-        metavar="NAME",
-        default="GITHUB_TOKEN",
-        help="environment variable holding the token (default: GITHUB_TOKEN)",
-    )
+    add_github_options(parser)  # release: sources: --repo, --api-url, --token-env
 
 
-def run(args: argparse.Namespace) -> int:
-    return fetch(args)
-
-
-def fetch(
-    args: argparse.Namespace,
-    *,
-    environ: Mapping[str, str] | None = None,
-    github: Any = None,
-    out: TextIO | None = None,
-) -> int:
-    """The command, with its environment, GitHub client and stdout injectable."""
+def run(args: argparse.Namespace, context: GitHubContext | None = None) -> int:
     from modelci import baseline, progress
-    from modelci.commands.comment import workflow_command
-    from modelci.github import GitHub, set_outputs
-    from modelci.github.environment import ActionsEnvironment
+    from modelci.github import workflow
 
-    out = out or sys.stdout
-    env = ActionsEnvironment.from_env(environ, token_var=args.token_env)
+    context = context or GitHubContext.of(args)
+    env, out = context.env, context.out
     source = baseline.parse_source(args.source)
     log = progress.current.info
     if source.kind == "release":
         from modelci.release.remote import RepoReleases, parse_repository
 
-        owner, repo = parse_repository(args.repo or env.repository)
-
+        owner, repo = parse_repository(env.repository)
         name = args.name or _config_name(args.config)
-        own = github is None
-        client = github or GitHub.from_environment(env)
-        try:
+        with context.session() as client:
             fetched = baseline.from_release(
                 RepoReleases(client, owner, repo), source, args.out, name=name, log=log
             )
-        finally:
-            if own:
-                client.close()
     elif source.kind == "registry":
         from modelci.commands.pull import credentials_from
         from modelci.registry import Reference
@@ -127,7 +97,7 @@ def fetch(
 
     if not fetched.found:
         message = f"modelci baseline: {fetched.reason}; the report shows the candidate alone"
-        print(workflow_command("notice", message), file=out, flush=True)
+        print(workflow.command("notice", message), file=out, flush=True)
         outputs = {"found": "false", "source": str(source)}
     else:
         what = fetched.tag or str(source)
@@ -142,7 +112,7 @@ def fetch(
     for key, value in outputs.items():
         print(f"{key}={value}", file=out)
     out.flush()
-    set_outputs(env, outputs)
+    workflow.set_outputs(outputs, env=env)
     return 0
 
 

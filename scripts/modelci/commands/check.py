@@ -23,6 +23,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from modelci.commands.github_options import GitHubContext, add_github_options
+
 if TYPE_CHECKING:
     from modelci.github import ActionsEnvironment, GitHub
 
@@ -33,20 +35,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dir", metavar="DIR", type=Path, help="compare or evaluated run directory")
     parser.add_argument("--name", default="modelci", help="the check run's name (default: modelci)")
     parser.add_argument("--sha", help="commit to put the check on (default: the PR's head)")
-    parser.add_argument(
-        "--token-env",
-        default="GITHUB_TOKEN",
-        metavar="NAME",
-        help="environment variable holding the token (default: GITHUB_TOKEN)",
-    )
+    add_github_options(parser)
 
 
-def run(args: argparse.Namespace) -> int:
-    from modelci.github import ActionsEnvironment, GitHub
-
-    env = ActionsEnvironment.from_env(token_var=args.token_env)
-    with GitHub.from_environment(env) as github:
-        return post(args.dir, github=github, env=env, name=args.name, sha=args.sha)
+def run(args: argparse.Namespace, context: GitHubContext | None = None) -> int:
+    context = context or GitHubContext.of(args)
+    with context.session() as github:
+        return post(
+            args.dir, github=github, env=context.env, name=args.name, sha=args.sha, out=context.out
+        )
 
 
 def post(
@@ -62,7 +59,7 @@ def post(
     """Load the report in `source`, post its check, print the log lines, set the outputs."""
     from modelci import progress
     from modelci.errors import UserError
-    from modelci.github import set_outputs
+    from modelci.github import workflow
     from modelci.pull_request import check_run
     from modelci.report import inputs
 
@@ -104,7 +101,7 @@ def post(
     what = "check run" if posted.kind == "check_run" else "commit status"
     where = f": {posted.url}" if posted.url else ""
     _print(out, [f"{what} {name!r} on {target[:12]}: {check.conclusion}{where}"])
-    set_outputs(env, {"check-url": posted.url or "", "conclusion": check.conclusion})
+    workflow.set_outputs({"check-url": posted.url or "", "conclusion": check.conclusion}, env=env)
     return 0
 
 

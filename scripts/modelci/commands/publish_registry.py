@@ -61,7 +61,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from modelci import progress
     from modelci.errors import UserError
-    from modelci.github import ActionsEnvironment, set_outputs
+    from modelci.github import workflow
     from modelci.registry import Reference, push_run
     from modelci.registry.modelpack import parse_annotation
 
@@ -86,8 +86,7 @@ def run(args: argparse.Namespace) -> int:
         f"{stats.blobs_uploaded} blobs uploaded ({stats.bytes_uploaded:,} bytes), "
         f"{stats.blobs_skipped} already there"
     )
-    set_outputs(
-        ActionsEnvironment.from_env(),
+    workflow.set_outputs(
         {
             "digest": result.digest,
             "ref": str(result.reference),

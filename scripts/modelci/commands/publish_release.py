@@ -26,10 +26,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TextIO
+
+from modelci.commands.github_options import GitHubContext, add_github_options
 
 HELP = "publish an evaluated run as a GitHub release: model, card, metrics, SHA256SUMS"
 
@@ -43,9 +42,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "of a monorepo)",
     )
     parser.add_argument(
-        "--repo", metavar="OWNER/REPO", help="repository (default: $GITHUB_REPOSITORY)"
-    )
-    parser.add_argument(
         "--draft-only",
         action="store_true",
         help="upload everything to a draft release and stop before publishing",
@@ -56,42 +52,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="also write the SHA256SUMS asset here (e.g. for a provenance attestation)",
     )
-    parser.add_argument(
-        "--token-env",
-        metavar="NAME",
-        default="GITHUB_TOKEN",
-        help="environment variable holding the token (default: GITHUB_TOKEN)",
-    )
+    add_github_options(parser)
 
 
-def run(args: argparse.Namespace) -> int:
-    return publish_release(args)
-
-
-def publish_release(
-    args: argparse.Namespace,
-    *,
-    environ: Mapping[str, str] | None = None,
-    github: Any = None,
-    out: TextIO | None = None,
-) -> int:
-    """The command, with its environment, GitHub client and stdout injectable."""
+def run(args: argparse.Namespace, context: GitHubContext | None = None) -> int:
     from modelci import progress
-    from modelci.commands.comment import workflow_command
-    from modelci.github import GitHub, set_outputs
-    from modelci.github.environment import ActionsEnvironment
+    from modelci.github import workflow
     from modelci.release import tags
     from modelci.release.publish import publish_run
     from modelci.release.remote import RepoReleases, parse_repository
 
-    out = out or sys.stdout
-    env = ActionsEnvironment.from_env(environ, token_var=args.token_env)
-    owner, repo = parse_repository(args.repo or env.repository)
+    context = context or GitHubContext.of(args)
+    env, out = context.env, context.out
+    owner, repo = parse_repository(env.repository)
     tag = tags.parse_tag(args.tag)
-    env.require_token()
-    own = github is None
-    client = github or GitHub.from_environment(env)
-    try:
+    with context.session() as client:
         published = publish_run(
             args.run_dir,
             tag=tag,
@@ -100,11 +75,8 @@ def publish_release(
             target=env.sha,
             draft_only=args.draft_only,
             log=progress.current.info,
-            warn=lambda text: print(workflow_command("warning", text), file=out, flush=True),
+            warn=lambda text: print(workflow.command("warning", text), file=out, flush=True),
         )
-    finally:
-        if own:
-            client.close()
     state = (
         "draft release (not published: --draft-only)" if published.draft else "published release"
     )
@@ -130,5 +102,5 @@ def publish_release(
     for name, value in outputs.items():
         print(f"{name}={value}", file=out)
     out.flush()
-    set_outputs(env, outputs)
+    workflow.set_outputs(outputs, env=env)
     return 0

@@ -8,8 +8,9 @@ every size and sha256 digest is checked. The files are staged and moved into --o
 all of them are in, so a failure leaves --out as it was. --out must be new, empty, or a run
 directory (which is then replaced whole).
 
-Prints the manifest digest, then each file written. Credentials as for `publish registry`;
-without any the pull is anonymous (public packages).
+Prints the manifest digest, then each file written; in Actions sets the outputs digest, dir
+(--out as given) and files (one path per line, relative to dir). Credentials as for
+`publish registry`; without any the pull is anonymous (public packages).
 Exit 0 when pulled, 2 on bad input (reference, not a model artifact, unsafe paths, --out),
 3 when the registry fails.
 
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from modelci.registry import Credentials, Reference
@@ -37,6 +38,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from modelci.github import workflow
     from modelci.registry import Reference, pull
 
     ref = Reference.parse(args.ref)
@@ -46,6 +48,9 @@ def run(args: argparse.Namespace) -> int:
     print(result.manifest_digest)
     for name in result.files:
         print(args.out / name)
+    workflow.set_outputs(
+        {"digest": result.manifest_digest, "dir": str(args.out), "files": "\n".join(result.files)}
+    )
     return 0
 
 
@@ -68,7 +73,7 @@ def add_auth_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def credentials_from(args: Any, ref: Reference) -> Credentials | None:
+def credentials_from(args: argparse.Namespace, ref: Reference) -> Credentials | None:
     from modelci.registry import Credentials
 
     return Credentials.from_env(ref.host, username=args.username, password_env=args.password_env)

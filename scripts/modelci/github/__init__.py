@@ -1,4 +1,7 @@
-"""GitHub transport: the Actions environment and a REST client. No domain logic lives here."""
+"""GitHub transport: the Actions environment, workflow commands and a REST client.
+
+No domain logic lives here; what modelci does on a pull request is in `modelci.pull_request`.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from modelci.github.client import (
     Unauthorized,
     Unprocessable,
 )
-from modelci.github.environment import ActionsEnvironment, append_step_summary, set_outputs
+from modelci.github.environment import ActionsEnvironment
 
 __all__ = [
     "ActionsEnvironment",
@@ -24,6 +27,4 @@ __all__ = [
     "RateLimited",
     "Unauthorized",
     "Unprocessable",
-    "append_step_summary",
-    "set_outputs",
 ]

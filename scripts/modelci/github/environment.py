@@ -17,7 +17,6 @@ import dataclasses
 import functools
 import json
 import os
-import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -144,39 +143,3 @@ class ActionsEnvironment:
         if not isinstance(data, dict):
             raise UserError(f"{self.event_path} must hold a JSON object")
         return data
-
-
-def set_outputs(env: ActionsEnvironment, values: Mapping[str, str]) -> bool:
-    """Append step outputs to `$GITHUB_OUTPUT`; False (and nothing written) outside Actions.
-
-    Each value is written as a heredoc with a fresh random delimiter, so multi-line values work
-    and no value can end the block early and inject another output.
-    """
-    if env.output is None:
-        return False
-    lines = []
-    for name, value in values.items():
-        if not name or any(c in name for c in "\r\n=<"):
-            raise ValueError(
-                f"output name {name!r} must be non-empty and have no '=', '<' or newline"
-            )
-        text = str(value)
-        delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
-        while delimiter in text:  # astronomically unlikely, but then it must not be used
-            delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
-        lines.append(f"{name}<<{delimiter}\n{text}\n{delimiter}\n")
-    with env.output.open("a", encoding="utf-8", newline="") as out:
-        out.write("".join(lines))
-    return True
-
-
-def append_step_summary(env: ActionsEnvironment, markdown: str) -> bool:
-    """Append Markdown to the job summary; False (and nothing written) outside Actions.
-
-    GitHub drops a step's summary above 1 MiB; callers render a capped version for that.
-    """
-    if env.step_summary is None:
-        return False
-    with env.step_summary.open("a", encoding="utf-8", newline="") as out:
-        out.write(markdown if markdown.endswith("\n") else markdown + "\n")
-    return True

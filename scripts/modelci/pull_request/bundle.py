@@ -4,18 +4,22 @@ GitHub gives a pull request from a fork a read-only token, so the comment is pos
 stages (GitHub Security Lab, "Keeping your GitHub Actions and workflows secure: preventing pwn
 requests"):
 
-1. the untrusted `pull_request` job runs the PR's code, renders the report and writes a bundle
-   with `write_bundle` (modelci-comment.json, report.md, plots/*.png), uploaded as an artifact;
+1. the untrusted `pull_request` job runs the PR's code and writes a bundle with `write_bundle`:
+   the JSON documents the report is rendered from and its plots (modelci-comment.json,
+   reports/<n>/comparison.json, reports/<n>/candidate/run.json, ..., reports/<n>/plots/*.png),
+   uploaded as an artifact;
 2. a trusted `workflow_run` job, which runs the base branch's code with a write token, lists the
    run's bundle artifacts (`modelci-comment`, `modelci-comment-<id>`) with
    `list_bundle_artifacts`, fetches each with `download_artifact`, opens it with
-   `read_untrusted_bundle`, and finds the pull request with `find_pull_request` from GitHub's
-   own record of the run (a bundle rendered for another head commit is refused).
+   `read_untrusted_bundle`, finds the pull request with `find_pull_request` from GitHub's own
+   record of the run (a bundle rendered for another head commit is refused), and renders the
+   comment itself from the documents (`modelci.pull_request.rendering.from_bundle`).
 
 Everything in the bundle was written by code the PR's author controls: the reader treats the zip
-as hostile (sizes, names, file types, well-formed PNGs, the metadata schema), strips every HTML
-comment from the markdown so it cannot forge the sticky comment's marker, and the PR number it
-claims is never used to decide where to post.
+as hostile (sizes, names, file types, well-formed PNGs, strict JSON, the metadata schema), and
+no markdown the PR's code wrote is ever posted: every string of the documents goes through the
+same escaping renderer as a comment posted directly. The PR number it claims is never used to
+decide where to post.
 """
 
 from __future__ import annotations
@@ -35,47 +39,74 @@ from modelci import png
 from modelci.errors import UserError
 from modelci.github.client import GitHub, NotFound, Unprocessable
 
-VERSION = 1
+VERSION = 2
 METADATA = "modelci-comment.json"
-MARKDOWN = "report.md"
-PLOTS = "plots"
+REPORTS = "reports"
+# The documents a report is rendered from, by their path inside the report's folder: a compare
+# directory's comparison.json with the candidate's and baseline's run facts, or an evaluated
+# run directory's evaluation.json and run.json.
+DOCUMENTS = (
+    "comparison.json",
+    "candidate/run.json",
+    "candidate/evaluation.json",
+    "baseline/run.json",
+    "baseline/evaluation.json",
+    "evaluation.json",
+    "run.json",
+)
 DEFAULT_ARTIFACT = "modelci-comment"  # and "modelci-comment-<id>", one per candidate
 MAX_BUNDLES = 20  # comment bundles posted from one run
 MAX_LISTED_ARTIFACTS = 1_000  # artifacts of one run looked at
 
-MAX_FILES = 50
+MAX_REPORTS = 20  # reports in one bundle: the candidates of a leaderboard
+MAX_FILES = 200  # zip entries, folders included
 # The trusted job commits every image to the base repository's assets branch, so the caps are
 # tight (our plots are 14-52 KB) and each image must be a well-formed PNG (`_check_png`).
 MAX_PNG_BYTES = 1024 * 1024
 MAX_TOTAL_BYTES = 5 * 1024 * 1024
 MAX_PNG_SIDE = 4096  # pixels, width and height
-MAX_MARKDOWN_BYTES = 300_000
+MAX_DOCUMENT_BYTES = 1024 * 1024  # ours are 5-30 KB
 MAX_METADATA_BYTES = 64 * 1024
 # The zip on disk (and the artifact download): the content plus generous zip overhead.
 MAX_ZIP_BYTES = MAX_TOTAL_BYTES + 4 * 1024 * 1024
 
 KEY = re.compile(r"[A-Za-z0-9._-]{1,64}")
 IMAGE = re.compile(r"plots/[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.png")
+# A report's folder name: what a leaderboard calls a candidate whose run has no name.
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
-# An HTML comment, or an unterminated one running to the end (GitHub hides both).
-_COMMENT = re.compile(r"<!--(?:.*?-->|.*\Z)", re.DOTALL)
+_MEMBER = re.compile(r"reports/(0|[1-9][0-9]?)/(.+)")
+_FOLDERS = frozenset({"plots", "candidate", "baseline"})
 _METADATA_KEYS = frozenset(
-    {"version", "key", "run_id", "run_attempt", "head_sha", "pr_number_claimed", "images"}
+    {"version", "key", "run_id", "run_attempt", "head_sha", "pr_number_claimed", "reports"}
 )
+_REPORT_KEYS = frozenset({"name", "documents", "images"})
 _CHUNK = 1 << 16
 
 
 @dataclass(frozen=True, kw_only=True)
-class CommentBundle:
-    """A rendered PR comment in transit from the untrusted job to the trusted one."""
+class BundledReport:
+    """One report's raw material: its JSON documents and its plots, by path in its folder."""
 
-    markdown: str  # the report markdown; image links are the relative plot paths
-    key: str  # comment key: which sticky comment on the PR this updates
+    name: str  # the report directory's name (NAME)
+    documents: dict[str, bytes]  # "comparison.json", "candidate/run.json", ... (DOCUMENTS)
     images: dict[str, bytes]  # "plots/roc.png" -> PNG bytes
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommentBundle:
+    """A PR comment's data in transit from the untrusted job to the trusted one, which renders it."""
+
+    key: str  # comment key: which sticky comment on the PR this updates
+    reports: tuple[BundledReport, ...]  # one report, or the candidates of a leaderboard
     run_id: int | None
     run_attempt: int | None
     head_sha: str | None
     pr_number_claimed: int | None  # informational only, never trusted
+
+    @property
+    def image_count(self) -> int:
+        return sum(len(report.images) for report in self.reports)
 
 
 # -- writing (the untrusted job) ------------------------------------------------------------------
@@ -95,18 +126,18 @@ def write_bundle(bundle: CommentBundle, directory: Path) -> None:
     _check_optional_int(bundle.pr_number_claimed, "pr_number_claimed")
     if bundle.head_sha is not None and not SHA.fullmatch(bundle.head_sha):
         raise _refuse(f"head_sha must be a hex commit sha, got {_shown(bundle.head_sha)}")
-    markdown = bundle.markdown.encode("utf-8")
-    _check_size(MARKDOWN, len(markdown), MAX_MARKDOWN_BYTES)
-    if len(bundle.images) > MAX_FILES - 2:
-        raise _refuse(f"{len(bundle.images)} images, more than the {MAX_FILES - 2} allowed")
-    total = len(markdown)
-    for name, data in bundle.images.items():
-        if not IMAGE.fullmatch(name):
-            raise _refuse(f"image name {_shown(name)} must look like 'plots/roc.png'")
-        _check_size(name, len(data), MAX_PNG_BYTES)
-        _check_png(name, data)
-        total += len(data)
-    _check_size("the bundle", total, MAX_TOTAL_BYTES)
+    if not 1 <= len(bundle.reports) <= MAX_REPORTS:
+        raise _refuse(f"{len(bundle.reports)} reports; a bundle holds 1 to {MAX_REPORTS}")
+    files: dict[str, bytes] = {}
+    for index, report in enumerate(bundle.reports):
+        _check_report(report, f"{REPORTS}/{index}")
+        for path, data in {**report.documents, **report.images}.items():
+            files[f"{REPORTS}/{index}/{path}"] = data
+    for name, data in files.items():
+        _check_size(name, len(data), _limit(name))
+    _check_size("the bundle", sum(len(data) for data in files.values()), MAX_TOTAL_BYTES)
+    if len(files) + len(_folders(files)) > MAX_FILES - 1:
+        raise _refuse(f"{len(files)} files, more than the {MAX_FILES} entries allowed")
 
     metadata = {
         "version": VERSION,
@@ -115,15 +146,84 @@ def write_bundle(bundle: CommentBundle, directory: Path) -> None:
         "run_attempt": bundle.run_attempt,
         "head_sha": bundle.head_sha,
         "pr_number_claimed": bundle.pr_number_claimed,
-        "images": sorted(bundle.images),
+        "reports": [
+            {"name": r.name, "documents": sorted(r.documents), "images": sorted(r.images)}
+            for r in bundle.reports
+        ],
     }
     with staged_dir(Path(directory), marker=METADATA, flag="--bundle") as stage:
         (stage / METADATA).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
-        (stage / MARKDOWN).write_bytes(markdown)
-        if bundle.images:
-            (stage / PLOTS).mkdir()
-        for name, data in sorted(bundle.images.items()):
+        for name, data in sorted(files.items()):
+            (stage / name).parent.mkdir(parents=True, exist_ok=True)
             (stage / name).write_bytes(data)
+
+
+def _check_report(report: BundledReport, where: str) -> None:
+    """What both sides check of one report: its name, which documents, well-formed files."""
+    if not isinstance(report.name, str) or not NAME.fullmatch(report.name):
+        raise _refuse(
+            f"{where}: report name {_shown(str(report.name))} must be 1 to 64 of A-Z, a-z, "
+            "0-9, '.', '_' or '-', starting with a letter or digit"
+        )
+    names = set(report.documents)
+    if unknown := sorted(names - set(DOCUMENTS)):
+        raise _refuse(f"{where}: unexpected document {_shown(unknown[0])}")
+    if not names & {"comparison.json", "evaluation.json"}:
+        raise _refuse(f"{where}: neither comparison.json nor evaluation.json")
+    if {"comparison.json", "evaluation.json"} <= names:
+        raise _refuse(f"{where}: both comparison.json and evaluation.json; a report is one")
+    if "comparison.json" in names and names & {"evaluation.json", "run.json"}:
+        raise _refuse(f"{where}: a comparison's run documents go under candidate/ and baseline/")
+    if "evaluation.json" in names and any("/" in name for name in names):
+        raise _refuse(f"{where}: an evaluated run has no candidate/ or baseline/ documents")
+    for name, data in report.documents.items():
+        strict_json(data, f"{where}/{name}")
+    for name, data in report.images.items():
+        if not IMAGE.fullmatch(name):
+            raise _refuse(f"{where}: image name {_shown(name)} must look like 'plots/roc.png'")
+        _check_png(f"{where}/{name}", data)
+
+
+def _folders(files: Mapping[str, bytes]) -> set[str]:
+    return {
+        "/".join(name.split("/")[:depth]) + "/"
+        for name in files
+        for depth in range(1, name.count("/") + 1)
+    }
+
+
+def strict_json(raw: bytes, name: str) -> dict[str, Any]:
+    """A JSON object in UTF-8 with no repeated key and no NaN or Infinity; else refused.
+
+    >>> strict_json(b'{"a": 1}', "x.json")
+    {'a': 1}
+    """
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _ in pairs]
+        if len(keys) != len(set(keys)):
+            raise _refuse(f"{_shown(name)} repeats a key")
+        return dict(pairs)
+
+    def no_constants(constant: str) -> None:
+        raise _refuse(f"{_shown(name)} holds {constant}, which is not JSON")
+
+    try:
+        data = json.loads(
+            raw.decode("utf-8"), object_pairs_hook=no_duplicates, parse_constant=no_constants
+        )
+    except UnicodeDecodeError:
+        raise _refuse(f"{_shown(name)} is not UTF-8 text") from None
+    except RecursionError:
+        raise _refuse(f"{_shown(name)} nests too deeply") from None
+    except json.JSONDecodeError as error:
+        raise _refuse(
+            f"{_shown(name)} is not valid JSON "
+            f"(line {error.lineno}, column {error.colno}: {error.msg})"
+        ) from None
+    if not isinstance(data, dict):
+        raise _refuse(f"{_shown(name)} must hold a JSON object")
+    return data
 
 
 # -- reading (the trusted job) --------------------------------------------------------------------
@@ -148,20 +248,6 @@ def read_untrusted_bundle(zip_path: Path) -> CommentBundle:
     return _bundle_from(contents)
 
 
-def strip_html_comments(markdown: str) -> str:
-    """Remove every HTML comment, so no text can pose as a hidden marker.
-
-    >>> strip_html_comments("a<!-- x -->b<!-- open")
-    'ab'
-    >>> strip_html_comments("<!<!-- -->-- modelci -->")
-    '&lt;!-- modelci -->'
-    """
-    text = _COMMENT.sub("", markdown)
-    # Removing a comment can join its neighbours into a new "<!--"; one more pass of escaping
-    # (which cannot create another) settles it in linear time.
-    return text.replace("<!--", "&lt;!--")
-
-
 def _checked_members(infos: list[zipfile.ZipInfo]) -> dict[str, zipfile.ZipInfo]:
     """The file entries by name, after every check that needs no decompression."""
     if len(infos) > MAX_FILES:
@@ -175,7 +261,7 @@ def _checked_members(infos: list[zipfile.ZipInfo]) -> dict[str, zipfile.ZipInfo]
         if stat.S_ISLNK(mode):
             raise _refuse(f"{_shown(name)} is a symbolic link")
         if info.is_dir():
-            if name != f"{PLOTS}/":
+            if not _is_folder(name):
                 raise _refuse(f"unexpected directory {_shown(name)}")
             continue
         if stat.S_IFMT(mode) not in (0, stat.S_IFREG):
@@ -184,10 +270,10 @@ def _checked_members(infos: list[zipfile.ZipInfo]) -> dict[str, zipfile.ZipInfo]
             raise _refuse(f"{_shown(name)} is encrypted")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise _refuse(f"{_shown(name)} uses an unsupported compression method")
-        if name not in (METADATA, MARKDOWN) and not IMAGE.fullmatch(name):
+        if name != METADATA and _member_path(name) is None:
             raise _refuse(
-                f"unexpected file {_shown(name)}: a bundle holds only {METADATA}, {MARKDOWN} "
-                "and plots/<name>.png"
+                f"unexpected file {_shown(name)}: a bundle holds only {METADATA} and "
+                f"{REPORTS}/<n>/ with the report's JSON documents and plots/<name>.png"
             )
         if name in members:
             raise _refuse(f"{_shown(name)} appears twice")
@@ -195,10 +281,28 @@ def _checked_members(infos: list[zipfile.ZipInfo]) -> dict[str, zipfile.ZipInfo]
         declared += info.file_size
         _check_size("the bundle", declared, MAX_TOTAL_BYTES)
         members[name] = info
-    for required in (METADATA, MARKDOWN):
-        if required not in members:
-            raise _refuse(f"{required} is missing")
+    if METADATA not in members:
+        raise _refuse(f"{METADATA} is missing")
     return members
+
+
+def _member_path(name: str) -> tuple[int, str] | None:
+    """(report index, path in its folder) of an allowed report file; None for anything else."""
+    match = _MEMBER.fullmatch(name)
+    if match is None or int(match.group(1)) >= MAX_REPORTS:
+        return None
+    path = match.group(2)
+    return (int(match.group(1)), path) if path in DOCUMENTS or IMAGE.fullmatch(path) else None
+
+
+def _is_folder(name: str) -> bool:
+    """A folder entry on the way to an allowed file: reports/, reports/<n>/, reports/<n>/plots/."""
+    parts = name.rstrip("/").split("/")
+    if parts[0] != REPORTS or len(parts) > 3:
+        return False
+    if len(parts) >= 2 and _member_path(f"{parts[0]}/{parts[1]}/run.json") is None:
+        return False
+    return len(parts) < 3 or parts[2] in _FOLDERS
 
 
 def _check_path(name: str) -> None:
@@ -219,9 +323,7 @@ def _check_path(name: str) -> None:
 def _limit(name: str) -> int:
     if name == METADATA:
         return MAX_METADATA_BYTES
-    if name == MARKDOWN:
-        return MAX_MARKDOWN_BYTES
-    return MAX_PNG_BYTES
+    return MAX_PNG_BYTES if name.endswith(".png") else MAX_DOCUMENT_BYTES
 
 
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
@@ -241,22 +343,33 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
 
 def _bundle_from(contents: Mapping[str, bytes]) -> CommentBundle:
     metadata = _metadata(contents[METADATA])
-    try:
-        markdown = contents[MARKDOWN].decode("utf-8")
-    except UnicodeDecodeError:
-        raise _refuse(f"{MARKDOWN} is not UTF-8 text") from None
-    images = {name: data for name, data in contents.items() if IMAGE.fullmatch(name)}
-    listed = set(metadata["images"])
-    if missing := sorted(listed - set(images)):
-        raise _refuse(f"{_shown(missing[0])} is listed in {METADATA} but missing")
-    if unlisted := sorted(set(images) - listed):
-        raise _refuse(f"{_shown(unlisted[0])} is not listed in {METADATA}")
-    for name, data in images.items():
-        _check_png(name, data)
+    found: dict[int, dict[str, bytes]] = {}
+    for name, data in contents.items():
+        if name != METADATA:
+            index, path = _member_path(name) or (-1, name)
+            found.setdefault(index, {})[path] = data
+    listed: list[dict[str, Any]] = metadata["reports"]
+    if stray := sorted(set(found) - set(range(len(listed)))):
+        raise _refuse(f"{REPORTS}/{stray[0]}/ is not listed in {METADATA}")
+    reports = []
+    for index, entry in enumerate(listed):
+        where = f"{REPORTS}/{index}"
+        files = found.get(index, {})
+        named = set(entry["documents"]) | set(entry["images"])
+        if missing := sorted(named - set(files)):
+            raise _refuse(f"{where}/{_shown(missing[0])} is listed in {METADATA} but missing")
+        if unlisted := sorted(set(files) - named):
+            raise _refuse(f"{where}/{_shown(unlisted[0])} is not listed in {METADATA}")
+        report = BundledReport(
+            name=entry["name"],
+            documents={name: files[name] for name in sorted(entry["documents"])},
+            images={name: files[name] for name in sorted(entry["images"])},
+        )
+        _check_report(report, where)
+        reports.append(report)
     return CommentBundle(
-        markdown=strip_html_comments(markdown),
         key=metadata["key"],
-        images=dict(sorted(images.items())),
+        reports=tuple(reports),
         run_id=metadata["run_id"],
         run_attempt=metadata["run_attempt"],
         head_sha=metadata["head_sha"],
@@ -265,27 +378,7 @@ def _bundle_from(contents: Mapping[str, bytes]) -> CommentBundle:
 
 
 def _metadata(raw: bytes) -> dict[str, Any]:
-    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        keys = [key for key, _ in pairs]
-        if len(keys) != len(set(keys)):
-            raise _refuse(f"{METADATA} repeats a key")
-        return dict(pairs)
-
-    def no_constants(name: str) -> None:
-        raise _refuse(f"{METADATA} holds {name}, which is not JSON")
-
-    try:
-        data = json.loads(
-            raw.decode("utf-8"), object_pairs_hook=no_duplicates, parse_constant=no_constants
-        )
-    except UnicodeDecodeError:
-        raise _refuse(f"{METADATA} is not UTF-8 text") from None
-    except json.JSONDecodeError as error:
-        raise _refuse(
-            f"{METADATA} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
-        ) from None
-    if not isinstance(data, dict):
-        raise _refuse(f"{METADATA} must hold a JSON object")
+    data = strict_json(raw, METADATA)
     unknown = sorted(set(data) - _METADATA_KEYS)
     if unknown:
         raise _refuse(f"{METADATA} has unknown keys {_shown(', '.join(unknown))}")
@@ -293,7 +386,7 @@ def _metadata(raw: bytes) -> dict[str, Any]:
     if type(version) is not int or version != VERSION:
         raise _refuse(
             f"{METADATA} version must be {VERSION}, got {_shown(repr(version))}",
-            fix="write the bundle with the same major version of modelci",
+            fix="write the bundle with the same version of modelci as the trusted job runs",
         )
     key = data.get("key")
     if not isinstance(key, str):
@@ -304,18 +397,28 @@ def _metadata(raw: bytes) -> dict[str, Any]:
     head_sha = data.get("head_sha")
     if head_sha is not None and not (isinstance(head_sha, str) and SHA.fullmatch(head_sha)):
         raise _refuse(f"{METADATA}: 'head_sha' must be a hex commit sha or null")
-    images = data.get("images", [])
-    if not isinstance(images, list) or not all(isinstance(i, str) for i in images):
-        raise _refuse(f"{METADATA}: 'images' must be a list of paths")
-    if len(set(images)) != len(images):
-        raise _refuse(f"{METADATA}: 'images' repeats a path")
+    reports = data.get("reports")
+    if not isinstance(reports, list) or not 1 <= len(reports) <= MAX_REPORTS:
+        raise _refuse(f"{METADATA}: 'reports' must be a list of 1 to {MAX_REPORTS} reports")
+    for entry in reports:
+        if not isinstance(entry, dict) or set(entry) != _REPORT_KEYS:
+            raise _refuse(
+                f"{METADATA}: each report must be an object with exactly "
+                f"{', '.join(sorted(_REPORT_KEYS))}"
+            )
+        for field in ("documents", "images"):
+            paths = entry[field]
+            if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+                raise _refuse(f"{METADATA}: '{field}' must be a list of paths")
+            if len(set(paths)) != len(paths):
+                raise _refuse(f"{METADATA}: '{field}' repeats a path")
     return {
         "key": key,
         "run_id": data.get("run_id"),
         "run_attempt": data.get("run_attempt"),
         "head_sha": head_sha,
         "pr_number_claimed": data.get("pr_number_claimed"),
-        "images": images,
+        "reports": reports,
     }
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from modelci.errors import ExternalError
+from modelci.github import workflow
 from modelci.github.client import Forbidden, GitHub
 from modelci.report.inputs import Report
 
@@ -169,50 +169,28 @@ def gate_annotations(check: CheckReport) -> list[dict[str, Any]]:
 # -- the job log (pure) ---------------------------------------------------------------------------
 
 
-def escape_data(text: str) -> str:
-    """Escape a workflow command's message.
-
-    >>> escape_data("50% of\\nrows")
-    '50%25 of%0Arows'
-    """
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    """Escape a workflow command's property value (`file=`, `title=`, ...).
-
-    >>> escape_property("a:b,c")
-    'a%3Ab%2Cc'
-    """
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
 def gate_commands(check: CheckReport) -> list[str]:
     """`::error` lines for the failed gates: red in the log and on the run's summary page."""
-    lines = []
-    for failure in check.failures:
-        props = []
-        if failure.path:
-            props.append(f"file={escape_property(failure.path)}")
-            if failure.line:
-                props.append(f"line={failure.line}")
-        props.append(f"title={escape_property(f'modelci gate {failure.metric}')}")
-        lines.append(f"::error {','.join(props)}::{escape_data(failure.reason)}")
-    return lines
+    return [
+        workflow.command(
+            "error",
+            failure.reason,
+            title=f"modelci gate {failure.metric}",
+            file=failure.path,
+            line=failure.line,
+        )
+        for failure in check.failures
+    ]
 
 
 def log_lines(check: CheckReport, *, token: str | None = None) -> list[str]:
     """The gates as a collapsed group; `stop-commands` keeps their text from acting as commands."""
-    token = token or secrets.token_hex(16)
     width = max((len(metric) for _, metric, _ in check.gates), default=0)
     body = [f"{status:<4}  {metric:<{width}}  {reason}" for status, metric, reason in check.gates]
-    body = body or [check.title]
     return [
-        f"::group::{escape_data(f'modelci check: {check.title}')}",
-        f"::stop-commands::{token}",
-        *(" ".join(line.splitlines()) for line in body),
-        f"::{token}::",
-        "::endgroup::",
+        workflow.group(f"modelci check: {check.title}"),
+        *workflow.verbatim(body or [check.title], token=token),
+        workflow.END_GROUP,
     ]
 
 

@@ -36,10 +36,12 @@ ImageUrl = Callable[[str], str | None]
 DROP_ORDER = ("facts", "importance", "confusion", "per_class", "plots", "checks", "gates")
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
-# A user string like "@org/team" would notify people from a bot comment; a word joiner after
-# the @ keeps it readable but no longer a mention.
 _LINE_BREAKS = re.compile(r"[\r\n\t\f\v\u2028\u2029]+")
-_MENTION = re.compile(r"@(?=[A-Za-z0-9])")
+# A user string like "@org/team" would notify people from a bot comment; a word joiner after
+# the @ keeps it readable but no longer a mention. GitHub mentions any @name not preceded by a
+# word character or backtick (`-@a`, `.@a`, `/@org/team`, `@@a`); this neutralises every one
+# not preceded by a word character, so an e-mail address stays as it is.
+_MENTION = re.compile(r"(?<![A-Za-z0-9_])@(?=[A-Za-z0-9])")
 
 
 def render_markdown(
@@ -79,7 +81,7 @@ def render_leaderboard_markdown(
 def _candidate(candidate: Candidate, image_url: ImageUrl) -> str:
     body = "\n".join(_section(section, image_url) for section in candidate.sections)
     # The title holds the candidate's name, user text: no HTML, and no mention.
-    summary = _MENTION.sub("@\u2060", html.escape(" ".join(candidate.title.split()), quote=False))
+    summary = neutralize_mentions(html.escape(" ".join(candidate.title.split()), quote=False))
     return f"<details><summary>{summary}</summary>\n\n{body}\n</details>\n"
 
 
@@ -137,6 +139,17 @@ def escape(text: str) -> str:
     text = _LINE_BREAKS.sub(" ", str(text))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return neutralize_mentions(text)
+
+
+def neutralize_mentions(text: str) -> str:
+    """Keep `@name` readable but no longer a mention: a word joiner after the @.
+
+    >>> neutralize_mentions("-@a .@b /@org/team +@c @@d, mail x@y.z") == (
+    ...     "-@\u2060a .@\u2060b /@\u2060org/team +@\u2060c @@\u2060d, mail x@y.z"
+    ... )
+    True
+    """
     return _MENTION.sub("@\u2060", text)
 
 
@@ -170,7 +183,7 @@ def _section(section: Section, image_url: ImageUrl, *, keep_rows: int | None = N
     if section.collapsed:
         # The blank line after <summary> makes GitHub render the markdown inside the block.
         # Markdown is not parsed inside the HTML line, so the title only needs HTML escaping.
-        summary = html.escape(" ".join(section.title.split()), quote=False)
+        summary = neutralize_mentions(html.escape(" ".join(section.title.split()), quote=False))
         return f"<details><summary>{summary}</summary>\n\n{body}\n</details>\n"
     return f"#### {escape(section.title)}\n\n{body}"
 
@@ -194,7 +207,7 @@ def _inline(spans: Inline, *, in_table: bool = False) -> str:
         if span.style == "strong" and span.text.strip():
             out.append(f"**{escape(span.text.strip())}**")
         elif span.style == "code" and "`" not in span.text and span.text.strip():
-            text = " ".join(span.text.split())
+            text = neutralize_mentions(" ".join(span.text.split()))
             # Inside a code span only the table's own `\|` escape applies; nothing else does.
             out.append(f"`{text.replace('|', chr(92) + '|') if in_table else text}`")
         elif span.style == "number":
