@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import platform
 import subprocess
 import time
@@ -48,6 +49,7 @@ def load_dataset(cfg: Config) -> Dataset:
         facts["test"] = _table_facts(test_table)
         facts["split"] = {"kind": "file"}
     else:
+        _check_split_sizes(train_table.frame[cfg.data.target], task, cfg)
         train_idx, test_idx = data.split(
             train_table.frame,
             cfg.data.target,
@@ -74,6 +76,25 @@ def load_dataset(cfg: Config) -> Dataset:
     )
 
 
+def _check_split_sizes(target: pd.Series, task: str, cfg: Config) -> None:
+    """Refuse a test_size that leaves a side of the split too small, in the config's words
+    (scikit-learn would speak of its own arguments: a count it calls test_size)."""
+    rows = int(target.shape[0])
+    n_test = math.ceil(cfg.data.test_size * rows)  # as train_test_split rounds
+    n_train = rows - n_test
+    stratified = task == "classification"
+    need = int(target.nunique()) if stratified else 1
+    if min(n_test, n_train) >= need:
+        return
+    each = f"{need} rows (one per class)" if stratified else "one row"
+    raise UserError(
+        f"data.test_size={cfg.data.test_size:g} splits the {rows} rows of data.train into "
+        f"{n_train} to train and {n_test} to test; each side needs at least {each}",
+        where=cfg.where("data.test_size"),
+        fix="Choose a test_size that leaves enough rows on both sides, or give data.test",
+    )
+
+
 def _table_facts(table: data.Table) -> dict[str, Any]:
     return {
         "source": table.source,
@@ -87,7 +108,10 @@ def build_pipeline(cfg: Config, task: str, spec: features.FeatureSpec) -> Any:
     from sklearn.pipeline import Pipeline
 
     path = cfg.model.estimator or estimators.default_for(task)
-    estimator = estimators.resolve(path, dict(cfg.model.params), where=cfg.source)
+    where = cfg.where("model.estimator")
+    estimator = estimators.resolve(
+        path, dict(cfg.model.params), where=where, config_dir=cfg.base_dir
+    )
     is_classifier = getattr(
         estimator, "_estimator_type", None
     ) == "classifier" or _sklearn_is_classifier(estimator)
@@ -95,7 +119,7 @@ def build_pipeline(cfg: Config, task: str, spec: features.FeatureSpec) -> Any:
         kind = "a classifier" if task == "classification" else "a regressor"
         raise UserError(
             f"model.estimator '{path}' is not {kind}, but the task is {task}",
-            where=cfg.source,
+            where=where,
             fix="Pick a matching estimator, or set task: explicitly",
         )
     preprocessor = features.build_preprocessor(spec, estimator=estimator, mode=cfg.model.preprocess)
@@ -110,21 +134,20 @@ def _sklearn_is_classifier(estimator: Any) -> bool:
 
 
 def fit(pipeline: Any, X: pd.DataFrame, y: Any, *, where: str) -> None:
-    """Fit, turning scikit-learn's parameter and data complaints into one-line user errors."""
+    """Fit; whatever the estimator raises (its code may be the user's) is one user error."""
     from sklearn.exceptions import ConvergenceWarning
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            warnings.simplefilter("ignore", UserWarning)
-            pipeline.fit(X, y)
-    except (ValueError, TypeError) as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise UserError(
-            f"training failed: {first}",
+    with (
+        estimators.user_code(
+            f"training failed: {type(pipeline[-1]).__name__}",
             where=where,
             fix="Check model.params and the data types of your columns",
-        ) from None
+        ),
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        pipeline.fit(X, y)
 
 
 def train(cfg: Config, out: Path) -> dict[str, Any]:
@@ -142,10 +165,11 @@ def train(cfg: Config, out: Path) -> dict[str, Any]:
         if dataset.task == "classification":
             y = data.class_values(y)
     timings["load_s"] = round(time.perf_counter() - began, 4)
-    pipeline = build_pipeline(cfg, dataset.task, spec)
-    began = time.perf_counter()
-    with log.stage(f"fit {type(pipeline[-1]).__name__}"):
-        fit(pipeline, X, y, where=cfg.source)
+    with estimators.importable_from(cfg.base_dir):  # user code may import lazily, in fit
+        pipeline = build_pipeline(cfg, dataset.task, spec)
+        began = time.perf_counter()
+        with log.stage(f"fit {type(pipeline[-1]).__name__}"):
+            fit(pipeline, X, y, where=cfg.where("model.estimator"))
     timings["fit_s"] = round(time.perf_counter() - began, 4)
     classes = [str(c) for c in data.label_text(getattr(pipeline, "classes_", []))] or None
     with fsutil.staged_dir(out, marker=rundir.RUN) as stage:
@@ -156,7 +180,8 @@ def train(cfg: Config, out: Path) -> dict[str, Any]:
             "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "name": cfg.name,
             "task": dataset.task,
-            "config": cfg.to_dict(),
+            # model.params may hold NaN (a real setting for some estimators): keep JSON strict.
+            "config": estimators.plain_value(cfg.to_dict()),
             "config_path": cfg.source,
             "config_dir": str(cfg.base_dir),
             "estimator": {
