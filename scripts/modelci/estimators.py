@@ -72,6 +72,13 @@ def resolve(path: str, params: dict[str, Any], *, where: str, config_dir: Path) 
                 fix=_FORMS,
             )
         estimator = _call(target, path, params, where)
+    if inspect.isclass(estimator):
+        raise UserError(
+            f"model.estimator '{path}' returned the class {estimator.__name__}, not an "
+            "estimator made from it",
+            where=where,
+            fix=f"Return {estimator.__name__}(...) from the factory",
+        )
     if not all(callable(getattr(estimator, m, None)) for m in ESTIMATOR_METHODS):
         raise UserError(
             f"model.estimator '{path}' did not give a scikit-learn estimator "

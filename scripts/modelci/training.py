@@ -112,9 +112,12 @@ def build_pipeline(cfg: Config, task: str, spec: features.FeatureSpec) -> Any:
     estimator = estimators.resolve(
         path, dict(cfg.model.params), where=where, config_dir=cfg.base_dir
     )
-    is_classifier = getattr(
-        estimator, "_estimator_type", None
-    ) == "classifier" or _sklearn_is_classifier(estimator)
+    with estimators.user_code(
+        f"model.estimator '{path}'", where=where, fix="Check the estimator's scikit-learn tags"
+    ):  # scikit-learn asks the estimator itself (its tags), which may be user code
+        is_classifier = getattr(
+            estimator, "_estimator_type", None
+        ) == "classifier" or _sklearn_is_classifier(estimator)
     if (task == "classification") != is_classifier:
         kind = "a classifier" if task == "classification" else "a regressor"
         raise UserError(
@@ -170,6 +173,15 @@ def train(cfg: Config, out: Path) -> dict[str, Any]:
         began = time.perf_counter()
         with log.stage(f"fit {type(pipeline[-1]).__name__}"):
             fit(pipeline, X, y, where=cfg.where("model.estimator"))
+        with estimators.user_code(
+            f"reading the parameters of {type(pipeline[-1]).__name__}",
+            where=cfg.where("model.estimator"),
+            fix="Check the estimator's get_params",
+        ):
+            estimator_facts = {
+                "class": estimators.class_path(pipeline[-1]),
+                "params": estimators.plain_params(pipeline[-1]),
+            }
     timings["fit_s"] = round(time.perf_counter() - began, 4)
     classes = [str(c) for c in data.label_text(getattr(pipeline, "classes_", []))] or None
     with fsutil.staged_dir(out, marker=rundir.RUN) as stage:
@@ -184,10 +196,7 @@ def train(cfg: Config, out: Path) -> dict[str, Any]:
             "config": estimators.plain_value(cfg.to_dict()),
             "config_path": cfg.source,
             "config_dir": str(cfg.base_dir),
-            "estimator": {
-                "class": estimators.class_path(pipeline[-1]),
-                "params": estimators.plain_params(pipeline[-1]),
-            },
+            "estimator": estimator_facts,
             "target": dataset.target,
             "features": spec.to_dict(),
             "classes": classes,

@@ -377,3 +377,43 @@ def test_nan_and_numpy_params_are_plain_json(cli, tmp_path, project):
     assert train_project(cli, project, text, custom_h6=ESTIMATOR).code == 0
     params = strict_json(tmp_path / "runs/x/run.json")["estimator"]["params"]
     assert params == {"missing": "nan", "on_fit": "fit", "weight": 0.5}
+
+
+def test_a_set_value_gets_the_same_bounded_reader(cli, tmp_path, project):
+    write_config(project, GOOD)
+    result = cli(
+        "train", "-c", "proj/modelci.yaml", "--set", "card.description=!!python/name:os.system"
+    )
+    assert_one_clear_line(result, "--set card.description=", "YAML tag !!python/name:os.system")
+    assert_nothing_written(tmp_path)
+
+
+def test_the_estimator_flag_is_checked_like_the_config(cli, tmp_path, project):
+    write_config(project, GOOD + "model: {params: {command: 'touch pwned'}}\n")
+    result = cli("train", "-c", "proj/modelci.yaml", "--estimator", "os.system", "--out", "runs/x")
+    assert_one_clear_line(result, "--estimator: model.estimator 'os.system' is a function")
+    assert not (tmp_path / "pwned").exists() and not (project / "pwned").exists()
+    assert_nothing_written(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("source", "needle"),
+    [
+        (
+            "from sklearn.linear_model import LogisticRegression\n\n"
+            "def make():\n    return LogisticRegression\n",
+            "'shapes_h6:make' returned the class LogisticRegression, not an estimator",
+        ),
+        (
+            "from sklearn.linear_model import LogisticRegression\n\n"
+            "class Quiet(LogisticRegression):\n"
+            "    def get_params(self, deep=True):\n        raise RuntimeError('no params')\n\n"
+            "def make():\n    return Quiet()\n",
+            "raised RuntimeError: no params (at shapes_h6.py:5)",
+        ),
+    ],
+)
+def test_what_a_factory_returns_is_checked(source, needle, cli, tmp_path, project):
+    text = GOOD + "model: {estimator: 'shapes_h6:make'}\n"
+    assert_one_clear_line(train_project(cli, project, text, shapes_h6=source), needle)
+    assert_nothing_written(tmp_path)

@@ -51,8 +51,7 @@ def add_override_flags(parser: argparse.ArgumentParser) -> None:
 
 def overrides_from(args: argparse.Namespace) -> list[Override]:
     """CLI flags as dotted config keys; values of --set are parsed as YAML scalars."""
-    import yaml
-
+    from modelci import yaml_document
     from modelci.config import Override
     from modelci.errors import UserError
 
@@ -61,11 +60,10 @@ def overrides_from(args: argparse.Namespace) -> list[Override]:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise UserError(f"--set {item!r} is not KEY=VALUE", fix="e.g. --set data.seed=3")
-        try:
-            parsed = yaml.safe_load(value)
-        except yaml.YAMLError:
-            raise UserError(f"--set {item!r}: the value is not valid YAML") from None
-        out.append(Override(key=key.strip(), value=parsed, origin=f"--set {item}"))
+        # The config's bounded reader: a value is no more trusted than the file it overrides.
+        parsed = yaml_document.read(value, source=f"--set {item}")
+        value_data = parsed.data if parsed is not None else None
+        out.append(Override(key=key.strip(), value=value_data, origin=f"--set {item}"))
     for flag, key in (
         ("estimator", "model.estimator"),
         ("train_data", "data.train"),
