@@ -125,8 +125,9 @@ def user_code(what: str, *, where: str, fix: str) -> Iterator[None]:
 
 
 def last_line(error: BaseException) -> str:
-    """`raised Type: first line of its message (at file:line)`, or `called sys.exit(…)`; the
-    frame is the innermost one outside Python and the installed packages (the user's code)."""
+    """What a traceback's last line would say, kept to one line: `raised Type: first line of
+    the message (at file:line)`, or `called sys.exit(…)`. The frame is the innermost one
+    outside Python, the installed packages and modelci: the user's own code, when it is there."""
     if isinstance(error, SystemExit):
         summary = f"called sys.exit({'' if error.code is None else repr(error.code)})"
     else:
