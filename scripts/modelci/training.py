@@ -104,14 +104,23 @@ def _table_facts(table: data.Table) -> dict[str, Any]:
     }
 
 
-def build_pipeline(cfg: Config, task: str, spec: features.FeatureSpec) -> Any:
+def make_estimator(cfg: Config, path: str) -> Any:
+    """The unfitted estimator `path` names, built with model.params (see `estimators`)."""
+    return estimators.resolve(
+        path, dict(cfg.model.params), where=cfg.where("model.estimator"), config_dir=cfg.base_dir
+    )
+
+
+def build_pipeline(
+    cfg: Config, task: str, spec: features.FeatureSpec, *, estimator: Any = None
+) -> Any:
+    """Preprocessing + the estimator (`estimator` when already made, else the config's)."""
     from sklearn.pipeline import Pipeline
 
     path = cfg.model.estimator or estimators.default_for(task)
     where = cfg.where("model.estimator")
-    estimator = estimators.resolve(
-        path, dict(cfg.model.params), where=where, config_dir=cfg.base_dir
-    )
+    if estimator is None:
+        estimator = make_estimator(cfg, path)
     with estimators.user_code(
         f"model.estimator '{path}'", where=where, fix="Check the estimator's scikit-learn tags"
     ):  # scikit-learn asks the estimator itself (its tags), which may be user code
@@ -157,19 +166,24 @@ def train(cfg: Config, out: Path) -> dict[str, Any]:
     """Train the configured model; writes `out/model.skops` and `out/run.json`."""
     log = progress.current
     timings: dict[str, float] = {}
-    began = time.perf_counter()
-    with log.stage("load data"):
-        dataset = load_dataset(cfg)
-        spec = features.infer_spec(
-            dataset.train, target=dataset.target, drop=cfg.data.drop, id_column=cfg.data.id_column
-        )
-        X = features.design_matrix(dataset.train, spec, source=cfg.data.train)
-        y = dataset.train[dataset.target]
-        if dataset.task == "classification":
-            y = data.class_values(y)
-    timings["load_s"] = round(time.perf_counter() - began, 4)
     with estimators.importable_from(cfg.base_dir):  # user code may import lazily, in fit
-        pipeline = build_pipeline(cfg, dataset.task, spec)
+        # An estimator the config names is checked and built before any data is read.
+        named = make_estimator(cfg, cfg.model.estimator) if cfg.model.estimator else None
+        began = time.perf_counter()
+        with log.stage("load data"):
+            dataset = load_dataset(cfg)
+            spec = features.infer_spec(
+                dataset.train,
+                target=dataset.target,
+                drop=cfg.data.drop,
+                id_column=cfg.data.id_column,
+            )
+            X = features.design_matrix(dataset.train, spec, source=cfg.data.train)
+            y = dataset.train[dataset.target]
+            if dataset.task == "classification":
+                y = data.class_values(y)
+        timings["load_s"] = round(time.perf_counter() - began, 4)
+        pipeline = build_pipeline(cfg, dataset.task, spec, estimator=named)
         began = time.perf_counter()
         with log.stage(f"fit {type(pipeline[-1]).__name__}"):
             fit(pipeline, X, y, where=cfg.where("model.estimator"))

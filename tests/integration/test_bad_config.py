@@ -417,3 +417,8 @@ def test_what_a_factory_returns_is_checked(source, needle, cli, tmp_path, projec
     text = GOOD + "model: {estimator: 'shapes_h6:make'}\n"
     assert_one_clear_line(train_project(cli, project, text, shapes_h6=source), needle)
     assert_nothing_written(tmp_path)
+
+
+def test_a_named_estimator_is_checked_before_the_data_is_read(cli, tmp_path, project):
+    text = GOOD.replace("mixed.csv", "absent.csv") + "model: {estimator: os.system}\n"
+    assert_one_clear_line(train_project(cli, project, text), "'os.system' is a function")
