@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,12 @@ class Config:
     card: CardConfig = field(default_factory=CardConfig)
     source: str = "modelci.yaml"
     base_dir: Path = field(default_factory=Path.cwd, compare=False)
+    # Dotted key → where its value was set ("modelci.yaml:4", "--seed"), for later errors.
+    origins: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def where(self, dotted: str) -> str:
+        """Where `dotted` (model.estimator) was set, for an error found after loading."""
+        return _where(self.origins, dotted, self.source)
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved config, every default filled in (recorded in run.json)."""
@@ -165,6 +172,7 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
             type="integer",
             default=0,
             minimum=0,
+            maximum=2**32 - 1,  # what numpy and scikit-learn accept as a seed
             nullable=False,
             doc="Seed for the split, resampling and permutation importance.",
         ),
@@ -339,11 +347,26 @@ _ALL_TOP = (*tuple(k.name for k in TOP_LEVEL), *SECTIONS, "gates")
 # Loading.
 
 
-def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Config:
-    """Read and validate a config file; `overrides` maps dotted keys (data.seed) to values."""
+@dataclass(frozen=True, kw_only=True)
+class Override:
+    """A value given on the command line; `origin` is how the user wrote it, for errors."""
+
+    key: str  # dotted: data.seed
+    value: Any
+    origin: str  # --seed, --set data.seed
+
+
+def load(
+    path: str | Path, overrides: Iterable[Override] | Mapping[str, Any] | None = None
+) -> Config:
+    """Read and validate a config file; `overrides` wins over the file (dotted keys: data.seed)."""
+    from modelci import yaml_document
+
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open(encoding="utf-8") as handle:
+            # One character past the limit is enough for the size check to refuse.
+            text = handle.read(yaml_document.MAX_CHARS + 1)
     except FileNotFoundError:
         raise UserError(
             f"config file {path} not found",
@@ -359,125 +382,76 @@ def loads(
     *,
     source: str = "modelci.yaml",
     base_dir: Path | None = None,
-    overrides: Mapping[str, Any] | None = None,
+    overrides: Iterable[Override] | Mapping[str, Any] | None = None,
 ) -> Config:
-    import yaml
+    from modelci import yaml_document
 
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark is not None else source
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise UserError(
-            f"malformed YAML: {problem}", where=where, fix="Check indentation and quoting"
-        ) from None
-    if root is None:
+    document = yaml_document.read(text, source=source)
+    if document is None:
         raise UserError(
             "the config is empty", where=source, fix="Add at least data.train and data.target"
         )
-    reader = _Reader(source)
-    reader.refuse_duplicates(root)
-    raw = reader.mapping(root, "config")
-    for dotted, value in (overrides or {}).items():
-        _apply_override(raw, dotted, value, source)
-    return _build(raw, reader, source, base_dir or Path.cwd())
+    if not isinstance(document.data, dict):
+        raise UserError(
+            f"the config must be a mapping of key: value, got {_kind(document.data)}",
+            where=source,
+        )
+    raw: dict[Any, Any] = document.data
+    origins = {".".join(path): f"{source}:{line}" for path, line in document.lines.items()}
+    if isinstance(overrides, Mapping):
+        overrides = [Override(key=k, value=v, origin=f"--set {k}") for k, v in overrides.items()]
+    for override in overrides or ():
+        _apply_override(raw, override, origins)
+    return _build(raw, origins, source, base_dir or Path.cwd())
 
 
-@dataclass
-class _Located:
-    value: Any
-    line: int | None  # 1-based; None for overrides and defaults
-    node: Any = None  # the YAML value node, to find the lines of nested keys
-
-
-class _Reader:
-    """Turns YAML nodes into plain values, keeping the line of every key."""
-
-    def __init__(self, source: str):
-        self.source = source
-
-    def where(self, node: Any) -> str:
-        return f"{self.source}:{node.start_mark.line + 1}"
-
-    def mapping(self, node: Any, what: str) -> dict[str, _Located]:
-        import yaml
-
-        if not isinstance(node, yaml.MappingNode):
-            raise UserError(
-                f"{what} must be a mapping of key: value, got {_node_kind(node)}",
-                where=self.where(node),
-            )
-        out: dict[str, _Located] = {}
-        for key_node, value_node in node.value:
-            key = self.construct(key_node)
-            if not isinstance(key, str):
-                raise UserError(
-                    f"keys in {what} must be strings, got {key!r}", where=self.where(key_node)
-                )
-            if key in out:
-                raise UserError(
-                    f"duplicate key '{key}' in {what}",
-                    where=self.where(key_node),
-                    fix="Keep only one",
-                )
-            out[key] = _Located(
-                self.construct(value_node), key_node.start_mark.line + 1, value_node
-            )
-        return out
-
-    def refuse_duplicates(self, node: Any) -> None:
-        """PyYAML keeps the last of two equal keys silently; a config should not."""
-        import yaml
-
-        if isinstance(node, yaml.MappingNode):
-            seen: set[str] = set()
-            for key_node, value_node in node.value:
-                if isinstance(key_node, yaml.ScalarNode):
-                    if key_node.value in seen:
-                        raise UserError(
-                            f"duplicate key '{key_node.value}'",
-                            where=self.where(key_node),
-                            fix="Keep only one",
-                        )
-                    seen.add(key_node.value)
-                self.refuse_duplicates(value_node)
-        elif isinstance(node, yaml.SequenceNode):
-            for item in node.value:
-                self.refuse_duplicates(item)
-
-    def construct(self, node: Any) -> Any:
-        """The plain Python value of a node (mapping, list or scalar)."""
-        import yaml
-
-        return yaml.SafeLoader(" ").construct_object(node, deep=True)
-
-
-def _node_kind(node: Any) -> str:
-    import yaml
-
-    if isinstance(node, yaml.SequenceNode):
-        return "a list"
-    if isinstance(node, yaml.ScalarNode):
-        return f"the value {node.value!r}"
-    return "something else"
-
-
-def _apply_override(raw: dict[str, _Located], dotted: str, value: Any, source: str) -> None:
+def _where(origins: Mapping[str, str], dotted: str, source: str) -> str:
+    """Where `dotted` was set: its own line, else the nearest enclosing key's, else the file."""
     parts = dotted.split(".")
+    for end in range(len(parts), 0, -1):
+        found = origins.get(".".join(parts[:end]))
+        if found is not None:
+            return found
+    return source
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"the value {value!r}"
+
+
+def _apply_override(raw: dict[Any, Any], override: Override, origins: dict[str, str]) -> None:
+    parts = override.key.split(".")
+    if not all(parts):
+        raise UserError(
+            f"'{override.key}' is not a config key",
+            where=override.origin,
+            fix="Write it dotted, e.g. data.seed",
+        )
     if parts[0] not in _ALL_TOP:
-        _unknown(parts[0], _ALL_TOP, "config", f"override {dotted}")
-    if len(parts) == 1:
-        raw[parts[0]] = _Located(value, None)
-        return
-    section = raw.get(parts[0])
-    if section is None or not isinstance(section.value, dict):
-        section = _Located({}, None)
-        raw[parts[0]] = section
-    target = section.value
-    for part in parts[1:-1]:
-        target = target.setdefault(part, {})
-    target[parts[-1]] = value
+        _unknown(parts[0], _ALL_TOP, "the config", override.origin)
+    target = raw
+    for depth, part in enumerate(parts[:-1], start=1):
+        prefix = ".".join(parts[:depth])
+        child = target.get(part)
+        if child is None:
+            child = target[part] = {}
+            origins.setdefault(prefix, override.origin)
+        elif not isinstance(child, dict):
+            raise UserError(
+                f"cannot set '{override.key}': '{prefix}' is {_kind(child)}, not a mapping",
+                where=override.origin,
+                fix=f"Set '{prefix}' itself, or a key that exists",
+            )
+        target = child
+    target[parts[-1]] = override.value
+    # The override now owns this key and everything under it.
+    for key in [k for k in origins if k.startswith(f"{override.key}.")]:
+        del origins[key]
+    origins[override.key] = override.origin
 
 
 def _unknown(key: str, valid: tuple[str, ...], what: str, where: str) -> None:
@@ -486,30 +460,26 @@ def _unknown(key: str, valid: tuple[str, ...], what: str, where: str) -> None:
     raise UserError(f"unknown key '{key}' in {what}", where=where, fix=fix)
 
 
-def _line_of(section: _Located, key: str, reader: _Reader, fallback: str) -> str:
-    """File and line of `key` inside a section, when the section came from the file."""
-    import yaml
-
-    node = section.node
-    if isinstance(node, yaml.MappingNode):
-        for key_node, _ in node.value:
-            if key_node.value == key:
-                return reader.where(key_node)
-    return fallback
+def _require_string_keys(mapping: dict[Any, Any], what: str, where: str) -> None:
+    for key in mapping:
+        if not isinstance(key, str):
+            raise UserError(f"keys in {what} must be strings, got {key!r}", where=where)
 
 
-def _build(raw: dict[str, _Located], reader: _Reader, source: str, base_dir: Path) -> Config:
-    def where(entry: _Located | None) -> str:
-        return f"{source}:{entry.line}" if entry is not None and entry.line else source
+def _build(raw: dict[Any, Any], origins: Mapping[str, str], source: str, base_dir: Path) -> Config:
+    def at(dotted: str) -> str:
+        return _where(origins, dotted, source)
 
-    for name, located in raw.items():
+    _require_string_keys(raw, "the config", source)
+    for name in raw:
         if name not in _ALL_TOP:
-            _unknown(name, _ALL_TOP, "the config", where(located))
+            _unknown(name, _ALL_TOP, "the config", at(name))
     values: dict[str, Any] = {}
     for top_key in TOP_LEVEL:
-        given = raw.get(top_key.name)
-        if given is not None:
-            values[top_key.name] = _check(top_key, given.value, top_key.name, where(given))
+        if top_key.name in raw:
+            values[top_key.name] = _check(
+                top_key, raw[top_key.name], top_key.name, at(top_key.name)
+            )
     if "data" not in raw:
         raise UserError(
             "missing section 'data'",
@@ -517,42 +487,37 @@ def _build(raw: dict[str, _Located], reader: _Reader, source: str, base_dir: Pat
             fix="Add data.train (a file or sklearn:NAME) and data.target",
         )
     for section, keys in SECTIONS.items():
-        entry = raw.get(section)
-        if entry is None or entry.value is None:
-            content: dict[str, Any] = {}
-        elif not isinstance(entry.value, dict):
+        content = raw.get(section)
+        if content is None:
+            content = {}
+        elif not isinstance(content, dict):
             raise UserError(
-                f"'{section}' must be a mapping of key: value, got {type(entry.value).__name__}",
-                where=where(entry),
+                f"'{section}' must be a mapping of key: value, got {_kind(content)}",
+                where=at(section),
             )
-        else:
-            content = entry.value
+        _require_string_keys(content, f"'{section}'", at(section))
         valid = tuple(k.name for k in keys)
         kwargs: dict[str, Any] = {}
         for name, value in content.items():
-            at = _line_of(entry, name, reader, where(entry)) if entry else source
+            dotted = f"{section}.{name}"
             if name not in valid:
-                _unknown(name, valid, f"'{section}'", at)
+                _unknown(name, valid, f"'{section}'", at(dotted))
             spec = next(k for k in keys if k.name == name)
-            kwargs[name] = _check(spec, value, f"{section}.{name}", at)
+            kwargs[name] = _check(spec, value, dotted, at(dotted))
         for spec in keys:
             if spec.required and kwargs.get(spec.name) is None:
                 raise UserError(
                     f"missing required key '{section}.{spec.name}'",
-                    where=where(entry) if entry else source,
+                    where=at(section),
                     fix=spec.doc,
                 )
         if "drop" in kwargs:
             kwargs["drop"] = tuple(kwargs["drop"])
         if section == "metrics" and kwargs.get("primary") is not None:
-            _check_metric_name(
-                kwargs["primary"],
-                "metrics.primary",
-                _line_of(entry, "primary", reader, source) if entry else source,
-            )
+            _check_metric_name(kwargs["primary"], "metrics.primary", at("metrics.primary"))
         values[section] = _DATACLASSES[section](**kwargs)
-    values["gates"] = _build_gates(raw.get("gates"), reader, source)
-    return Config(**values, source=source, base_dir=base_dir)
+    values["gates"] = _build_gates(raw.get("gates"), at)
+    return Config(**values, source=source, base_dir=base_dir, origins=dict(origins))
 
 
 def _check_metric_name(name: str, dotted: str, where: str) -> None:
@@ -564,20 +529,21 @@ def _check_metric_name(name: str, dotted: str, where: str) -> None:
         raise UserError(f"'{dotted}' names an unknown metric '{name}'", where=where, fix=fix)
 
 
-def _build_gates(entry: _Located | None, reader: _Reader, source: str) -> dict[str, GateRule]:
-    if entry is None or entry.value is None:
+def _build_gates(content: Any, at: Callable[[str], str]) -> dict[str, GateRule]:
+    if content is None:
         return {}
-    at = f"{source}:{entry.line}" if entry.line else source
-    if not isinstance(entry.value, dict):
+    if not isinstance(content, dict):
         raise UserError(
-            "'gates' must map metric names to rules, e.g. roc_auc: {max_drop: 0.01}", where=at
+            "'gates' must map metric names to rules, e.g. roc_auc: {max_drop: 0.01}",
+            where=at("gates"),
         )
     from modelci import metrics
 
+    _require_string_keys(content, "'gates'", at("gates"))
     gates: dict[str, GateRule] = {}
     valid_rule = tuple(k.name for k in GATE_RULE_KEYS)
-    for metric, rule in entry.value.items():
-        metric_at = _line_of(entry, metric, reader, at)
+    for metric, rule in content.items():
+        metric_at = at(f"gates.{metric}")
         if metric not in metrics.METRICS:
             _unknown(metric, tuple(metrics.METRICS), "'gates' (metric names)", metric_at)
         if not isinstance(rule, dict) or not rule:
@@ -586,12 +552,14 @@ def _build_gates(entry: _Located | None, reader: _Reader, source: str) -> dict[s
                 where=metric_at,
                 fix=f"e.g. {metric}: {{max_drop: 0.01}}",
             )
+        _require_string_keys(rule, f"gate '{metric}'", metric_at)
         kwargs = {}
         for name, value in rule.items():
+            dotted = f"gates.{metric}.{name}"
             if name not in valid_rule:
-                _unknown(name, valid_rule, f"gate '{metric}'", metric_at)
+                _unknown(name, valid_rule, f"gate '{metric}'", at(dotted))
             key = next(k for k in GATE_RULE_KEYS if k.name == name)
-            kwargs[name] = _check(key, value, f"gates.{metric}.{name}", metric_at)
+            kwargs[name] = _check(key, value, dotted, at(dotted))
         higher = metrics.METRICS[metric].higher_is_better
         wrong = ("max_rise", "max_rise_pct") if higher else ("max_drop", "max_drop_pct")
         for name in wrong:
@@ -600,7 +568,7 @@ def _build_gates(entry: _Located | None, reader: _Reader, source: str) -> dict[s
                 right = name.replace("rise", "drop") if higher else name.replace("drop", "rise")
                 raise UserError(
                     f"gate '{metric}' uses {name}, but {metric} is {better}-is-better",
-                    where=metric_at,
+                    where=at(f"gates.{metric}.{name}"),
                     fix=f"Use {right}",
                 )
         gates[metric] = GateRule(**kwargs)
@@ -638,7 +606,12 @@ def _check(key: Key, value: Any, dotted: str, where: str) -> Any:
             f"'{dotted}' must be {_TYPE_WORDS[key.type]}, got {value!r}", where=where, fix=key.doc
         )
     if key.type == "number":
-        value = float(value)
+        # NaN slips through every range check below, and inf is no tolerance or level.
+        value = float(value) if isinstance(value, float) or abs(value) < 2**1023 else math.inf
+        if not math.isfinite(value):
+            raise UserError(
+                f"'{dotted}' must be a finite number, got {value!r}", where=where, fix=key.doc
+            )
     if key.choices and value not in key.choices:
         close = difflib.get_close_matches(str(value), key.choices, n=1)
         fix = f"Did you mean '{close[0]}'?" if close else f"Use one of: {', '.join(key.choices)}"

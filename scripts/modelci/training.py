@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import platform
 import subprocess
 import time
@@ -48,6 +49,7 @@ def load_dataset(cfg: Config) -> Dataset:
         facts["test"] = _table_facts(test_table)
         facts["split"] = {"kind": "file"}
     else:
+        _check_split_sizes(train_table.frame[cfg.data.target], task, cfg)
         train_idx, test_idx = data.split(
             train_table.frame,
             cfg.data.target,
@@ -74,6 +76,25 @@ def load_dataset(cfg: Config) -> Dataset:
     )
 
 
+def _check_split_sizes(target: pd.Series, task: str, cfg: Config) -> None:
+    """Refuse a test_size that leaves a side of the split too small, in the config's words
+    (scikit-learn would speak of its own arguments: a count it calls test_size)."""
+    rows = int(target.shape[0])
+    n_test = math.ceil(cfg.data.test_size * rows)  # as train_test_split rounds
+    n_train = rows - n_test
+    stratified = task == "classification"
+    need = int(target.nunique()) if stratified else 1
+    if min(n_test, n_train) >= need:
+        return
+    each = f"{need} rows (one per class)" if stratified else "one row"
+    raise UserError(
+        f"data.test_size={cfg.data.test_size:g} splits the {rows} rows of data.train into "
+        f"{n_train} to train and {n_test} to test; each side needs at least {each}",
+        where=cfg.where("data.test_size"),
+        fix="Choose a test_size that leaves enough rows on both sides, or give data.test",
+    )
+
+
 def _table_facts(table: data.Table) -> dict[str, Any]:
     return {
         "source": table.source,
@@ -83,19 +104,34 @@ def _table_facts(table: data.Table) -> dict[str, Any]:
     }
 
 
-def build_pipeline(cfg: Config, task: str, spec: features.FeatureSpec) -> Any:
+def make_estimator(cfg: Config, path: str) -> Any:
+    """The unfitted estimator `path` names, built with model.params (see `estimators`)."""
+    return estimators.resolve(
+        path, dict(cfg.model.params), where=cfg.where("model.estimator"), config_dir=cfg.base_dir
+    )
+
+
+def build_pipeline(
+    cfg: Config, task: str, spec: features.FeatureSpec, *, estimator: Any = None
+) -> Any:
+    """Preprocessing + the estimator (`estimator` when already made, else the config's)."""
     from sklearn.pipeline import Pipeline
 
     path = cfg.model.estimator or estimators.default_for(task)
-    estimator = estimators.resolve(path, dict(cfg.model.params), where=cfg.source)
-    is_classifier = getattr(
-        estimator, "_estimator_type", None
-    ) == "classifier" or _sklearn_is_classifier(estimator)
+    where = cfg.where("model.estimator")
+    if estimator is None:
+        estimator = make_estimator(cfg, path)
+    with estimators.user_code(
+        f"model.estimator '{path}'", where=where, fix="Check the estimator's scikit-learn tags"
+    ):  # scikit-learn asks the estimator itself (its tags), which may be user code
+        is_classifier = getattr(
+            estimator, "_estimator_type", None
+        ) == "classifier" or _sklearn_is_classifier(estimator)
     if (task == "classification") != is_classifier:
         kind = "a classifier" if task == "classification" else "a regressor"
         raise UserError(
             f"model.estimator '{path}' is not {kind}, but the task is {task}",
-            where=cfg.source,
+            where=where,
             fix="Pick a matching estimator, or set task: explicitly",
         )
     preprocessor = features.build_preprocessor(spec, estimator=estimator, mode=cfg.model.preprocess)
@@ -110,42 +146,56 @@ def _sklearn_is_classifier(estimator: Any) -> bool:
 
 
 def fit(pipeline: Any, X: pd.DataFrame, y: Any, *, where: str) -> None:
-    """Fit, turning scikit-learn's parameter and data complaints into one-line user errors."""
+    """Fit; whatever the estimator raises (its code may be the user's) is one user error."""
     from sklearn.exceptions import ConvergenceWarning
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            warnings.simplefilter("ignore", UserWarning)
-            pipeline.fit(X, y)
-    except (ValueError, TypeError) as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise UserError(
-            f"training failed: {first}",
+    with (
+        estimators.user_code(
+            f"training failed: {type(pipeline[-1]).__name__}",
             where=where,
             fix="Check model.params and the data types of your columns",
-        ) from None
+        ),
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        pipeline.fit(X, y)
 
 
 def train(cfg: Config, out: Path) -> dict[str, Any]:
     """Train the configured model; writes `out/model.skops` and `out/run.json`."""
     log = progress.current
     timings: dict[str, float] = {}
-    began = time.perf_counter()
-    with log.stage("load data"):
-        dataset = load_dataset(cfg)
-        spec = features.infer_spec(
-            dataset.train, target=dataset.target, drop=cfg.data.drop, id_column=cfg.data.id_column
-        )
-        X = features.design_matrix(dataset.train, spec, source=cfg.data.train)
-        y = dataset.train[dataset.target]
-        if dataset.task == "classification":
-            y = data.class_values(y)
-    timings["load_s"] = round(time.perf_counter() - began, 4)
-    pipeline = build_pipeline(cfg, dataset.task, spec)
-    began = time.perf_counter()
-    with log.stage(f"fit {type(pipeline[-1]).__name__}"):
-        fit(pipeline, X, y, where=cfg.source)
+    with estimators.importable_from(cfg.base_dir):  # user code may import lazily, in fit
+        # An estimator the config names is checked and built before any data is read.
+        named = make_estimator(cfg, cfg.model.estimator) if cfg.model.estimator else None
+        began = time.perf_counter()
+        with log.stage("load data"):
+            dataset = load_dataset(cfg)
+            spec = features.infer_spec(
+                dataset.train,
+                target=dataset.target,
+                drop=cfg.data.drop,
+                id_column=cfg.data.id_column,
+            )
+            X = features.design_matrix(dataset.train, spec, source=cfg.data.train)
+            y = dataset.train[dataset.target]
+            if dataset.task == "classification":
+                y = data.class_values(y)
+        timings["load_s"] = round(time.perf_counter() - began, 4)
+        pipeline = build_pipeline(cfg, dataset.task, spec, estimator=named)
+        began = time.perf_counter()
+        with log.stage(f"fit {type(pipeline[-1]).__name__}"):
+            fit(pipeline, X, y, where=cfg.where("model.estimator"))
+        with estimators.user_code(
+            f"reading the parameters of {type(pipeline[-1]).__name__}",
+            where=cfg.where("model.estimator"),
+            fix="Check the estimator's get_params",
+        ):
+            estimator_facts = {
+                "class": estimators.class_path(pipeline[-1]),
+                "params": estimators.plain_params(pipeline[-1]),
+            }
     timings["fit_s"] = round(time.perf_counter() - began, 4)
     classes = [str(c) for c in data.label_text(getattr(pipeline, "classes_", []))] or None
     with fsutil.staged_dir(out, marker=rundir.RUN) as stage:
@@ -156,13 +206,11 @@ def train(cfg: Config, out: Path) -> dict[str, Any]:
             "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "name": cfg.name,
             "task": dataset.task,
-            "config": cfg.to_dict(),
+            # model.params may hold NaN (a real setting for some estimators): keep JSON strict.
+            "config": estimators.plain_value(cfg.to_dict()),
             "config_path": cfg.source,
             "config_dir": str(cfg.base_dir),
-            "estimator": {
-                "class": estimators.class_path(pipeline[-1]),
-                "params": estimators.plain_params(pipeline[-1]),
-            },
+            "estimator": estimator_facts,
             "target": dataset.target,
             "features": spec.to_dict(),
             "classes": classes,

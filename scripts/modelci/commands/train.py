@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from modelci.config import Override
 
 HELP = "train a model from modelci.yaml into a run directory"
 
@@ -45,21 +49,21 @@ def add_override_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="override data.seed")
 
 
-def overrides_from(args: argparse.Namespace) -> dict[str, object]:
+def overrides_from(args: argparse.Namespace) -> list[Override]:
     """CLI flags as dotted config keys; values of --set are parsed as YAML scalars."""
-    import yaml
-
+    from modelci import yaml_document
+    from modelci.config import Override
     from modelci.errors import UserError
 
-    out: dict[str, object] = {}
+    out: list[Override] = []
     for item in args.overrides:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise UserError(f"--set {item!r} is not KEY=VALUE", fix="e.g. --set data.seed=3")
-        try:
-            out[key.strip()] = yaml.safe_load(value)
-        except yaml.YAMLError:
-            raise UserError(f"--set {item!r}: the value is not valid YAML") from None
+        # The config's bounded reader: a value is no more trusted than the file it overrides.
+        parsed = yaml_document.read(value, source=f"--set {item}")
+        value_data = parsed.data if parsed is not None else None
+        out.append(Override(key=key.strip(), value=value_data, origin=f"--set {item}"))
     for flag, key in (
         ("estimator", "model.estimator"),
         ("train_data", "data.train"),
@@ -69,7 +73,7 @@ def overrides_from(args: argparse.Namespace) -> dict[str, object]:
     ):
         value = getattr(args, flag, None)
         if value is not None:
-            out[key] = value
+            out.append(Override(key=key, value=value, origin=f"--{flag.removesuffix('_data')}"))
     return out
 
 

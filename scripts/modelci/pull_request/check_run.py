@@ -132,22 +132,15 @@ def gate_line(text: str, metric: str) -> int | None:
     >>> gate_line("gates: {roc_auc: {max_drop: 0.01}}", "f1")
     1
     """
-    import yaml
+    from modelci import yaml_document
+    from modelci.errors import UserError
 
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+    try:  # the bounded reader of the config loader: no alias bomb or deep nesting here either
+        document = yaml_document.read(text, source="modelci.yaml")
+    except UserError:
         return None
-    if not isinstance(root, yaml.MappingNode):
-        return None
-    for key, value in root.value:
-        if isinstance(key, yaml.ScalarNode) and key.value == "gates":
-            if isinstance(value, yaml.MappingNode):
-                for metric_key, _ in value.value:
-                    if isinstance(metric_key, yaml.ScalarNode) and metric_key.value == metric:
-                        return int(metric_key.start_mark.line) + 1
-            return int(key.start_mark.line) + 1
-    return None
+    lines = document.lines if document is not None else {}
+    return lines.get(("gates", metric)) or lines.get(("gates",))
 
 
 def gate_annotations(check: CheckReport) -> list[dict[str, Any]]:
