@@ -15,6 +15,8 @@ the object (`steps[1].estimators_[3].tree_`) and the node, or None.
 
 from __future__ import annotations
 
+import functools
+import types
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -55,9 +57,9 @@ def find_problem(model: Any) -> TreeProblem | None:
     return next(_problems(model, where="", width=None, seen=set()), None)
 
 
-def _problems(obj: Any, *, where: str, width: int | None, seen: set[int]) -> Iterator[TreeProblem]:
-    """Walk estimators, containers and object arrays; `width` is the number of columns that an
-    enclosing ensemble hands this object without checking it again (forests, gradient boosting)."""
+@functools.cache
+def _kinds() -> Any:
+    """scikit-learn's classes this module tells apart, imported once, on first use."""
     from sklearn.ensemble._forest import BaseForest
     from sklearn.ensemble._gb import BaseGradientBoosting
     from sklearn.ensemble._hist_gradient_boosting.gradient_boosting import (
@@ -66,6 +68,22 @@ def _problems(obj: Any, *, where: str, width: int | None, seen: set[int]) -> Ite
     from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
     from sklearn.tree._tree import Tree
 
+    return types.SimpleNamespace(
+        Tree=Tree,
+        TreePredictor=TreePredictor,
+        BaseForest=BaseForest,
+        BaseGradientBoosting=BaseGradientBoosting,
+        BaseHistGradientBoosting=BaseHistGradientBoosting,
+    )
+
+
+def _problems(obj: Any, *, where: str, width: int | None, seen: set[int]) -> Iterator[TreeProblem]:
+    """Walk estimators, containers and object arrays; `width` is the number of columns that an
+    enclosing ensemble hands this object without checking it again (forests, gradient boosting)."""
+    kinds = _kinds()
+    Tree, TreePredictor = kinds.Tree, kinds.TreePredictor
+    BaseForest, BaseGradientBoosting = kinds.BaseForest, kinds.BaseGradientBoosting
+    BaseHistGradientBoosting = kinds.BaseHistGradientBoosting
     if isinstance(obj, str | bytes | int | float | bool | type(None)):
         return
     if isinstance(obj, np.ndarray):
@@ -293,14 +311,18 @@ def _first(
 
 
 def _depth(left: np.ndarray, right: np.ndarray, split: np.ndarray) -> int:
-    """Levels below the root; call only on a structure `_structure_problem` accepted."""
-    depth, level = 0, np.array([0])
-    while True:
-        level = level[split[level]]
-        if level.size == 0:
-            return depth
-        level = np.concatenate((left[level], right[level]))
-        depth += 1
+    """Levels below the root; call only on a structure `_structure_problem` accepted.
+
+    Pointer jumping: each round adds the distance to a node's current ancestor and jumps to
+    that ancestor's, so about log2(depth) rounds of whole-array operations reach the root."""
+    parent = np.zeros(left.size, dtype=np.int64)
+    parent[left[split]] = parent[right[split]] = np.flatnonzero(split)
+    distance = np.ones(left.size, dtype=np.int64)
+    distance[0] = 0
+    while parent.any():
+        distance += distance[parent]
+        parent = parent[parent]
+    return int(distance.max())
 
 
 def _gradient_boosting_problems(model: Any, *, where: str) -> Iterator[TreeProblem]:
