@@ -77,7 +77,9 @@ def _kinds() -> Any:
     )
 
 
-def _problems(obj: Any, *, where: str, width: int | None, seen: set[int]) -> Iterator[TreeProblem]:
+def _problems(
+    obj: Any, *, where: str, width: int | None, seen: set[tuple[int, int | None]]
+) -> Iterator[TreeProblem]:
     """Walk estimators, containers and object arrays; `width` is the number of columns that an
     enclosing ensemble hands this object without checking it again (forests, gradient boosting)."""
     kinds = _kinds()
@@ -92,9 +94,11 @@ def _problems(obj: Any, *, where: str, width: int | None, seen: set[int]) -> Ite
                 label = ", ".join(map(str, index))
                 yield from _problems(obj[index], where=f"{where}[{label}]", width=width, seen=seen)
         return
-    if id(obj) in seen:
+    # An object the file references twice is walked once per width it is reached with: checked
+    # first where nothing constrains it, a tree must still pass where a forest calls it unchecked.
+    if (id(obj), width) in seen:
         return
-    seen.add(id(obj))
+    seen.add((id(obj), width))
     if isinstance(obj, Tree | TreePredictor):
         check = _tree_problem if isinstance(obj, Tree) else _predictor_problem
         problem = check(obj, where=where, n_features=width)

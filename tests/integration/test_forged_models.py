@@ -68,3 +68,13 @@ def test_the_untampered_forest_still_compares(cli, tmp_path, forged):
     result = cli("compare", "runs/good", "runs/forged", "--out", "runs/cmp")
     assert result.code == 0, result.stderr
     assert np.isfinite(json.loads((tmp_path / "runs/cmp/comparison.json").read_text())["n_rows"])
+
+
+def test_baseline_refuses_a_forged_run(cli, tmp_path, forged):
+    # `modelci baseline` is where a release's or registry's model first lands: checked there too.
+    assert_one_clear_line(
+        cli("baseline", "--from", "path:runs/forged", "--out", "runs/baseline"),
+        "model.skops: refused",
+        ".estimators_[2].tree_ node 0: left child 10000",
+    )
+    assert not (tmp_path / "runs/baseline").exists()

@@ -311,6 +311,26 @@ def test_forest_member_taking_other_columns_than_its_forest(tmp_path: Path) -> N
     )
 
 
+def test_a_forest_member_also_referenced_elsewhere_is_still_checked_as_a_member(
+    tmp_path: Path,
+) -> None:
+    # skops keeps shared references: reached first as `estimator` (nothing constrains its
+    # columns there), the forged member must still fail where the forest calls it unchecked.
+    model = forest_pipeline()
+    forest = model.steps[1][1]
+    member = forest.estimators_[2]
+    member.n_features_in_ = 9
+    member.tree_ = refit_tree(member.tree_, 9)
+    forest.estimator = member
+    path = tmp_path / "model.skops"
+    persist.save(model, path)
+    import skops.io as sio
+
+    loaded = sio.load(path, trusted=sio.get_untrusted_types(file=path)).steps[1][1]
+    assert loaded.estimator is loaded.estimators_[2]
+    assert "steps[1].estimators_[2]: takes 9 features but its ensemble passes it 4" in refused(path)
+
+
 def test_gradient_boosting_with_more_trees_per_stage_than_outputs(tmp_path: Path) -> None:
     model = gradient_boosting()
     model.estimators_ = np.concatenate((model.estimators_, model.estimators_[:, :1]), axis=1)
