@@ -122,6 +122,15 @@ def _problems(
     if not isinstance(attributes, dict):
         return
     own_width = attributes.get("n_features_in_")
+    holds_trees = (
+        "tree_" in attributes
+        or ("estimators_" in attributes and isinstance(obj, BaseForest | BaseGradientBoosting))
+        or ("_predictors" in attributes and isinstance(obj, BaseHistGradientBoosting))
+    )
+    if holds_trees and not isinstance(own_width, int | np.integer):
+        # scikit-learn checks the columns it is given against n_features_in_ only if it exists
+        yield _shape(where, "has trees but no n_features_in_, so predict would not check columns")
+        return
     if isinstance(own_width, int | np.integer):
         if width is not None and own_width != width:
             yield TreeProblem(

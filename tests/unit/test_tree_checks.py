@@ -78,8 +78,17 @@ def real_models() -> dict[str, Callable[[], Any]]:
         X, y = iris()
         return HistGradientBoostingRegressor(max_iter=5).fit(X, y)
 
+    def voting() -> Any:
+        # holds unfitted forest templates (in `estimators`) beside the fitted ones
+        from sklearn.ensemble import RandomForestClassifier, VotingClassifier
+
+        X, y = iris()
+        members = [("rf", RandomForestClassifier(n_estimators=2)), ("gb", gradient_boosting())]
+        return VotingClassifier(members).fit(X, y)
+
     return {
         "decision tree with missing values": tree_with_missing_values,
+        "voting over a forest and gradient boosting": voting,
         "random forest in a pipeline": forest_pipeline,
         "gradient boosting, 3 classes": gradient_boosting,
         "hist gradient boosting, categorical": hist_gradient_boosting,
@@ -329,6 +338,16 @@ def test_a_forest_member_also_referenced_elsewhere_is_still_checked_as_a_member(
     loaded = sio.load(path, trusted=sio.get_untrusted_types(file=path)).steps[1][1]
     assert loaded.estimator is loaded.estimators_[2]
     assert "steps[1].estimators_[2]: takes 9 features but its ensemble passes it 4" in refused(path)
+
+
+@pytest.mark.parametrize("build", [forest_pipeline, hist_gradient_boosting])
+def test_an_ensemble_without_n_features_in_is_refused(tmp_path: Path, build) -> None:
+    # Without it scikit-learn skips the column check, and the trees index columns unchecked.
+    model = build()
+    owner = model.steps[1][1] if hasattr(model, "steps") else model
+    del owner.n_features_in_
+    persist.save(model, tmp_path / "model.skops")
+    assert "has trees but no n_features_in_" in refused(tmp_path / "model.skops")
 
 
 def test_gradient_boosting_with_more_trees_per_stage_than_outputs(tmp_path: Path) -> None:
