@@ -339,21 +339,31 @@ def _depth(left: np.ndarray, right: np.ndarray, split: np.ndarray) -> int:
 
 
 def _gradient_boosting_problems(model: Any, *, where: str) -> Iterator[TreeProblem]:
-    """`predict_stages` writes tree k of each stage into raw prediction column k, sized by
-    n_trees_per_iteration_."""
+    """`predict_stages` writes tree k of each stage into column k of the raw predictions, which
+    have n_trees_per_iteration_ columns, or one per class that the init_ estimator predicts."""
     stages = getattr(model, "estimators_", None)
     per_stage = getattr(model, "n_trees_per_iteration_", None)
     if stages is None:
         return
+    here = _join(where, "estimators_")
     if not (isinstance(stages, np.ndarray) and stages.ndim == 2 and stages.shape[0] >= 1):
-        yield _shape(_join(where, "estimators_"), "is not a 2-D array of trees")
-    elif per_stage is not None and stages.shape[1] != per_stage:
+        yield _shape(here, "is not a 2-D array of trees")
+    elif not isinstance(per_stage, int | np.integer) or stages.shape[1] != per_stage:
         yield _shape(
-            _join(where, "estimators_"),
-            f"has {stages.shape[1]} trees per stage, n_trees_per_iteration_ is {per_stage}",
+            here, f"has {stages.shape[1]} trees per stage, n_trees_per_iteration_ is {per_stage}"
         )
     elif not all(hasattr(tree, "tree_") for tree in stages.flat):
-        yield _shape(_join(where, "estimators_"), "holds something that is not a tree")
+        yield _shape(here, "holds something that is not a tree")
+    elif per_stage > 1:  # multiclass: the init_ estimator's probabilities are the first columns
+        init = getattr(model, "init_", None)
+        for name in ("classes_", "class_prior_"):
+            predicted = getattr(init, name, None)
+            if predicted is not None and len(predicted) != per_stage:
+                yield _shape(
+                    _join(where, f"init_.{name}"),
+                    f"has {len(predicted)} classes, each stage has {per_stage} trees",
+                )
+                return
 
 
 def _hist_gradient_boosting_problems(

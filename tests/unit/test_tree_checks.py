@@ -359,6 +359,17 @@ def test_gradient_boosting_with_more_trees_per_stage_than_outputs(tmp_path: Path
     )
 
 
+def test_gradient_boosting_whose_init_predicts_fewer_classes_than_its_stages(
+    tmp_path: Path,
+) -> None:
+    model = gradient_boosting()
+    model.init_.class_prior_ = model.init_.class_prior_[:2]
+    persist.save(model, tmp_path / "model.skops")
+    assert "init_.class_prior_: has 2 classes, each stage has 3 trees" in refused(
+        tmp_path / "model.skops"
+    )
+
+
 def test_gradient_boosting_tree_names_its_stage(tmp_path: Path) -> None:
     path = tmp_path / "model.skops"
     persist.save(gradient_boosting(), path)
