@@ -299,25 +299,31 @@ def test_the_categorical_fixture_has_both_kinds_of_split() -> None:
     assert categorical_split(nodes) >= 0 and numeric_split(nodes) >= 0
 
 
-def refit_tree(tree: Any, n_features: int) -> Any:
-    """The same nodes in a Tree that says it takes `n_features` columns."""
+def widen_member(model: Any, index: int = 2) -> Any:
+    """Forest member `index` of the pipeline claims 9 columns (its tree too); the forest."""
     from sklearn.tree._tree import Tree
 
-    forged = Tree(n_features, np.asarray(tree.n_classes), tree.n_outputs)
-    forged.__setstate__(tree.__getstate__())
-    return forged
+    forest = model.steps[1][1]
+    member = forest.estimators_[index]
+    member.n_features_in_ = 9
+    wide = Tree(9, np.asarray(member.tree_.n_classes), member.tree_.n_outputs)
+    wide.__setstate__(member.tree_.__getstate__())
+    member.tree_ = wide
+    return forest
+
+
+def saved_and_refused(model: Any, tmp_path: Path) -> str:
+    path = tmp_path / "model.skops"
+    persist.save(model, path)
+    return refused(path)
 
 
 def test_forest_member_taking_other_columns_than_its_forest(tmp_path: Path) -> None:
     # Forests call their trees with check_input=False: a member must take the forest's columns.
     model = forest_pipeline()
-    member = model.steps[1][1].estimators_[2]
-    member.n_features_in_ = 9
-    member.tree_ = refit_tree(member.tree_, 9)
-    persist.save(model, tmp_path / "model.skops")
-    assert "steps[1].estimators_[2]: takes 9 features but its ensemble passes it 4" in refused(
-        tmp_path / "model.skops"
-    )
+    widen_member(model)
+    line = saved_and_refused(model, tmp_path)
+    assert "steps[1].estimators_[2]: takes 9 features but its ensemble passes it 4" in line
 
 
 def test_a_forest_member_also_referenced_elsewhere_is_still_checked_as_a_member(
@@ -325,38 +331,31 @@ def test_a_forest_member_also_referenced_elsewhere_is_still_checked_as_a_member(
 ) -> None:
     # skops keeps shared references: reached first as `estimator` (nothing constrains its
     # columns there), the forged member must still fail where the forest calls it unchecked.
-    model = forest_pipeline()
-    forest = model.steps[1][1]
-    member = forest.estimators_[2]
-    member.n_features_in_ = 9
-    member.tree_ = refit_tree(member.tree_, 9)
-    forest.estimator = member
-    path = tmp_path / "model.skops"
-    persist.save(model, path)
     import skops.io as sio
 
+    model = forest_pipeline()
+    forest = widen_member(model)
+    forest.estimator = forest.estimators_[2]
+    line = saved_and_refused(model, tmp_path)
+    assert "steps[1].estimators_[2]: takes 9 features but its ensemble passes it 4" in line
+    path = tmp_path / "model.skops"
     loaded = sio.load(path, trusted=sio.get_untrusted_types(file=path)).steps[1][1]
     assert loaded.estimator is loaded.estimators_[2]
-    assert "steps[1].estimators_[2]: takes 9 features but its ensemble passes it 4" in refused(path)
 
 
 @pytest.mark.parametrize("build", [forest_pipeline, hist_gradient_boosting])
 def test_an_ensemble_without_n_features_in_is_refused(tmp_path: Path, build) -> None:
     # Without it scikit-learn skips the column check, and the trees index columns unchecked.
     model = build()
-    owner = model.steps[1][1] if hasattr(model, "steps") else model
-    del owner.n_features_in_
-    persist.save(model, tmp_path / "model.skops")
-    assert "has trees but no n_features_in_" in refused(tmp_path / "model.skops")
+    del (model.steps[1][1] if hasattr(model, "steps") else model).n_features_in_
+    assert "has trees but no n_features_in_" in saved_and_refused(model, tmp_path)
 
 
 def test_gradient_boosting_with_more_trees_per_stage_than_outputs(tmp_path: Path) -> None:
     model = gradient_boosting()
     model.estimators_ = np.concatenate((model.estimators_, model.estimators_[:, :1]), axis=1)
-    persist.save(model, tmp_path / "model.skops")
-    assert "estimators_: has 4 trees per stage, n_trees_per_iteration_ is 3" in refused(
-        tmp_path / "model.skops"
-    )
+    line = saved_and_refused(model, tmp_path)
+    assert "estimators_: has 4 trees per stage, n_trees_per_iteration_ is 3" in line
 
 
 def test_gradient_boosting_whose_init_predicts_fewer_classes_than_its_stages(
@@ -364,10 +363,8 @@ def test_gradient_boosting_whose_init_predicts_fewer_classes_than_its_stages(
 ) -> None:
     model = gradient_boosting()
     model.init_.class_prior_ = model.init_.class_prior_[:2]
-    persist.save(model, tmp_path / "model.skops")
-    assert "init_.class_prior_: has 2 classes, each stage has 3 trees" in refused(
-        tmp_path / "model.skops"
-    )
+    line = saved_and_refused(model, tmp_path)
+    assert "init_.class_prior_: has 2 classes, each stage has 3 trees" in line
 
 
 def test_gradient_boosting_tree_names_its_stage(tmp_path: Path) -> None:
@@ -380,10 +377,8 @@ def test_gradient_boosting_tree_names_its_stage(tmp_path: Path) -> None:
 def test_hist_gradient_boosting_stage_with_an_extra_predictor(tmp_path: Path) -> None:
     model = hist_gradient_boosting()
     model._predictors[2].append(model._predictors[2][0])
-    persist.save(model, tmp_path / "model.skops")
-    assert "_predictors[2]: is not a list of 1 tree predictor(s)" in refused(
-        tmp_path / "model.skops"
-    )
+    line = saved_and_refused(model, tmp_path)
+    assert "_predictors[2]: is not a list of 1 tree predictor(s)" in line
 
 
 def test_problem_is_none_for_models_without_trees() -> None:
