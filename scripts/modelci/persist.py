@@ -3,7 +3,9 @@
 skops itself trusts scikit-learn's estimator classes and plain containers; beyond those it
 reports every other type in the file as untrusted. modelci accepts only the internals of the
 models it builds (tree structures, hist-gradient-boosting predictors, dtypes), listed below.
-A file that needs anything else is refused before a single object is constructed.
+A file that needs anything else is refused before a single object is constructed. Trees and
+tree predictors are trusted only because every one is validated after loading and before
+anything predicts with it (`tree_checks`): their compiled code trusts its node arrays.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from modelci import fsutil
+from modelci import fsutil, tree_checks
 from modelci.errors import UserError
 
 ALLOWED_TYPES = frozenset(
@@ -75,10 +77,29 @@ def load(path: Path, *, expected_sha256: str | None = None) -> Any:
             "never load a model file you do not trust",
         )
     try:
-        return sio.load(path, trusted=list(untrusted))
+        model = sio.load(path, trusted=list(untrusted))
     except Exception as error:
         raise UserError(
             f"{path}: cannot load the model ({type(error).__name__}: "
             f"{str(error).splitlines()[0] if str(error) else ''})",
             fix="It may come from an incompatible scikit-learn version; retrain it",
         ) from None
+    _refuse_unsafe_trees(model, path)
+    return model
+
+
+def _refuse_unsafe_trees(model: Any, path: Path) -> None:
+    try:
+        problem = tree_checks.find_problem(model)
+    except RecursionError:
+        raise UserError(
+            f"{path}: the model is nested too deeply to check",
+            fix="Never load a model file you do not trust",
+        ) from None
+    if problem is not None:
+        raise UserError(
+            f"{path}: refused, a tree scikit-learn would predict with unchecked is malformed: "
+            f"{problem.describe()}",
+            fix="The file was crafted or corrupted; retrain it, and never load a model file "
+            "you do not trust",
+        )

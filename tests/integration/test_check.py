@@ -525,9 +525,3 @@ def test_build_check_is_pure_and_caps_the_summary() -> None:
     assert len(first.summary) <= check_run.SUMMARY_LIMIT
     no_config = check_run.build_check(report, config=None)
     assert all(f.path is None and f.line is None for f in no_config.failures)
-
-
-def test_doctests() -> None:
-    import doctest
-
-    assert doctest.testmod(check_run).failed == 0

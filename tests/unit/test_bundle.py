@@ -580,9 +580,3 @@ def test_a_bundle_for_another_head_commit_is_refused() -> None:
         "comment bundle refused: artifact x was rendered for commit 0123456789ab, but workflow "
         "run 5 built ffffffffffff; nothing posted for it"
     )
-
-
-def test_doctests() -> None:
-    import doctest
-
-    assert doctest.testmod(bundle_module).failed == 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import doctest
 import json
 from pathlib import Path
 from typing import Any
@@ -151,7 +150,3 @@ def test_render_is_deterministic(info: dict[str, Any], evaluation: dict[str, Any
     assert card.render(card.build(info, evaluation, tag=tag)) == card.render(
         card.build(copy.deepcopy(info), copy.deepcopy(evaluation), tag=tag)
     )
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(card).failed == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 from pathlib import Path
 
 import pytest
@@ -11,14 +10,10 @@ from tests.fakes.registry import TOKEN, FakeRegistry
 from tests.registry_support import make_run_dir
 
 from modelci.errors import ExitCode, UserError
-from modelci.registry import Credentials, RegistryAuthError, RegistryClient, auth, pull, push_run
+from modelci.registry import Credentials, RegistryAuthError, RegistryClient, pull, push_run
 from modelci.registry.auth import parse_challenge
 
 pytest_plugins = ["tests.registry_fixture"]
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(auth).failed == 0
 
 
 @pytest.mark.parametrize(

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import doctest
-
 import pytest
 
 from modelci.errors import UserError
-from modelci.registry import reference
 from modelci.registry.reference import Reference, expand_tags, version_of
 
 DIGEST = "sha256:" + "ab" * 32
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(reference).failed == 0
 
 
 @pytest.mark.parametrize(

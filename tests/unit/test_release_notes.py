@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 from pathlib import Path
 from typing import Any
 
@@ -117,8 +116,3 @@ def test_a_name_listed_twice_is_refused() -> None:
     line = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  a\n"
     with pytest.raises(UserError, match="listed twice"):
         contents.parse_sha256sums(line * 2)
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(notes).failed == 0
-    assert doctest.testmod(contents).failed == 0

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-
 import pytest
 
 from modelci.errors import UserError
@@ -136,7 +134,3 @@ def test_make_latest() -> None:
     assert make_latest(MONOREPO, parse_tag("churn@v2.0.0-rc.1")) == "false"
     assert make_latest(MONOREPO, parse_tag("churn@v1.1.0")) == "true"  # re-publishing it
     assert make_latest(MONOREPO, parse_tag("new@v0.1.0")) == "true"
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(tags).failed == 0
