@@ -155,7 +155,7 @@ def compare_classification(
     joint = cells.count(y, preds, n_classes)
     points = [cells.metrics(cells.tallies(joint.counts, joint, m), binary=binary) for m in (0, 1)]
     drawn = _cell_draws(joint, 2, binary=binary, resamples=resamples, seed=seed)
-    for name in points[0]:
+    for name in (name for name in points[0] if name in names):
         base, cand = float(points[0][name][0]), float(points[1][name][0])
         found[name] = resample.paired(
             base,
@@ -167,13 +167,14 @@ def compare_classification(
         )
     # Accuracy has an exact conditional test; its interval stays the joint-cell bootstrap's,
     # and its standard error comes from the discordant counts, as the test's does.
-    wrong, right = cells.discordant(joint)
-    found["accuracy"] = dataclasses.replace(
-        found["accuracy"],
-        p_value=mcnemar.mid_p(wrong, right),
-        method="mcnemar-mid-p",
-        se=mcnemar.delta_se(wrong, right, n),
-    )
+    if "accuracy" in found:
+        wrong, right = cells.discordant(joint)
+        found["accuracy"] = dataclasses.replace(
+            found["accuracy"],
+            p_value=mcnemar.mid_p(wrong, right),
+            method="mcnemar-mid-p",
+            se=mcnemar.delta_se(wrong, right, n),
+        )
 
     given = [proba for proba in probas if proba is not None]
     if len(given) == 2:
