@@ -178,9 +178,18 @@ def test_resolve_crosses_two_features_and_sets_small_slices_aside():
 
 
 def test_missing_values_are_a_level_of_their_own():
-    values = np.array(["a", None, "a", None], dtype=object)
-    found = resolve({"x": values}, automatic(["x"]), rows=4, min_rows=1)
-    assert [(s.name, s.rows.tolist()) for s in found.kept] == [("x=None", [1, 3]), ("x=a", [0, 2])]
+    values = np.array(["b", None, "a", float("nan"), "b"], dtype=object)
+    found = resolve({"x": values}, automatic(["x"]), rows=5, min_rows=1)
+    assert [(s.name, s.rows.tolist()) for s in found.kept] == [
+        ("x=<missing>", [1, 3]),
+        ("x=a", [2]),
+        ("x=b", [0, 4]),
+    ]
+
+
+def test_numeric_levels_are_named_by_their_value():
+    found = resolve({"k": np.array([2, 10, 2, 10, 10])}, automatic(["k"]), rows=5, min_rows=1)
+    assert [(s.name, s.rows.size) for s in found.kept] == [("k=10", 3), ("k=2", 2)]
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 MIN_ROWS = 30
+MISSING = "<missing>"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -132,11 +133,19 @@ def _column(features: Mapping[str, object], name: str, *, rows: int) -> np.ndarr
 def _levels(
     features: Mapping[str, object], name: str, *, rows: int
 ) -> tuple[list[str], np.ndarray]:
-    """The feature's distinct levels as text (missing values become their own level)."""
-    # Fixed-width text sorts far faster than Python objects, and None/NaN get a name.
-    text = _column(features, name, rows=rows).astype(str)
-    levels, codes = np.unique(text, return_inverse=True)
-    return levels.tolist(), codes.reshape(-1)
+    """The feature's distinct levels as text, sorted, and each row's level code.
+
+    Missing values (None, NaN) are one level of their own, named `MISSING`.
+    """
+    import pandas as pd  # hash-based factorising: sorting a million strings takes seconds
+
+    codes, uniques = pd.factorize(_column(features, name, rows=rows), use_na_sentinel=False)
+    missing = pd.isna(uniques)
+    names = [MISSING if gone else str(level) for level, gone in zip(uniques, missing, strict=True)]
+    order = np.argsort(names, kind="stable")
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[order] = np.arange(len(names))
+    return [names[i] for i in order], rank[codes]
 
 
 def _bins(

@@ -132,8 +132,16 @@ def compare_classification_slices(
     ]
     names = inputs.wanted(metrics, registry.metric_names("classification", n_classes))
 
+    # Every statistic is invariant to the order of the rows, so each slice's rows are passed in
+    # ascending order of the baseline's class-1 score: the rank sorts inside DeLong and average
+    # precision then meet presorted (or, for the candidate, nearly sorted) input. One sort of all
+    # rows replaces most of twenty per-slice sorts.
+    by_score = None if probas[0] is None else np.argsort(probas[0][:, 1], kind="stable")
+
     def compare(rows: np.ndarray, **options: Any) -> Compared:
-        proba = [None if column is None else column[rows] for column in probas]
+        if by_score is not None:
+            rows = _ordered(rows, by_score)
+        proba = [None if column is None else np.take(column, rows, axis=0) for column in probas]
         return compare_classification(
             y[rows],
             preds[0][rows],
@@ -244,6 +252,13 @@ def _corrected(
         tests=sum(p is not None for p in raw),
         resamples=draws,
     )
+
+
+def _ordered(rows: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """`rows` in the order they appear in `order` (a permutation of all row positions)."""
+    member = np.zeros(order.size, dtype=bool)
+    member[rows] = True
+    return order[member[order]]
 
 
 def _slice_seed(seed: int, piece: Slice) -> int:
