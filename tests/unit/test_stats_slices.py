@@ -212,3 +212,26 @@ def test_unknown_metric_and_correction_are_refused_before_any_work():
         by_region(y, base, cand, features, ["acuracy"])
     with pytest.raises(ValueError, match="'method' parameter"):
         by_region(y, base, cand, features, ["accuracy"], correction="bonferroni")
+
+
+def test_a_slice_with_one_class_reports_why_its_auc_is_missing_and_the_rest_still_counts():
+    rng = np.random.default_rng(5)
+    n = 600
+    group = np.where(np.arange(n) < 100, "only-positives", "mixed")
+    y = np.where(group == "only-positives", 1, rng.integers(0, 2, n))
+    base = np.where(rng.random(n) < 0.8, y, 1 - y)
+    proba = proba_of(base, rng)
+    found = compare_classification_slices(
+        y,
+        base,
+        proba,
+        base,
+        proba,
+        n_classes=2,
+        slices=resolve({"group": group}, automatic(["group"]), rows=n),
+        metrics=["accuracy", "roc_auc"],
+    )
+    lonely = next(s for s in found.slices if s.name == "group=only-positives")
+    assert list(lonely.deltas) == ["accuracy"]
+    assert lonely.skipped == {"roc_auc": "only one class present in y"}
+    assert found.tests == 3

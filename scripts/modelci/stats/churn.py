@@ -80,17 +80,14 @@ def classification_churn(
     cand_right = cand == y
     harmful = base_right & ~cand_right
     helpful = ~base_right & cand_right
+    # One weighted bincount per kind of row gives every class's count at once.
+    rows, moved, hurt, fixed = (
+        np.bincount(y, weights=kind, minlength=n_classes).astype(np.int64).tolist()
+        for kind in (None, changed, harmful, helpful)
+    )
     per_class = {
-        k: Flips(rows=int(rows), changed=int(c), harmful=int(h), helpful=int(g))
-        for k, (rows, c, h, g) in enumerate(
-            zip(
-                *(
-                    np.bincount(y, weights=w, minlength=n_classes).astype(np.int64)
-                    for w in (None, changed, harmful, helpful)
-                ),
-                strict=True,
-            )
-        )
+        k: Flips(rows=rows[k], changed=moved[k], harmful=hurt[k], helpful=fixed[k])
+        for k in range(n_classes)
     }
     return _churn(changed, harmful, helpful, per_class=per_class, slices=slices)
 
