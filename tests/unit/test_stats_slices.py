@@ -235,3 +235,19 @@ def test_a_slice_with_one_class_reports_why_its_auc_is_missing_and_the_rest_stil
     assert list(lonely.deltas) == ["accuracy"]
     assert lonely.skipped == {"roc_auc": "only one class present in y"}
     assert found.tests == 3
+
+
+def test_the_per_slice_gate_fails_only_a_slice_that_dropped_beyond_the_tolerance():
+    y, base, cand, features = regional()
+    found = by_region(y, base, cand, features, ["accuracy", "recall"])
+    # r7 lost about 0.2 of accuracy: beyond a 0.02 tolerance, within a 0.5 one.
+    failed = found.beyond({"accuracy": 0.02})
+    assert [(f.finding.slice, f.finding.metric) for f in failed] == [("region=r7", "accuracy")]
+    assert failed[0].adjusted_p < 0.05 and failed[0].tolerance == 0.02
+    assert found.beyond({"accuracy": 0.5}) == ()
+    # The other regions improved: no tolerance, however small, fails them.
+    assert {f.finding.slice for f in found.beyond({"accuracy": 0.0, "recall": 0.0})} == {
+        "region=r7"
+    }
+    with pytest.raises(ValueError, match="Per-slice tolerances must be for compared metrics"):
+        found.beyond({"f1": 0.01})

@@ -74,6 +74,20 @@ def normal_p(delta: float, se: float, *, rows: int, df: int | None = None) -> fl
     return float(2 * stats.norm.sf(abs(delta) / se))
 
 
+def beyond_p(worsening: float, tolerance: float, se: float) -> float:
+    """One-sided p-value of H0: the true worsening is at most `tolerance` (normal approximation).
+
+    `worsening` is the observed change in the metric's bad direction. Small p means the rows
+    show a worsening beyond the tolerance, not merely a nonzero one.
+
+    >>> round(beyond_p(0.05, 0.02, 0.01), 4)
+    0.0013
+    """
+    if se <= _TINY:
+        return 0.0 if worsening > tolerance else 1.0
+    return float(stats.norm.sf((worsening - tolerance) / se))
+
+
 def percentile_interval(
     draws: np.ndarray, *, confidence: float, shift: float = 0.0
 ) -> tuple[float, float] | None:

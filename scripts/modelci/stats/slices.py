@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from modelci import metrics as registry
-from modelci.stats import inputs, multiple_testing, power
+from modelci.stats import inputs, intervals, multiple_testing, power
 from modelci.stats.classification import compare_classification
 from modelci.stats.regression import compare_regression
 from modelci.stats.results import PairedDelta
@@ -61,6 +61,16 @@ class Finding:
 
 
 @dataclass(frozen=True, kw_only=True)
+class BeyondTolerance:
+    """A slice × metric whose worsening is significantly larger than the gate's tolerance."""
+
+    finding: Finding
+    tolerance: float
+    # Holm-adjusted one-sided p of H0: worsening ≤ tolerance, across the gated slices × metrics.
+    adjusted_p: float
+
+
+@dataclass(frozen=True, kw_only=True)
 class SliceComparison:
     slices: tuple[SliceResult, ...]
     too_small: Mapping[str, int]
@@ -91,6 +101,34 @@ class SliceComparison:
         """Slices × metrics that got worse after correction, strongest evidence first."""
         flagged = [finding for finding in self.findings() if finding.significantly_worse]
         return tuple(sorted(flagged, key=lambda f: (f.adjusted_p, _worsening(f))))
+
+    def beyond(self, tolerances: Mapping[str, float]) -> tuple[BeyondTolerance, ...]:
+        """The per-slice gate: slices whose worsening of a gated metric significantly exceeds
+        its tolerance (`{"recall": 0.02}`), strongest evidence first.
+
+        Each delta's standard error gives a one-sided test of H0: worsening ≤ tolerance (a
+        normal approximation, also for the bootstrap methods, whose draws are not kept); the
+        p-values are adjusted together by the comparison's correction. A delta without an SE
+        (a point-only method) cannot fail the gate.
+        """
+        unknown = sorted(set(tolerances) - set(self.metrics))
+        if unknown:
+            raise ValueError(
+                f"Per-slice tolerances must be for compared metrics ({', '.join(self.metrics)}). "
+                f"Got {', '.join(map(repr, unknown))}."
+            )
+        gated = [f for f in self.findings() if f.metric in tolerances and f.delta.se is not None]
+        raw: list[float | None] = [
+            intervals.beyond_p(-_worsening(f), tolerances[f.metric], f.delta.se or 0.0)
+            for f in gated
+        ]
+        adjusted = multiple_testing.adjust(raw, method=self.correction)
+        failed = [
+            BeyondTolerance(finding=f, tolerance=tolerances[f.metric], adjusted_p=p)
+            for f, p in zip(gated, adjusted, strict=True)
+            if p is not None and p < self.alpha
+        ]
+        return tuple(sorted(failed, key=lambda failure: failure.adjusted_p))
 
     def worst(self, *, count: int = 3, metric: str | None = None) -> tuple[Finding, ...]:
         """The "worst slices" table: the significantly worse ones, or else the `count` slices
