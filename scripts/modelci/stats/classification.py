@@ -73,7 +73,7 @@ def score_classification(
     joint = cells.count(y, [pred], n_classes)
     point = cells.metrics(cells.tallies(joint.counts, joint, 0), binary=binary)
     (drawn,) = _cell_draws(joint, 1, binary=binary, resamples=resamples, seed=seed)
-    for name, values in point.items():
+    for name, values in ((k, v) for k, v in point.items() if k in names):
         found[name] = resample.estimate(
             values[0], values[0], drawn[name], confidence=confidence, method="multinomial-bootstrap"
         )
