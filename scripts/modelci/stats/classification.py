@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
@@ -48,18 +48,20 @@ def score_classification(
     confidence: float = 0.95,
     resamples: int = 1000,
     seed: int = 0,
+    metrics: Collection[str] | None = None,
 ) -> tuple[dict[str, Estimate], dict[str, str]]:
     """Every applicable metric of one classifier with its interval, and the skipped ones' reasons.
 
     `y` and `pred` are class codes 0..n_classes-1 (binary: 1 is the positive class); `proba` is
-    (n, n_classes) or None, which skips the probability metrics.
+    (n, n_classes) or None, which skips the probability metrics. `metrics` limits the work to
+    those names (all when None); leaving out average precision spares its bootstrap.
     """
     n_classes = inputs.n_classes(n_classes)
     inputs.options(confidence=confidence, resamples=resamples, seed=seed)
     y = inputs.codes("y", y, n_classes=n_classes)
     pred = inputs.codes("pred", pred, n_classes=n_classes, n=y.size)
     proba = inputs.probabilities("proba", proba, n=y.size, n_classes=n_classes)
-    names = metric_names("classification", n_classes)
+    names = inputs.wanted(metrics, metric_names("classification", n_classes))
     missing = "needs predicted probabilities" if proba is None else ""
     skipped = _skipped(y, names, n_classes, missing_proba=missing)
     if y.size == 0:
@@ -71,19 +73,20 @@ def score_classification(
     joint = cells.count(y, [pred], n_classes)
     point = cells.metrics(cells.tallies(joint.counts, joint, 0), binary=binary)
     (drawn,) = _cell_draws(joint, 1, binary=binary, resamples=resamples, seed=seed)
-    for name, values in point.items():
+    for name, values in ((k, v) for k, v in point.items() if k in names):
         found[name] = resample.estimate(
             values[0], values[0], drawn[name], confidence=confidence, method="multinomial-bootstrap"
         )
 
     if proba is not None:
         # AUC and AP are skipped together (a class missing from y), and share one sort.
-        problems = [] if "roc_auc" in skipped else one_vs_rest(y, proba)
-        if "roc_auc" not in skipped:
+        ranked = _needed("roc_auc", names, skipped) or _needed("average_precision", names, skipped)
+        problems = one_vs_rest(y, proba) if ranked else []
+        if _needed("roc_auc", names, skipped):
             found["roc_auc"] = influence.estimate(
                 delong.macro_auc(problems), z=z, method="delong", bounds=(0.0, 1.0)
             )
-        if "average_precision" not in skipped:
+        if _needed("average_precision", names, skipped):
             rng = _rng(seed, _CURVES_STREAM)
             units = resample.units(y.size, rng)
             centers, draws = average_precision.resampled(
@@ -96,15 +99,17 @@ def score_classification(
                 confidence=confidence,
                 method=resample.method(units),
             )
-        found["log_loss"] = influence.estimate(
-            influence.mean_of(losses.log_loss(y, proba)),
-            z=z,
-            method="normal",
-            bounds=(0.0, math.inf),
-        )
-        if binary:
+        t = intervals.critical_value(confidence, intervals.mean_df(y.size))
+        if "log_loss" in names:
+            found["log_loss"] = influence.estimate(
+                influence.mean_of(losses.log_loss(y, proba)),
+                z=t,
+                method="normal",
+                bounds=(0.0, math.inf),
+            )
+        if binary and "brier" in names:
             found["brier"] = influence.estimate(
-                influence.mean_of(losses.brier(y, proba)), z=z, method="normal", bounds=(0.0, 1.0)
+                influence.mean_of(losses.brier(y, proba)), z=t, method="normal", bounds=(0.0, 1.0)
             )
     return _in_order(found, names, small=y.size < 2), skipped
 
@@ -120,8 +125,13 @@ def compare_classification(
     confidence: float = 0.95,
     resamples: int = 1000,
     seed: int = 0,
+    metrics: Collection[str] | None = None,
 ) -> tuple[dict[str, PairedDelta], dict[str, str]]:
-    """Candidate minus baseline for every applicable metric, paired on the same rows."""
+    """Candidate minus baseline for every applicable metric, paired on the same rows.
+
+    `metrics` limits the work to those names (all when None), as in `score_classification`;
+    the requested metrics' numbers do not depend on which others are requested.
+    """
     n_classes = inputs.n_classes(n_classes)
     inputs.options(confidence=confidence, resamples=resamples, seed=seed)
     y = inputs.codes("y", y, n_classes=n_classes)
@@ -134,7 +144,7 @@ def compare_classification(
         inputs.probabilities("proba_baseline", proba_baseline, n=n, n_classes=n_classes),
         inputs.probabilities("proba_candidate", proba_candidate, n=n, n_classes=n_classes),
     ]
-    names = metric_names("classification", n_classes)
+    names = inputs.wanted(metrics, metric_names("classification", n_classes))
     skipped = _skipped(y, names, n_classes, missing_proba=_missing(probas))
     if n == 0:
         return {}, skipped
@@ -145,7 +155,7 @@ def compare_classification(
     joint = cells.count(y, preds, n_classes)
     points = [cells.metrics(cells.tallies(joint.counts, joint, m), binary=binary) for m in (0, 1)]
     drawn = _cell_draws(joint, 2, binary=binary, resamples=resamples, seed=seed)
-    for name in points[0]:
+    for name in (name for name in points[0] if name in names):
         base, cand = float(points[0][name][0]), float(points[1][name][0])
         found[name] = resample.paired(
             base,
@@ -155,23 +165,30 @@ def compare_classification(
             confidence=confidence,
             method="multinomial-bootstrap",
         )
-    # Accuracy has an exact conditional test; its interval stays the joint-cell bootstrap's.
-    found["accuracy"] = dataclasses.replace(
-        found["accuracy"], p_value=mcnemar.mid_p(*cells.discordant(joint)), method="mcnemar-mid-p"
-    )
+    # Accuracy has an exact conditional test; its interval stays the joint-cell bootstrap's,
+    # and its standard error comes from the discordant counts, as the test's does.
+    if "accuracy" in found:
+        wrong, right = cells.discordant(joint)
+        found["accuracy"] = dataclasses.replace(
+            found["accuracy"],
+            p_value=mcnemar.mid_p(wrong, right),
+            method="mcnemar-mid-p",
+            se=mcnemar.delta_se(wrong, right, n),
+        )
 
     given = [proba for proba in probas if proba is not None]
     if len(given) == 2:
         problems: list[Sequence[TieGroups]] = []
-        if "roc_auc" not in skipped:
+        if _needed("roc_auc", names, skipped) or _needed("average_precision", names, skipped):
             problems = [one_vs_rest(y, proba) for proba in given]
+        if _needed("roc_auc", names, skipped):
             found["roc_auc"] = influence.paired(
                 delong.macro_auc(problems[0]),
                 delong.macro_auc(problems[1]),
                 z=z,
                 method="delong",
             )
-        if "average_precision" not in skipped:
+        if _needed("average_precision", names, skipped):
             rng = _rng(seed, _CURVES_STREAM)
             units = resample.units(n, rng)
             centers, draws = average_precision.resampled(
@@ -185,16 +202,21 @@ def compare_classification(
                 confidence=confidence,
                 method=resample.method(units),
             )
-        found["log_loss"] = influence.paired(
-            *(influence.mean_of(losses.log_loss(y, proba)) for proba in given),
-            z=z,
-            method="normal",
-        )
-        if binary:
+        df = intervals.mean_df(n)
+        t = intervals.critical_value(confidence, df)
+        if "log_loss" in names:
+            found["log_loss"] = influence.paired(
+                *(influence.mean_of(losses.log_loss(y, proba)) for proba in given),
+                z=t,
+                method="normal",
+                df=df,
+            )
+        if binary and "brier" in names:
             found["brier"] = influence.paired(
                 *(influence.mean_of(losses.brier(y, proba)) for proba in given),
-                z=z,
+                z=t,
                 method="normal",
+                df=df,
             )
     return _in_order(found, names, small=n < 2), skipped
 
@@ -205,7 +227,7 @@ def _skipped(
     """Metrics that cannot be computed on these inputs, with the reason a reader will see."""
     if y.size == 0:
         return {name: "there are no rows" for name in names}
-    skipped = {}
+    skipped: dict[str, str] = {}
     if missing_proba:
         skipped = {name: missing_proba for name in _PROBABILITY if name in names}
     present = np.count_nonzero(np.bincount(y, minlength=n_classes))
@@ -216,8 +238,13 @@ def _skipped(
     else:
         return skipped
     for name in _RANKING:
-        skipped.setdefault(name, reason)
+        if name in names:
+            skipped.setdefault(name, reason)
     return skipped
+
+
+def _needed(name: str, names: Sequence[str], skipped: dict[str, str]) -> bool:
+    return name in names and name not in skipped
 
 
 def _missing(probas: Sequence[np.ndarray | None]) -> str:

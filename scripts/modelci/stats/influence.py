@@ -52,6 +52,7 @@ def estimate(
     method: str,
     bounds: tuple[float, float] = (-math.inf, math.inf),
 ) -> Estimate:
+    """The value with value ± z·se; pass `z=intervals.critical_value(...)` for a t interval."""
     se = stat.se()
     if not math.isfinite(se):
         return Estimate(value=float(stat.value), ci=None, method="point")
@@ -59,8 +60,18 @@ def estimate(
     return Estimate(value=float(stat.value), ci=ci, method=method)
 
 
-def paired(baseline: Linearised, candidate: Linearised, *, z: float, method: str) -> PairedDelta:
-    """Candidate minus baseline, both computed on the same rows (row i of each is one row)."""
+def paired(
+    baseline: Linearised,
+    candidate: Linearised,
+    *,
+    z: float,
+    method: str,
+    df: int | None = None,
+) -> PairedDelta:
+    """Candidate minus baseline, both computed on the same rows (row i of each is one row).
+
+    With `df` (and `z` its t quantile) the p-value is the paired t-test's.
+    """
     delta = candidate.value - baseline.value
     difference = Linearised(value=delta, influence=candidate.influence - baseline.influence)
     se = difference.se()
@@ -78,6 +89,7 @@ def paired(baseline: Linearised, candidate: Linearised, *, z: float, method: str
         candidate=float(candidate.value),
         delta=float(delta),
         ci=intervals.normal_interval(delta, se, z=z),
-        p_value=intervals.normal_p(delta, se, rows=difference.influence.size),
+        p_value=intervals.normal_p(delta, se, rows=difference.influence.size, df=df),
         method=method,
+        se=se,
     )

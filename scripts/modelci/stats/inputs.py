@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+
 import numpy as np
 
 
@@ -65,3 +67,16 @@ def numbers(name: str, values: object, *, n: int | None = None) -> np.ndarray:
     if not np.all(np.isfinite(array)):
         raise ValueError(f"The '{name}' parameter must be finite. Got NaN or infinity.")
     return array
+
+
+def wanted(metrics: Collection[str] | None, names: Sequence[str]) -> tuple[str, ...]:
+    """The applicable metric names to compute, in registry order (all of them for None)."""
+    if metrics is None:
+        return tuple(names)
+    unknown = sorted(set(metrics) - set(names))
+    if unknown:
+        raise ValueError(
+            f"The 'metrics' parameter must name metrics of this task ({', '.join(names)}). "
+            f"Got {', '.join(map(repr, unknown))}."
+        )
+    return tuple(name for name in names if name in metrics)

@@ -13,6 +13,8 @@ asymptotic are better than exact conditional").
 
 from __future__ import annotations
 
+import math
+
 from scipy import stats
 
 
@@ -34,3 +36,14 @@ def mid_p(b: int, c: int) -> float:
         return 1.0
     k = min(b, c)
     return float(min(1.0, 2 * stats.binom.cdf(k, n, 0.5) - stats.binom.pmf(k, n, 0.5)))
+
+
+def delta_se(b: int, c: int, n: int) -> float:
+    """Standard error of the accuracy difference (c − b)/n, from the discordant counts alone.
+
+    Each row contributes +1 (wrong→right), −1 (right→wrong) or 0, so the difference is a mean
+    of those and its variance is ((b + c) − (c − b)²/n) / n².
+    """
+    if n == 0:
+        return 0.0
+    return math.sqrt(max((b + c) - (c - b) ** 2 / n, 0.0)) / n

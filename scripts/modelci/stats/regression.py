@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
@@ -28,12 +28,17 @@ def score_regression(
     confidence: float = 0.95,
     resamples: int = 1000,
     seed: int = 0,
+    metrics: Collection[str] | None = None,
 ) -> tuple[dict[str, Estimate], dict[str, str]]:
-    """Every regression metric of one model with its interval, and the skipped ones' reasons."""
+    """Every regression metric of one model with its interval, and the skipped ones' reasons.
+
+    `metrics` limits the work to those names (all when None); leaving out the median absolute
+    error spares its bootstrap.
+    """
     inputs.options(confidence=confidence, resamples=resamples, seed=seed)
     y = inputs.numbers("y", y)
     pred = inputs.numbers("pred", pred, n=y.size)
-    names = metric_names("regression")
+    names = inputs.wanted(metrics, metric_names("regression"))
     skipped = _skipped(y, names)
     if y.size == 0:
         return {}, skipped
@@ -49,7 +54,10 @@ def score_regression(
             bounds=positive,
         ),
         "mae": influence.estimate(
-            influence.mean_of(absolute), z=z, method="normal", bounds=positive
+            influence.mean_of(absolute),
+            z=intervals.critical_value(confidence, intervals.mean_df(y.size)),
+            method="normal",
+            bounds=positive,
         ),
         "max_error": Estimate(value=float(absolute.max()), ci=None, method="point"),
     }
@@ -58,25 +66,26 @@ def score_regression(
         found["r2"] = Estimate(value=_constant_target_r2(squared), ci=None, method="point")
     else:
         found["r2"] = influence.estimate(r2, z=z, method="delta-method", bounds=(-math.inf, 1.0))
-    if "mape" not in skipped:
+    if "mape" in names and "mape" not in skipped:
         found["mape"] = influence.estimate(
             influence.mean_of(losses.absolute_percentage_error(y, pred)),
-            z=z,
+            z=intervals.critical_value(confidence, intervals.mean_df(y.size)),
             method="normal",
             bounds=positive,
         )
-    rng = np.random.default_rng([seed, _MEDIAN_STREAM])
-    units = resample.units(y.size, rng)
-    centers, draws = median.resampled([absolute], units, resamples=resamples, rng=rng)
-    # The centre is the exact median: with every row counted once, each order statistic maps
-    # back to its own rank in the sorted sample (the window always holds the middle ranks).
-    found["median_ae"] = resample.estimate(
-        float(centers[0]),
-        float(centers[0]),
-        draws[:, 0],
-        confidence=confidence,
-        method=resample.method(units),
-    )
+    if "median_ae" in names:
+        rng = np.random.default_rng([seed, _MEDIAN_STREAM])
+        units = resample.units(y.size, rng)
+        centers, draws = median.resampled([absolute], units, resamples=resamples, rng=rng)
+        # The centre is the exact median: with every row counted once, each order statistic
+        # maps back to its own rank in the sorted sample (the window holds the middle ranks).
+        found["median_ae"] = resample.estimate(
+            float(centers[0]),
+            float(centers[0]),
+            draws[:, 0],
+            confidence=confidence,
+            method=resample.method(units),
+        )
     return _in_order(found, names, small=y.size < 2), skipped
 
 
@@ -88,19 +97,25 @@ def compare_regression(
     confidence: float = 0.95,
     resamples: int = 1000,
     seed: int = 0,
+    metrics: Collection[str] | None = None,
 ) -> tuple[dict[str, PairedDelta], dict[str, str]]:
-    """Candidate minus baseline for every regression metric, paired on the same rows."""
+    """Candidate minus baseline for every regression metric, paired on the same rows.
+
+    `metrics` limits the work to those names, as in `score_regression`.
+    """
     inputs.options(confidence=confidence, resamples=resamples, seed=seed)
     y = inputs.numbers("y", y)
     preds = [
         inputs.numbers("pred_baseline", pred_baseline, n=y.size),
         inputs.numbers("pred_candidate", pred_candidate, n=y.size),
     ]
-    names = metric_names("regression")
+    names = inputs.wanted(metrics, metric_names("regression"))
     skipped = _skipped(y, names)
     if y.size == 0:
         return {}, skipped
     z = intervals.z_value(confidence)
+    df = intervals.mean_df(y.size)
+    t = intervals.critical_value(confidence, df)
     squared = [losses.squared_error(y, pred) for pred in preds]
     absolute = [losses.absolute_error(y, pred) for pred in preds]
     found: dict[str, PairedDelta] = {
@@ -109,7 +124,9 @@ def compare_regression(
             z=z,
             method="delta-method",
         ),
-        "mae": influence.paired(*(influence.mean_of(a) for a in absolute), z=z, method="normal"),
+        "mae": influence.paired(
+            *(influence.mean_of(a) for a in absolute), z=t, method="normal", df=df
+        ),
         "max_error": _point_delta(float(absolute[0].max()), float(absolute[1].max())),
     }
     variance = _variance(y)
@@ -118,23 +135,25 @@ def compare_regression(
         found["r2"] = _point_delta(*(_constant_target_r2(s) for s in squared))
     else:
         found["r2"] = influence.paired(r2[0], r2[1], z=z, method="delta-method")
-    if "mape" not in skipped:
+    if "mape" in names and "mape" not in skipped:
         found["mape"] = influence.paired(
             *(influence.mean_of(losses.absolute_percentage_error(y, pred)) for pred in preds),
-            z=z,
+            z=t,
             method="normal",
+            df=df,
         )
-    rng = np.random.default_rng([seed, _MEDIAN_STREAM])
-    units = resample.units(y.size, rng)
-    centers, draws = median.resampled(absolute, units, resamples=resamples, rng=rng)
-    found["median_ae"] = resample.paired(
-        float(centers[0]),
-        float(centers[1]),
-        (float(centers[0]), float(centers[1])),
-        draws,
-        confidence=confidence,
-        method=resample.method(units),
-    )
+    if "median_ae" in names:
+        rng = np.random.default_rng([seed, _MEDIAN_STREAM])
+        units = resample.units(y.size, rng)
+        centers, draws = median.resampled(absolute, units, resamples=resamples, rng=rng)
+        found["median_ae"] = resample.paired(
+            float(centers[0]),
+            float(centers[1]),
+            (float(centers[0]), float(centers[1])),
+            draws,
+            confidence=confidence,
+            method=resample.method(units),
+        )
     return _in_order(found, names, small=y.size < 2), skipped
 
 
@@ -177,7 +196,7 @@ def _point_delta(baseline: float, candidate: float) -> PairedDelta:
 def _skipped(y: np.ndarray, names: Sequence[str]) -> dict[str, str]:
     if y.size == 0:
         return {name: "there are no rows" for name in names}
-    if np.any(y == 0):
+    if "mape" in names and np.any(y == 0):
         return {"mape": "the target has zero values"}
     return {}
 

@@ -143,4 +143,11 @@ def paired(
         ci=intervals.percentile_interval(differences, confidence=confidence, shift=delta - center),
         p_value=intervals.bootstrap_p(differences, center=center, observed=delta),
         method=method,
+        se=_spread(differences),
     )
+
+
+def _spread(draws: np.ndarray) -> float | None:
+    """The bootstrap standard error: the standard deviation of the finite draws."""
+    finite = draws[np.isfinite(draws)]
+    return float(np.std(finite, ddof=1)) if finite.size > 1 else None

@@ -27,10 +27,14 @@ class PairedDelta:
     # Two-sided, H0: both models score the same on the population the rows come from.
     p_value: float | None
     method: str
+    # Standard error of `delta` under the method that produced it (the bootstrap's spread of
+    # the paired differences for resampling methods); None with no interval. `power.py` turns
+    # it into the smallest worsening the rows could have detected.
+    se: float | None = None
 
 
 def point_only(result: Estimate | PairedDelta) -> Estimate | PairedDelta:
     """The same numbers without an interval or p-value, for samples too small to have one."""
     if isinstance(result, PairedDelta):
-        return dataclasses.replace(result, ci=None, p_value=None, method="point")
+        return dataclasses.replace(result, ci=None, p_value=None, method="point", se=None)
     return dataclasses.replace(result, ci=None, method="point")
