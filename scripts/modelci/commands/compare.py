@@ -8,6 +8,9 @@ the gates it is judged by (a baseline without a recorded config falls back to th
 Either way comparison.json lists how the candidate's gates differ from the baseline's.
 
   modelci compare runs/candidate runs/baseline --out runs/compare --gates-from baseline
+
+Step outputs (in GitHub Actions): comparison-dir, verdict (pass or fail), failed-gates (a JSON
+list) and summary (the first line printed).
 """
 
 from __future__ import annotations
@@ -47,8 +50,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import json
+
     from modelci import comparison
     from modelci.errors import ExitCode, UserError
+    from modelci.github import ActionsEnvironment, set_outputs
     from modelci.rundir import Run
 
     if args.alpha is not None and not 0 < args.alpha < 0.5:
@@ -58,12 +64,20 @@ def run(args: argparse.Namespace) -> int:
         candidate, baseline, alpha=args.alpha, strict=args.strict, gates_from=args.gates_from
     )
     document = comparison.compare(candidate, baseline, args.out, settings)
-    print(summary_line(document))
+    summary = summary_line(document)
+    print(summary)
     if document["gate_changes"]:
         print(f"⚠️ the candidate changes the quality gates: {gate_changes_text(document)}")
     if document["gates_note"]:
         print(f"note: {document['gates_note']}")
     print(f"comparison → {args.out / 'comparison.json'}")
+    outputs = {
+        "comparison-dir": str(args.out.resolve()),
+        "verdict": document["verdict"],
+        "failed-gates": json.dumps(document["failed_gates"], separators=(",", ":")),
+        "summary": summary,
+    }
+    set_outputs(ActionsEnvironment.from_env(), outputs)
     return int(ExitCode.GATE_FAILED) if document["verdict"] == "fail" else 0
 
 

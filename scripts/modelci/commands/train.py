@@ -2,6 +2,9 @@
 
 modelci train -c modelci.yaml --out runs/candidate
 modelci train -c modelci.yaml --set model.params.max_iter=50 --set data.seed=1
+modelci train -c modelci.yaml --out runs/candidate --evaluate   # then evaluate, same process
+
+Step outputs (in GitHub Actions): run-dir; with --evaluate also evaluate's metrics and primary.
 """
 
 from __future__ import annotations
@@ -25,6 +28,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=Path("runs/candidate"),
         help="run directory to write (default: runs/candidate)",
+    )
+    parser.add_argument(
+        "--evaluate",
+        action="store_true",
+        help="evaluate the run on its test rows right after training, as `modelci evaluate "
+        "OUT` would, without a second start of Python",
     )
     add_override_flags(parser)
 
@@ -75,8 +84,15 @@ def overrides_from(args: argparse.Namespace) -> dict[str, object]:
 
 def run(args: argparse.Namespace) -> int:
     from modelci import config, training
+    from modelci.commands import evaluate
+    from modelci.github import ActionsEnvironment, set_outputs
+    from modelci.rundir import Run
 
     cfg = config.load(args.config, overrides_from(args))
     info = training.train(cfg, args.out)
     print(f"trained {info['estimator']['class']} ({info['task']}) → {args.out}")
+    outputs = {"run-dir": str(args.out.resolve())}
+    if args.evaluate:
+        outputs |= evaluate.evaluate_run(Run.open(args.out), out=args.out)
+    set_outputs(ActionsEnvironment.from_env(), outputs)
     return 0
