@@ -14,13 +14,18 @@ restore on GitHub).
 
 Goals: <= 10 s beyond the fit on a quiet machine (<= 15 s under a parallel test run); <= 2 levels.
 
+`--against REV` also measures another commit of this repository (e.g. the one before a change),
+its runs interleaved with this checkout's so that both see the same load.
+
   python benchmarks/bench_pr_path.py --repeats 2
+  python benchmarks/bench_pr_path.py --repeats 3 --against main
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -42,7 +47,7 @@ from tests.e2e.harness import (  # noqa: E402
 )
 from tests.fakes.github.world import TOKEN  # noqa: E402
 
-WORKFLOW = ROOT / ".github" / "workflows" / "pull-request.yml"
+WORKFLOW = Path(".github") / "workflows" / "pull-request.yml"
 GOAL_SECONDS, GOAL_LEVELS = 10.0, 2
 FIT_LINE = re.compile(r"\bfit \w+\s+(\d+\.\d+)s\s+\(total")
 
@@ -69,8 +74,33 @@ def fit_seconds(log: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2, help="measured runs (default 2)")
+    parser.add_argument("--against", metavar="REV", help="also measure this commit, interleaved")
     args = parser.parse_args()
-    runs = args.repeats + 1  # the first one warms the venv cache
+    with tempfile.TemporaryDirectory(prefix="modelci-bench-pr-") as scratch:
+        workdir = Path(scratch)
+        sources = {"this checkout": ROOT}
+        if args.against:
+            sources[args.against] = workdir / "against-checkout"
+            subprocess.run(
+                ["git", "worktree", "add", "--detach", str(sources[args.against]), args.against],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
+        try:
+            measure(workdir, sources, args.repeats)
+        finally:
+            if args.against:
+                subprocess.run(
+                    ["git", "worktree", "remove", "--force", str(sources[args.against])],
+                    cwd=ROOT,
+                    check=False,
+                )
+
+
+def measure(workdir: Path, sources: dict[str, Path], repeats: int) -> None:
+    rounds = repeats + 1  # the first one warms each venv cache
+    numbers = iter(range(1, rounds * len(sources) + 1))
     seed = {
         "users": [{"login": "octocat"}],
         "tokens": [{"token": TOKEN, "login": "github-actions[bot]", "permissions": "write"}],
@@ -79,19 +109,22 @@ def main() -> None:
                 "full_name": REPO,
                 "pulls": [
                     {"number": n, "head": f"improve-{n}", "title": "A better model"}
-                    for n in range(1, runs + 1)
+                    for n in range(1, rounds * len(sources) + 1)
                 ],
             }
         ],
     }
-    levels = job_levels(WORKFLOW)
-    with tempfile.TemporaryDirectory(prefix="modelci-bench-pr-") as scratch:
-        workdir = Path(scratch)
-        modelci, cache = copy_modelci(workdir), workdir / "tool-cache"
-        cache.mkdir()
-        with running_fake(workdir, seed) as fake:
-            beyond, walls, fits = [], [], []
-            for number in range(1, runs + 1):
+    copies = {
+        label: copy_modelci(workdir, source, f"modelci-{index}")
+        for index, (label, source) in enumerate(sources.items())
+    }
+    beyond: dict[str, list[tuple[float, float, float]]] = {label: [] for label in sources}
+    cache = workdir / "tool-cache"
+    cache.mkdir()
+    with running_fake(workdir, seed) as fake:
+        for round_ in range(rounds):
+            for label, modelci in copies.items():
+                number = next(numbers)
                 scenario = make_repo(
                     workdir,
                     f"improve-{number}",
@@ -105,20 +138,26 @@ def main() -> None:
                 )
                 wall = time.monotonic() - began
                 if done.returncode != 0 or len(fake.comments(number)) != 1:
-                    sys.exit(f"run {number} failed (exit {done.returncode}):\n{log[-4000:]}")
-                label = "warm-up (installs the venv)" if number == 1 else f"run {number - 1}"
+                    sys.exit(
+                        f"{label}: run {number} failed (exit {done.returncode}):\n{log[-4000:]}"
+                    )
                 fit = fit_seconds(log)
-                print(f"{label:<28} wall {wall:6.1f}s  fit {fit:5.2f}s  beyond {wall - fit:6.1f}s")
-                if number > 1:
-                    walls.append(wall)
-                    fits.append(fit)
-                    beyond.append(wall - fit)
-    best = min(beyond)
-    print(
-        f"verdict latency beyond the fit: {best:.1f} s (best of {len(beyond)}; "
-        f"wall {min(walls):.1f} s, fit {fits[beyond.index(best)]:.2f} s), goal <= {GOAL_SECONDS:.0f} s"
-    )
-    print(f"sequential job levels before the comment: {levels}, goal <= {GOAL_LEVELS}")
+                what = "warm-up (installs the venv)" if round_ == 0 else f"run {round_}"
+                print(
+                    f"{label:<14} {what:<28} wall {wall:6.1f}s  fit {fit:5.2f}s  "
+                    f"beyond {wall - fit:6.1f}s",
+                    flush=True,
+                )
+                if round_ > 0:
+                    beyond[label].append((wall - fit, wall, fit))
+    for label, source in sources.items():
+        best, wall, fit = min(beyond[label])
+        print(
+            f"{label}: verdict latency beyond the fit {best:.1f} s (best of {len(beyond[label])}; "
+            f"wall {wall:.1f} s, fit {fit:.2f} s), goal <= {GOAL_SECONDS:.0f} s; "
+            f"sequential job levels before the comment: {job_levels(source / WORKFLOW)}, "
+            f"goal <= {GOAL_LEVELS}"
+        )
 
 
 if __name__ == "__main__":

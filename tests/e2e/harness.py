@@ -161,21 +161,22 @@ def running_fake(workdir: Path, seed: dict) -> Iterator[Fake]:
     assert status == 0, (workdir / "fake.log").read_text()[-6000:]
 
 
-def copy_modelci(workdir: Path) -> Path:
-    """This repository (tracked and untracked-but-not-ignored files) copied to a scratch dir."""
+def copy_modelci(workdir: Path, source: Path = ROOT, name: str = "modelci") -> Path:
+    """A checkout of modelci (tracked and untracked-but-not-ignored files, no tests) copied to a
+    scratch dir: by default this repository."""
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
+        cwd=source,
         capture_output=True,
         check=True,
     ).stdout.decode()
-    target = workdir / "modelci"
-    for name in filter(None, listed.split("\0")):
-        source = ROOT / name
-        if not source.is_file() or name.startswith("tests/"):
+    target = workdir / name
+    for entry in filter(None, listed.split("\0")):
+        path = source / entry
+        if not path.is_file() or entry.startswith("tests/"):
             continue
-        (target / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, target / name)
+        (target / entry).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target / entry)
     return target
 
 

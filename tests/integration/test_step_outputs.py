@@ -75,6 +75,30 @@ def test_train_evaluate_compare_report_set_what_the_actions_promise(
     reported = step(cli, github_output, "report", "cmp", "--out", "report.md")
     assert reported == {"markdown": str((tmp_path / "report.md").resolve()), "html": ""}
 
+    # one process for the whole candidate leg: train, evaluate (no plots), compare
+    github_output.unlink()
+    args = ("train", "--out", "runs/leg", "--evaluate", "--no-plots")
+    result = cli(*args, "--compare-with", "runs/base", "--compare-out", "leg-cmp")
+    assert result.code == 0, result.stderr  # the logistic candidate beats the dummy baseline
+    leg = outputs(github_output)
+    assert leg["run-dir"] == str((tmp_path / "runs/leg").resolve())
+    assert leg["comparison-dir"] == str((tmp_path / "leg-cmp").resolve())
+    assert (leg["verdict"], leg["failed-gates"]) == ("pass", "[]")
+    assert leg["summary"] == result.stdout.splitlines()[2]
+    assert not (tmp_path / "runs/leg/plots").exists() and (tmp_path / "leg-cmp/plots").is_dir()
+
+
+def test_the_one_process_flags_need_evaluate(cli, tmp_path: Path, mixed_csv: Path) -> None:
+    write_config(tmp_path, config("sklearn.dummy.DummyClassifier"))
+    for flags in (("--no-plots",), ("--compare-with", "runs/base")):
+        result = cli("train", *flags)
+        assert result.code == 2
+        assert result.stderr.strip() == (
+            f"modelci train: error: {flags[0]} goes with --evaluate. "
+            f"add --evaluate, or drop {flags[0]}"
+        )
+        assert not (tmp_path / "runs").exists()
+
 
 def test_no_outputs_outside_actions(cli, tmp_path: Path, mixed_csv: Path, monkeypatch) -> None:
     monkeypatch.delenv("GITHUB_OUTPUT", raising=False)

@@ -33,6 +33,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="write outputs here (default: the run directory; with --model: runs/evaluation)",
     )
     parser.add_argument("--primary", help="headline metric (default: from the config)")
+    add_plots_flag(parser)
+
+
+def add_plots_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-plots",
+        dest="plots",
+        action="store_false",
+        default=None,
+        help="skip the plots whatever metrics.plots says, e.g. when a comparison will show its "
+        "own overlays instead",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
             run_ = evaluation.bring_your_own(
                 args.model, args.data, args.target, Path(work), sha256=args.sha256
             )
-            outputs = evaluate_run(run_, out=out, primary=args.primary)
+            outputs = evaluate_run(run_, out=out, primary=args.primary, plots=args.plots)
     else:
         if args.run_dir is None:
             raise UserError(
@@ -67,20 +79,28 @@ def run(args: argparse.Namespace) -> int:
             out=args.out or args.run_dir,
             data=args.data,
             primary=args.primary,
+            plots=args.plots,
         )
     set_outputs(ActionsEnvironment.from_env(), outputs)
     return 0
 
 
 def evaluate_run(
-    run: Run, *, out: Path, data: str | None = None, primary: str | None = None
+    run: Run,
+    *,
+    out: Path,
+    data: str | None = None,
+    primary: str | None = None,
+    plots: bool | None = None,
 ) -> dict[str, str]:
     """Evaluate `run` into `out`, print the headline line; returns the step outputs."""
     import json
 
     from modelci import evaluation
 
-    document = evaluation.evaluate(run, data_override=data, out=out, primary=primary)
+    document = evaluation.evaluate(
+        run, data_override=data, out=out, primary=primary, draw_plots=plots
+    )
     name = document["primary"]
     metric = document["metrics"][name]
     ci = metric["ci"]
