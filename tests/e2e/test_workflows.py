@@ -12,6 +12,8 @@ a branch), copies `examples/workflows/*.yml` into it as its workflows, and runs 
 The fake's pull requests have commits of their own: the event payload carries the fake's head
 and base SHAs (what the check run is posted on), while act checks out the local repository.
 
+The wiring lives in tests/e2e/harness.py, shared with benchmarks/bench_pr_path.py.
+
 Nothing leaves the machine except what modelci's setup script installs from the package index
 (once per module: the venvs live in one cache folder shared by every job).
 """
