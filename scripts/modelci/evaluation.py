@@ -27,8 +27,10 @@ def evaluate(
     data_override: str | None = None,
     out: Path | None = None,
     primary: str | None = None,
+    draw_plots: bool | None = None,
 ) -> dict[str, Any]:
-    """Evaluate `run`; outputs go into `out` (default: the run directory itself)."""
+    """Evaluate `run`; outputs go into `out` (default: the run directory itself). `draw_plots`
+    None follows the config's `metrics.plots`; False skips them (a comparison draws its own)."""
     log = progress.current
     settings = _settings(run)
     with log.stage("load model and rows"):
@@ -113,7 +115,7 @@ def evaluate(
     with fsutil.staged_dir(target_dir, merge=True) as stage:
         if out is not None and out.resolve() != run.path.resolve():
             _copy_run(run, stage)
-        if settings["plots"]:
+        if settings["plots"] if draw_plots is None else draw_plots:
             with log.stage("plots"):
                 from modelci import plots
 

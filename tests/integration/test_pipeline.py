@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -210,10 +211,19 @@ def test_bring_your_own_model(cli, tmp_path, mixed_csv):
 
 
 def test_demo_runs_offline_and_prints_the_paths(cli_subprocess, tmp_path):
-    result = cli_subprocess("demo", "--out", "demo")
+    output = tmp_path / "github_output"
+    result = cli_subprocess("demo", "--out", "demo", env={"GITHUB_OUTPUT": str(output)})
     assert result.code == 0, result.stderr
     assert "report:" in result.stdout and "html:" in result.stdout
     assert result.stdout.splitlines()[0].startswith(("✅ pass", "❌ fail"))
+    # its step outputs, as the other commands write theirs
+    written = output.read_text()
+    for name, value in (
+        ("report", str((tmp_path / "demo/report.md").resolve())),
+        ("html", str((tmp_path / "demo/report.html").resolve())),
+        ("summary", result.stdout.splitlines()[0]),
+    ):
+        assert re.search(rf"^{name}<<(\S+)\n{re.escape(value)}\n\1$", written, re.M), written
     report = (tmp_path / "demo/report.md").read_text()
     assert "**roc\\_auc**" in report and "| baseline" in report.replace("  ", " ")
     html = (tmp_path / "demo/report.html").read_text()

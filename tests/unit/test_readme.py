@@ -23,6 +23,13 @@ def test_readme_shows_every_example_workflow_verbatim():
         assert yaml.safe_load(path.read_text()) in blocks, f"README lacks {path.name}"
 
 
+def test_readme_shows_the_pull_request_workflow_verbatim_comments_and_all():
+    """A user copies the README: its comments (the baseline modes) must be the example's."""
+    text = (ROOT / "examples/workflows/pull-request.yml").read_text()
+    assert f"```yaml\n{text}```" in README
+    assert "# baseline: merge-base" in text
+
+
 def test_quick_start_is_two_commands_that_the_makefile_has():
     quick = README.split("## Quick start", 1)[1].split("##", 1)[0]
     commands = re.findall(r"^(make \w+)", quick, re.M)

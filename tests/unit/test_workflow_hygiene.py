@@ -33,6 +33,8 @@ SUB_ACTIONS = [
     "baseline",
     "publish-release",
     "publish-registry",
+    "plan",
+    "gather",
 ]
 
 USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>[^\s#]+)\s*(?:#\s*(?P<comment>.*))?$")

@@ -8,6 +8,9 @@ the gates it is judged by (a baseline without a recorded config falls back to th
 Either way comparison.json lists how the candidate's gates differ from the baseline's.
 
   modelci compare runs/candidate runs/baseline --out runs/compare --gates-from baseline
+
+Step outputs (in GitHub Actions): comparison-dir, verdict (pass or fail), failed-gates (a JSON
+list) and summary (the first line printed).
 """
 
 from __future__ import annotations
@@ -27,13 +30,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=Path("runs/compare"),
         help="output directory (default: runs/compare)",
     )
-    parser.add_argument(
-        "--gates-from",
-        choices=("candidate", "baseline"),
-        default="candidate",
-        help="whose config sets the gates, alpha and strict: the candidate's (default) or the "
-        "baseline run's recorded one, so a pull request cannot loosen its own gates",
-    )
+    add_gates_from_flag(parser)
     parser.add_argument("--alpha", type=float, help="significance level (default: config, 0.05)")
     strict = parser.add_mutually_exclusive_group()
     strict.add_argument(
@@ -46,25 +43,70 @@ def configure(parser: argparse.ArgumentParser) -> None:
     strict.add_argument("--no-strict", dest="strict", action="store_false")
 
 
+def add_gates_from_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--gates-from",
+        choices=("candidate", "baseline"),
+        default="candidate",
+        help="whose config sets the gates, alpha and strict: the candidate's (default) or the "
+        "baseline run's recorded one, so a pull request cannot loosen its own gates",
+    )
+
+
 def run(args: argparse.Namespace) -> int:
-    from modelci import comparison
-    from modelci.errors import ExitCode, UserError
-    from modelci.rundir import Run
+    from modelci.errors import UserError
+    from modelci.github import workflow
 
     if args.alpha is not None and not 0 < args.alpha < 0.5:
         raise UserError(f"--alpha must be in (0, 0.5), got {args.alpha}")
-    candidate, baseline = Run.open(args.candidate), Run.open(args.baseline)
-    settings = comparison.settings_from(
-        candidate, baseline, alpha=args.alpha, strict=args.strict, gates_from=args.gates_from
+    code, outputs = compare_dirs(
+        args.candidate,
+        args.baseline,
+        args.out,
+        alpha=args.alpha,
+        strict=args.strict,
+        gates_from=args.gates_from,
     )
-    document = comparison.compare(candidate, baseline, args.out, settings)
-    print(summary_line(document))
+    workflow.set_outputs(outputs)
+    return code
+
+
+def compare_dirs(
+    candidate_dir: Path,
+    baseline_dir: Path,
+    out: Path,
+    *,
+    alpha: float | None = None,
+    strict: bool | None = None,
+    gates_from: str = "candidate",
+) -> tuple[int, dict[str, str]]:
+    """Compare two run directories into `out` and print the verdict; returns the exit code (1:
+    a gate failed) and the step outputs."""
+    import json
+
+    from modelci import comparison
+    from modelci.errors import ExitCode
+    from modelci.rundir import Run
+
+    candidate, baseline = Run.open(candidate_dir), Run.open(baseline_dir)
+    settings = comparison.settings_from(
+        candidate, baseline, alpha=alpha, strict=strict, gates_from=gates_from
+    )
+    document = comparison.compare(candidate, baseline, out, settings)
+    summary = summary_line(document)
+    print(summary)
     if document["gate_changes"]:
         print(f"⚠️ the candidate changes the quality gates: {gate_changes_text(document)}")
     if document["gates_note"]:
         print(f"note: {document['gates_note']}")
-    print(f"comparison → {args.out / 'comparison.json'}")
-    return int(ExitCode.GATE_FAILED) if document["verdict"] == "fail" else 0
+    print(f"comparison → {out / 'comparison.json'}")
+    outputs = {
+        "comparison-dir": str(out.resolve()),
+        "verdict": document["verdict"],
+        "failed-gates": json.dumps(document["failed_gates"], separators=(",", ":")),
+        "summary": summary,
+    }
+    return (int(ExitCode.GATE_FAILED) if document["verdict"] == "fail" else 0), outputs
 
 
 def gate_changes_text(document: dict) -> str:

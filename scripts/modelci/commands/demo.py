@@ -3,6 +3,8 @@
 paired statistics and gates, and write the report a pull request would get.
 
   modelci demo --out demo
+
+Step outputs (in GitHub Actions): report and html (absolute paths), verdict and summary.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from modelci import comparison, config, evaluation, fsutil, progress, training
     from modelci.commands.compare import summary_line
     from modelci.commands.report import write_report
+    from modelci.github import workflow
     from modelci.rundir import Run
 
     out: Path = args.out
@@ -76,7 +79,15 @@ def run(args: argparse.Namespace) -> int:
     document = comparison.compare(runs["candidate"], runs["baseline"], out / "compare", settings)
     report_md, report_html = out / "report.md", out / "report.html"
     write_report(out / "compare", report_md, html=report_html)
-    print(summary_line(document))
+    summary = summary_line(document)
+    print(summary)
     print(f"report:  {report_md}")
     print(f"html:    {report_html}")
+    outputs = {
+        "report": str(report_md.resolve()),
+        "html": str(report_html.resolve()),
+        "verdict": document["verdict"],
+        "summary": summary,
+    }
+    workflow.set_outputs(outputs)
     return 0

@@ -4,12 +4,19 @@ predictions and plots, written into the run directory.
   modelci evaluate runs/candidate                 # on the test rows of training
   modelci evaluate runs/candidate --data new.csv  # on other rows
   modelci evaluate --model model.skops --data test.csv --target y --out runs/mine
+
+Step outputs (in GitHub Actions): run-dir, metrics (metrics.json's object, one line of JSON) and
+primary (the headline metric's name).
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from modelci.rundir import Run
 
 HELP = "evaluate a run (or a bring-your-own model) and write metrics, plots, predictions"
 
@@ -26,6 +33,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="write outputs here (default: the run directory; with --model: runs/evaluation)",
     )
     parser.add_argument("--primary", help="headline metric (default: from the config)")
+    add_plots_flag(parser)
+
+
+def add_plots_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-plots",
+        dest="plots",
+        action="store_false",
+        default=None,
+        help="skip the plots whatever metrics.plots says, e.g. when a comparison will show its "
+        "own overlays instead",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
 
     from modelci import evaluation
     from modelci.errors import UserError
+    from modelci.github import workflow
     from modelci.rundir import Run
 
     if args.model is not None:
@@ -48,20 +68,47 @@ def run(args: argparse.Namespace) -> int:
             run_ = evaluation.bring_your_own(
                 args.model, args.data, args.target, Path(work), sha256=args.sha256
             )
-            document = evaluation.evaluate(run_, out=out, primary=args.primary)
+            outputs = evaluate_run(run_, out=out, primary=args.primary, plots=args.plots)
     else:
         if args.run_dir is None:
             raise UserError(
                 "no run directory given", fix="modelci evaluate RUN_DIR, or --model/--data/--target"
             )
-        run_ = Run.open(args.run_dir)
-        out = args.out or args.run_dir
-        document = evaluation.evaluate(
-            run_, data_override=args.data, out=args.out, primary=args.primary
+        outputs = evaluate_run(
+            Run.open(args.run_dir),
+            out=args.out or args.run_dir,
+            data=args.data,
+            primary=args.primary,
+            plots=args.plots,
         )
-    primary = document["primary"]
-    metric = document["metrics"][primary]
+    workflow.set_outputs(outputs)
+    return 0
+
+
+def evaluate_run(
+    run: Run,
+    *,
+    out: Path,
+    data: str | None = None,
+    primary: str | None = None,
+    plots: bool | None = None,
+) -> dict[str, str]:
+    """Evaluate `run` into `out`, print the headline line; returns the step outputs."""
+    import json
+
+    from modelci import evaluation
+
+    document = evaluation.evaluate(
+        run, data_override=data, out=out, primary=primary, draw_plots=plots
+    )
+    name = document["primary"]
+    metric = document["metrics"][name]
     ci = metric["ci"]
     interval = f" (95% CI {ci[0]:.4f}–{ci[1]:.4f})" if ci else ""
-    print(f"{primary} = {metric['value']:.4f}{interval} on {document['n_rows']} rows → {out}")
-    return 0
+    print(f"{name} = {metric['value']:.4f}{interval} on {document['n_rows']} rows → {out}")
+    flat = evaluation.flat_metrics(document)
+    return {
+        "run-dir": str(out.resolve()),
+        "metrics": json.dumps(flat, separators=(",", ":")),
+        "primary": name,
+    }

@@ -14,6 +14,8 @@ examples:
   modelci report runs/candidate --out report.md --html report.html
   modelci report runs/compare --out comment.md --images none --limit 60000
   modelci report runs/compare-hgb runs/compare-rf runs/compare-lr --out leaderboard.md
+
+Step outputs (in GitHub Actions): markdown and html, absolute paths (html empty without --html).
 """
 
 from __future__ import annotations
@@ -55,10 +57,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from modelci.github import workflow
+
     for path in write_report(
         args.dir, args.out, html=args.html, images=args.images, limit=args.limit
     ):
         print(path)
+    outputs = {
+        "markdown": str(args.out.resolve()),
+        "html": str(args.html.resolve()) if args.html is not None else "",
+    }
+    workflow.set_outputs(outputs)
     return 0
 
 

@@ -2,6 +2,14 @@
 
 modelci train -c modelci.yaml --out runs/candidate
 modelci train -c modelci.yaml --set model.params.max_iter=50 --set data.seed=1
+modelci train -c modelci.yaml --out runs/candidate --evaluate   # then evaluate, same process
+modelci train --evaluate --compare-with runs/baseline --compare-out runs/compare --gates-from baseline
+
+--compare-with also compares the evaluated run with a baseline run, as `modelci compare` would
+(exit 1 on a failed gate, after every output is written), in the same process.
+
+Step outputs (in GitHub Actions): run-dir; with --evaluate also evaluate's metrics and primary;
+with --compare-with also compare's comparison-dir, verdict, failed-gates and summary.
 """
 
 from __future__ import annotations
@@ -12,6 +20,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from modelci.config import Override
+
+from modelci.commands import compare, evaluate
 
 HELP = "train a model from modelci.yaml into a run directory"
 
@@ -30,6 +40,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=Path("runs/candidate"),
         help="run directory to write (default: runs/candidate)",
     )
+    parser.add_argument(
+        "--evaluate",
+        action="store_true",
+        help="evaluate the run on its test rows right after training, as `modelci evaluate "
+        "OUT` would, without a second start of Python",
+    )
+    evaluate.add_plots_flag(parser)
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        metavar="BASELINE",
+        help="with --evaluate: then compare the run with this baseline run directory",
+    )
+    parser.add_argument(
+        "--compare-out",
+        type=Path,
+        default=Path("runs/compare"),
+        help="the compare directory of --compare-with (default: runs/compare)",
+    )
+    compare.add_gates_from_flag(parser)
     add_override_flags(parser)
 
 
@@ -79,8 +109,29 @@ def overrides_from(args: argparse.Namespace) -> list[Override]:
 
 def run(args: argparse.Namespace) -> int:
     from modelci import config, training
+    from modelci.errors import UserError
+    from modelci.github import workflow
+    from modelci.rundir import Run
 
+    for given, flag in (
+        (args.plots is not None, "--no-plots"),
+        (args.compare_with, "--compare-with"),
+    ):
+        if given and not args.evaluate:
+            raise UserError(f"{flag} goes with --evaluate", fix=f"add --evaluate, or drop {flag}")
+    if args.compare_with is not None:
+        Run.open(args.compare_with)  # a wrong baseline is refused before the fit, not after
     cfg = config.load(args.config, overrides_from(args))
     info = training.train(cfg, args.out)
     print(f"trained {info['estimator']['class']} ({info['task']}) → {args.out}")
-    return 0
+    outputs = {"run-dir": str(args.out.resolve())}
+    if args.evaluate:
+        outputs |= evaluate.evaluate_run(Run.open(args.out), out=args.out, plots=args.plots)
+    code = 0
+    if args.compare_with is not None:
+        code, compared = compare.compare_dirs(
+            args.out, args.compare_with, args.compare_out, gates_from=args.gates_from
+        )
+        outputs |= compared
+    workflow.set_outputs(outputs)
+    return code
