@@ -423,6 +423,10 @@ class _Step:
         head_sha = head if isinstance(head, str) and bundle.SHA.fullmatch(head) else self.env.sha
         if head_sha is not None and not bundle.SHA.fullmatch(head_sha):
             head_sha = None
+        from modelci import fsutil, protected
+
+        reads = [path for directory in self.args.dir for path in protected.report_inputs(directory)]
+        fsutil.check_replaceable(outdir, marker=bundle.METADATA, inputs=reads, flag="--bundle")
         bundle.write_bundle(
             bundle.CommentBundle(
                 markdown=text,

@@ -48,7 +48,9 @@ def run(args: argparse.Namespace) -> int:
             run_ = evaluation.bring_your_own(
                 args.model, args.data, args.target, Path(work), sha256=args.sha256
             )
-            document = evaluation.evaluate(run_, out=out, primary=args.primary)
+            document = evaluation.evaluate(
+                run_, out=out, primary=args.primary, inputs=(args.model,)
+            )
     else:
         if args.run_dir is None:
             raise UserError(

@@ -88,6 +88,13 @@ def publish_release(
     env = ActionsEnvironment.from_env(environ, token_var=args.token_env)
     owner, repo = parse_repository(args.repo or env.repository)
     tag = tags.parse_tag(args.tag)
+    checksums_out = getattr(args, "checksums_out", None)
+    if checksums_out is not None:  # checked before anything is published
+        from modelci import fsutil, protected
+
+        checksums_out = fsutil.check_writable_file(
+            checksums_out, inputs=protected.run_inputs(args.run_dir), flag="--checksums-out"
+        )
     env.require_token()
     own = github is None
     client = github or GitHub.from_environment(env)
@@ -121,12 +128,11 @@ def publish_release(
         "published": "false" if published.draft else "true",
         "asset-urls": json.dumps(published.assets, separators=(",", ":")),
     }
-    checksums_out = getattr(args, "checksums_out", None)
     if checksums_out is not None:
         from modelci.fsutil import write_text_atomic
 
         write_text_atomic(checksums_out, published.checksums)
-        outputs["checksums"] = str(checksums_out)
+        outputs["checksums"] = str(args.checksums_out)
     for name, value in outputs.items():
         print(f"{name}={value}", file=out)
     out.flush()
