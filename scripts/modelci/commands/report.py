@@ -99,7 +99,11 @@ def write_report(
     reads = [path for directory in sources for path in protected.report_inputs(directory)]
     role = "one of the records the report is made from"
     out_file = fsutil.check_writable_file(out, inputs=reads, role=role)
-    html_file = html and fsutil.check_writable_file(html, inputs=reads, flag="--html", role=role)
+    html_file = (
+        None
+        if html is None
+        else fsutil.check_writable_file(html, inputs=reads, flag="--html", role=role)
+    )
     if html_file == out_file:
         raise UserError("--html and --out are the same file", where=str(html), fix="Give two names")
     with progress.current.stage("render report"):
