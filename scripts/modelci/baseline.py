@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modelci import fsutil, persist, rundir
+from modelci import fsutil, persist, protected, rundir
 from modelci.errors import UserError
 from modelci.release import contents, tags
 from modelci.release.remote import RepoReleases
@@ -179,10 +179,12 @@ def from_release(
 def from_path(directory: Path, out: Path, *, source: Source | None = None) -> Baseline:
     """Copy a run directory (after verifying its model) into `out`."""
     source = source or Source(kind="path", ref=str(directory))
-    check_out(out)
+    same = directory.resolve() == out.resolve()  # verified in place
+    inputs = () if same else protected.run_inputs(directory)
+    check_out(out, inputs=inputs)
     run = rundir.Run.open(directory)
     label = str(source)
-    if directory.resolve() == out.resolve():
+    if same:
         sha = verify(directory, label=label)
         return Baseline(found=True, source=source, directory=out, model_sha256=sha)
     if run.model_path.name != rundir.MODEL or run.model_path.parent != run.path:
@@ -191,7 +193,7 @@ def from_path(directory: Path, out: Path, *, source: Source | None = None) -> Ba
             "beside it",
             fix="Pass a run directory written by `modelci train`",
         )
-    with fsutil.staged_dir(out, marker=rundir.RUN) as stage:
+    with fsutil.staged_dir(out, marker=rundir.RUN, inputs=inputs) as stage:
         for name in KEEP:
             if (directory / name).is_file():
                 shutil.copy2(directory / name, stage / name)
@@ -242,9 +244,9 @@ def from_registry(
         return from_path(pulled, out, source=source)
 
 
-def check_out(out: Path) -> None:
-    """--out is replaced whole, so it must be new, empty, or a run directory."""
-    fsutil.check_replaceable(out, marker=rundir.RUN)
+def check_out(out: Path, *, inputs: tuple[Path, ...] = ()) -> None:
+    """--out is replaced whole, so it must be new, empty, or a run directory (not an input)."""
+    fsutil.check_replaceable(out, marker=rundir.RUN, kind="a run directory", inputs=inputs)
 
 
 # -- verification ---------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modelci import features, fsutil, gates, persist, progress, rows, rundir, scoring
+from modelci import features, fsutil, gates, persist, progress, protected, rows, rundir, scoring
 from modelci.config import GateRule
 from modelci.errors import UserError
 from modelci.rundir import Run
@@ -116,6 +116,8 @@ def gate_changes(candidate: Run, baseline: Run) -> list[dict[str, Any]]:
 
 def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> dict[str, Any]:
     log = progress.current
+    inputs = (*protected.run_inputs(candidate.path), *protected.run_inputs(baseline.path))
+    fsutil.check_replaceable(out, marker=rundir.COMPARISON, inputs=inputs)
     if not candidate.has_evaluation():
         raise UserError(
             f"{candidate.path} has not been evaluated",
@@ -126,7 +128,10 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> dic
     classes = tuple(candidate_eval["classes"]) if candidate_eval["classes"] else None
     with log.stage("align predictions"):
         cand = scoring.read_predictions(
-            candidate.path / rundir.PREDICTIONS, task=candidate.task, classes=classes
+            candidate.path / rundir.PREDICTIONS,
+            task=candidate.task,
+            classes=classes,
+            rows=candidate_eval["data"].get("rows"),
         )
         base, rescored, baseline_eval = _baseline_predictions(
             candidate, candidate_eval, baseline, classes
@@ -220,9 +225,7 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> dic
         },
         "plots": [],
     }
-    with fsutil.staged_dir(
-        out, marker=rundir.COMPARISON, inputs=(candidate.path, baseline.path)
-    ) as stage:
+    with fsutil.staged_dir(out, marker=rundir.COMPARISON, inputs=inputs) as stage:
         with log.stage("plots"):
             from modelci import plots
 
@@ -252,6 +255,14 @@ def _describe(run: Run, label: str, evaluation: dict[str, Any] | None) -> dict[s
 
 
 def _check_compatible(candidate: Run, baseline: Run) -> None:
+    if candidate.path.resolve() == baseline.path.resolve():
+        # Identical models in two run directories are a fair comparison; one directory twice
+        # would pass every gate with p = 1 and say nothing.
+        raise UserError(
+            f"the candidate and the baseline are the same run directory ({candidate.path}, "
+            f"{baseline.path})",
+            fix="Compare two different runs, e.g. runs/candidate runs/baseline",
+        )
     if candidate.task != baseline.task:
         raise UserError(
             f"cannot compare a {candidate.task} candidate with a {baseline.task} baseline",
@@ -285,7 +296,10 @@ def _baseline_predictions(
     if baseline_eval and baseline_eval["data"].get("test_fingerprint") == fingerprint:
         return (
             scoring.read_predictions(
-                baseline.path / rundir.PREDICTIONS, task=baseline.task, classes=classes
+                baseline.path / rundir.PREDICTIONS,
+                task=baseline.task,
+                classes=classes,
+                rows=baseline_eval["data"].get("rows"),
             ),
             False,
             baseline_eval,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,8 @@ BUNDLED = {
 }
 # Integer targets with at most this many distinct values are taken as class labels.
 MAX_INFERRED_CLASSES = 20
+# Beyond this a value's square, summed over rows (rmse, r2), overflows float64 to infinity.
+MAX_ABS_VALUE = 1e100
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,11 +50,9 @@ class Table:
 
 def read_table(spec: str, base_dir: Path) -> Table:
     """Load `spec`: a CSV/TSV/Parquet path (relative to `base_dir`) or `sklearn:NAME`."""
-    if spec.startswith("sklearn:"):
+    path = file_path(spec, base_dir)
+    if path is None:
         return _read_bundled(spec)
-    path = Path(spec).expanduser()
-    if not path.is_absolute():
-        path = base_dir / path
     hint = "Check data.train / data.test in the config (paths are relative to it)"
     if path.is_dir():
         raise UserError(f"data file {spec} is a directory ({path})", fix=hint)
@@ -73,10 +74,18 @@ def read_table(spec: str, base_dir: Path) -> Table:
                 raise UserError(
                     f"{spec}: reading Parquet needs pyarrow", fix="pip install 'modelci[parquet]'"
                 ) from None
+            import pyarrow.parquet as pq
+
+            _refuse_duplicate_columns(pq.read_schema(path).names, spec)
             frame = pd.read_parquet(path)
             header = 0
         else:
             sep = "\t" if suffix in (".tsv", ".tab") else ","
+            # pandas renames a repeated header (`y`, `y.1`): read the header as written first.
+            names = pd.read_csv(
+                io.BytesIO(raw), sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False
+            )
+            _refuse_duplicate_columns(list(names.iloc[0]) if len(names) else [], spec)
             frame = pd.read_csv(path, sep=sep, low_memory=False)
             header = 1
     except UserError:
@@ -97,7 +106,30 @@ def read_table(spec: str, base_dir: Path) -> Table:
     if frame.shape[0] == 0:
         raise UserError(f"{spec} has a header but no data rows", fix="Add rows to the file")
     frame.columns = [str(c) for c in frame.columns]
+    _refuse_duplicate_columns(list(frame.columns), spec)
     return Table(frame=frame, source=spec, sha256=digest, header_lines=header)
+
+
+def _refuse_duplicate_columns(names: list[Any], source: str) -> None:
+    """Two columns of one name: one of them would be renamed and used as a feature, which
+    leaks the target when the repeated column is the target."""
+    seen: set[str] = set()
+    for name in map(str, names):
+        if name in seen:
+            raise UserError(
+                f"{source} has two columns named '{name}'",
+                fix="Rename or remove one of them; modelci never guesses which is meant",
+            )
+        seen.add(name)
+
+
+def file_path(spec: str, base_dir: Path) -> Path | None:
+    """The file a data spec names (relative paths are relative to `base_dir`); None for a
+    bundled `sklearn:NAME` set."""
+    if spec.startswith("sklearn:"):
+        return None
+    path = Path(spec).expanduser()
+    return path if path.is_absolute() else base_dir / path
 
 
 def _read_bundled(spec: str) -> Table:
@@ -174,7 +206,9 @@ def check_target_for_task(table: Table, target: str, task: str) -> None:
                 f"({y.iloc[0]!r}); a classifier needs at least two",
                 fix="Check the target column, or use more data",
             )
-    elif not pd.api.types.is_numeric_dtype(y.dtype) or y.dtype == bool:
+    elif pd.api.types.is_numeric_dtype(y.dtype) and y.dtype != bool:
+        check_regression_target(table, target)
+    else:
         bad = pd.to_numeric(y, errors="coerce").isna().to_numpy().nonzero()[0]
         first = (
             f", first at {table.row_ref(int(bad[0]))} ({y.iloc[int(bad[0])]!r})" if bad.size else ""
@@ -183,6 +217,45 @@ def check_target_for_task(table: Table, target: str, task: str) -> None:
             f"regression target '{target}' in {table.source} is not numeric{first}",
             fix="Use task: classification for labels, or clean the column",
         )
+
+
+def check_regression_target(table: Table, target: str) -> None:
+    """A regression target must be finite and small enough to square and sum (metrics)."""
+    import numpy as np
+
+    values = table.frame[target].to_numpy(dtype=float, na_value=np.nan)
+    bad = (np.isinf(values) | (np.abs(values) > MAX_ABS_VALUE)).nonzero()[0]
+    if bad.size:
+        first = int(bad[0])
+        what = "an infinite value" if np.isinf(values[first]) else "a value too large to score"
+        raise UserError(
+            f"regression target '{target}' in {table.source} has {what} "
+            f"({values[first]:g}), first at {table.row_ref(first)} ({bad.size} row(s))",
+            fix=f"Fix those rows; values must be finite and within ±{MAX_ABS_VALUE:g} "
+            "(rescale a huge target, e.g. divide it by a constant)",
+        )
+
+
+def check_finite_columns(table: Table, columns: Any) -> None:
+    """Numeric feature columns may miss values (imputed) but never hold infinity, which no
+    scikit-learn preprocessing step accepts; name the column and the first row."""
+    import numpy as np
+    import pandas as pd
+
+    for column in columns:
+        series = table.frame.get(column)
+        if series is None or not pd.api.types.is_numeric_dtype(series.dtype):
+            continue
+        if pd.api.types.is_bool_dtype(series.dtype):
+            continue
+        bad = np.isinf(series.to_numpy(dtype=float, na_value=np.nan)).nonzero()[0]
+        if bad.size:
+            raise UserError(
+                f"feature column '{column}' of {table.source} holds {bad.size} infinite "
+                f"value(s), first at {table.row_ref(int(bad[0]))}",
+                fix="Replace them with a number or an empty cell (imputed), or list the "
+                "column in data.drop",
+            )
 
 
 def class_values(labels: pd.Series) -> pd.Series:

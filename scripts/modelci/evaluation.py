@@ -8,7 +8,18 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from modelci import data, data_checks, features, fsutil, persist, progress, rows, rundir, scoring
+from modelci import (
+    data,
+    data_checks,
+    features,
+    fsutil,
+    persist,
+    progress,
+    protected,
+    rows,
+    rundir,
+    scoring,
+)
 from modelci.errors import UserError
 from modelci.rundir import Run
 
@@ -19,6 +30,13 @@ if TYPE_CHECKING:
 CURVE_POINTS = 200
 REGRESSION_SAMPLE = 2000
 TOP_FEATURES = 15
+# Permutation importance predicts (1 + columns × repeats) times on its rows, and each prediction
+# reads every column: its cost grows with rows × columns². Bound it to what the default
+# (2,000 rows × 30 columns) costs; a prediction costs at least as much as IMPORTANCE_MIN_ROWS
+# rows, since every call pays per column however few rows it has.
+IMPORTANCE_REPEATS = 5
+IMPORTANCE_MAX_CELLS = 10_000_000
+IMPORTANCE_MIN_ROWS = 100
 
 
 def evaluate(
@@ -28,11 +46,20 @@ def evaluate(
     out: Path | None = None,
     primary: str | None = None,
     draw_plots: bool | None = None,
+    inputs: tuple[Path, ...] = (),
 ) -> dict[str, Any]:
     """Evaluate `run`; outputs go into `out` (default: the run directory itself). `draw_plots`
-    None follows the config's `metrics.plots`; False skips them (a comparison draws its own)."""
+    None follows the config's `metrics.plots`; False skips them (a comparison draws its own).
+    `inputs` are files read besides the run's own (a bring-your-own model), which no output may
+    replace."""
     log = progress.current
     settings = _settings(run)
+    reads = (*protected.model_and_data(run.path), *inputs)
+    if data_override is not None:
+        reads += (Path(data_override),)
+    elsewhere = out is not None and out.resolve() != run.path.resolve()
+    if out is not None and elsewhere:
+        _check_evaluation_out(out, run, (*protected.run_inputs(run.path), *reads))
     with log.stage("load model and rows"):
         model = persist.load(run.model_path, expected_sha256=run.model_sha256)
         test_rows = rows.for_run(run, data_override)
@@ -109,11 +136,8 @@ def evaluate(
                 rows=settings["importance_rows"],
                 seed=settings["seed"],
             )
-    target_dir = out or run.path
-    if out is not None and out.resolve() != run.path.resolve():
-        _check_evaluation_out(out, run)
-    with fsutil.staged_dir(target_dir, merge=True) as stage:
-        if out is not None and out.resolve() != run.path.resolve():
+    with fsutil.staged_dir(out or run.path, merge=True, inputs=reads) as stage:
+        if elsewhere:
             _copy_run(run, stage)
         if settings["plots"] if draw_plots is None else draw_plots:
             with log.stage("plots"):
@@ -126,9 +150,9 @@ def evaluate(
     return document
 
 
-def _check_evaluation_out(out: Path, run: Run) -> None:
+def _check_evaluation_out(out: Path, run: Run, inputs: tuple[Path, ...]) -> None:
     """Evaluating into another directory copies the run there: never over a different run."""
-    fsutil.check_replaceable(out, marker=rundir.RUN, inputs=(run.path,))
+    fsutil.check_replaceable(out, marker=rundir.RUN, inputs=inputs)
     if (out / rundir.RUN).is_file():
         other = rundir.read_document(out / rundir.RUN)
         if (other.get("model") or {}).get("sha256") != run.model_sha256:
@@ -302,6 +326,34 @@ def regression_details(predictions: scoring.Predictions, *, seed: int) -> dict[s
     }
 
 
+def importance_rows(wanted: int, columns: int) -> tuple[int, str | None]:
+    """How many of the `wanted` rows permutation importance may use within the bound, and a
+    note when that is fewer (0 rows: skipped).
+
+    >>> importance_rows(2000, 30)
+    (2000, None)
+    >>> importance_rows(2000, 100)
+    (199, 'on 199 of 2000 rows: 100 columns, and rows × columns × (1 + columns × 5 repeats) is kept within 10,000,000')
+    >>> importance_rows(150, 3000)[0]
+    0
+    """
+    per_row = columns * (1 + columns * IMPORTANCE_REPEATS)
+    bound = (
+        f"rows × columns × (1 + columns × {IMPORTANCE_REPEATS} repeats) is kept within "
+        f"{IMPORTANCE_MAX_CELLS:,}"
+    )
+    if per_row * IMPORTANCE_MIN_ROWS > IMPORTANCE_MAX_CELLS:
+        return 0, (
+            f"skipped: {columns} columns are too many to permute within the bound ({bound}, "
+            f"counting at least {IMPORTANCE_MIN_ROWS} rows); set metrics.importance: false to "
+            "leave it out"
+        )
+    rows = min(wanted, IMPORTANCE_MAX_CELLS // per_row)
+    if rows < wanted:
+        return rows, f"on {rows} of {wanted} rows: {columns} columns, and {bound}"
+    return rows, None
+
+
 def importance(
     model: Any,
     X: pd.DataFrame,
@@ -311,7 +363,8 @@ def importance(
     rows: int,
     seed: int,
 ) -> dict[str, Any] | None:
-    """Permutation importance of the input columns on a bounded, seeded sample of rows."""
+    """Permutation importance of the input columns on a seeded sample of rows, bounded by
+    rows and columns (`importance_rows`); the bound applied is recorded in `note`."""
     import numpy as np
     from sklearn.inspection import permutation_importance
 
@@ -319,15 +372,32 @@ def importance(
     X_seen, y_seen = X[mask], y_raw[mask]
     if predictions.classes is not None:
         y_seen = data.class_values(y_seen)
-    rng = np.random.default_rng(seed)
-    take = np.sort(rng.choice(len(X_seen), size=min(len(X_seen), rows), replace=False))
-    X_sample, y_sample = X_seen.iloc[take], y_seen.iloc[take]
     if predictions.classes is None:
         scoring_name = "neg_root_mean_squared_error"
     elif predictions.proba is not None and len(predictions.classes) == 2:
         scoring_name = "roc_auc"
     else:
         scoring_name = "accuracy"
+    if predictions.classes is not None and y_seen.nunique() < 2:
+        return None
+    used, note = importance_rows(min(len(X_seen), rows), X.shape[1])
+    facts: dict[str, Any] = {
+        "method": "permutation",
+        "scoring": scoring_name,
+        "rows": used,
+        "repeats": IMPORTANCE_REPEATS,
+        "columns": int(X.shape[1]),
+        "max_cells": IMPORTANCE_MAX_CELLS,
+        "note": note,
+        "features": [],
+    }
+    if note:
+        progress.current.info(f"permutation importance {note}")
+    if not used:
+        return facts
+    rng = np.random.default_rng(seed)
+    take = np.sort(rng.choice(len(X_seen), size=used, replace=False))
+    X_sample, y_sample = X_seen.iloc[take], y_seen.iloc[take]
     if predictions.classes is not None and y_sample.nunique() < 2:
         return None
     from threadpoolctl import threadpool_limits
@@ -340,25 +410,20 @@ def importance(
             X_sample,
             y_sample,
             scoring=scoring_name,
-            n_repeats=5,
+            n_repeats=IMPORTANCE_REPEATS,
             random_state=seed,
             n_jobs=1,
         )
     order = np.argsort(-result.importances_mean)[:TOP_FEATURES]
-    return {
-        "method": "permutation",
-        "scoring": scoring_name,
-        "rows": len(X_sample),
-        "repeats": 5,
-        "features": [
-            {
-                "feature": str(X.columns[i]),
-                "mean": round(float(result.importances_mean[i]), 6),
-                "std": round(float(result.importances_std[i]), 6),
-            }
-            for i in order
-        ],
-    }
+    facts["features"] = [
+        {
+            "feature": str(X.columns[i]),
+            "mean": round(float(result.importances_mean[i]), 6),
+            "std": round(float(result.importances_std[i]), 6),
+        }
+        for i in order
+    ]
+    return facts
 
 
 def bring_your_own(
@@ -373,9 +438,12 @@ def bring_your_own(
     model = persist.load(model_path, expected_sha256=sha256)
     table = data.read_table(data_path, Path.cwd())
     data.require_target(table, target)
+    data.check_target_values(table, target)
     from sklearn.base import is_classifier
 
     task = "classification" if is_classifier(model) else "regression"
+    if task == "regression":
+        data.check_target_for_task(table, target, task)
     names = getattr(model, "feature_names_in_", None)
     columns = (
         [str(c) for c in names]
@@ -383,6 +451,7 @@ def bring_your_own(
         else [c for c in table.frame.columns if c != target]
     )
     spec = features.FeatureSpec(numeric=tuple(columns), categorical=(), dates=(), dropped=())
+    data.check_finite_columns(table, spec.numeric)
     classes = [str(c) for c in model.classes_] if task == "classification" else None
     info = {
         "schema": rundir.SCHEMAS[rundir.RUN],

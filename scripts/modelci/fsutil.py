@@ -8,7 +8,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -69,41 +69,87 @@ def check_replaceable(
     final: Path,
     *,
     marker: str | None = None,
-    inputs: tuple[Path, ...] = (),
+    kind: str | None = None,
+    inputs: Iterable[Path] = (),
     flag: str = "--out",
-) -> None:
-    """Refuse an output directory whose replacement would destroy something of the user's.
+) -> Path:
+    """Refuse an output directory whose replacement would destroy something of the user's;
+    returns the resolved directory, the one to write.
 
-    An output is replaced whole, so it must not be a file, the working directory or one of its
-    parents, one of the command's inputs (or hold one), or a non-empty directory that is not an
-    earlier output of the same kind (recognised by its `marker` file).
+    An output is replaced whole, so once resolved (symlinks and `..`) it must not be a file,
+    the working directory or one of its parents, one of the command's `inputs` (or hold one),
+    or a non-empty directory that is not an earlier output of the same kind (recognised by its
+    `marker` file; `kind` names that kind in the message, e.g. "a run directory").
     """
     from modelci.errors import UserError
 
-    if final.exists() and not final.is_dir():
+    resolved = final.resolve()
+    if resolved.exists() and not resolved.is_dir():
         raise UserError(
             f"{flag} {final} exists and is not a directory", fix=f"Choose another {flag}"
         )
-    resolved, here = final.resolve(), Path.cwd().resolve()
+    foreign = (
+        resolved.is_dir()
+        and any(resolved.iterdir())
+        and not (marker and (resolved / marker).exists())
+    )
+    _check_not_an_input(
+        final, resolved, inputs, flag=flag, also="is not empty and " if foreign else ""
+    )
+    if foreign:
+        what = kind or (f"an earlier output (no {marker})" if marker else "empty")
+        raise UserError(
+            f"{flag} {final} is not empty and is not {what}; it would be replaced whole",
+            fix="Choose a new or empty directory",
+        )
+    return resolved
+
+
+def check_writable_file(
+    target: Path,
+    *,
+    inputs: Iterable[Path] = (),
+    flag: str = "--out",
+    role: str = "one of the files this command reads",
+) -> Path:
+    """Refuse an output file that, once resolved, is a directory or one of `inputs` (named by
+    `role` in the message); returns the resolved path, the one to write."""
+    from modelci.errors import UserError
+
+    resolved = target.resolve()
+    if resolved.is_dir():
+        raise UserError("is a directory", where=f"{flag} {target}", fix="give a file name")
+    if resolved in {source.resolve() for source in inputs}:
+        raise UserError(
+            f"is {role}",
+            where=f"{flag} {target}",
+            fix="Write to a new file, outside the records modelci reads",
+        )
+    _check_not_an_input(target, resolved, inputs, flag=flag)
+    return resolved
+
+
+def _check_not_an_input(
+    given: Path, resolved: Path, inputs: Iterable[Path], *, flag: str, also: str = ""
+) -> None:
+    """An output that is, or holds, the working directory or an input would destroy it."""
+    from modelci.errors import UserError
+
+    here = Path.cwd().resolve()
     if resolved == here or resolved in here.parents:
         raise UserError(
-            f"{flag} {final} is the working directory or one of its parents, which would be "
+            f"{flag} {given} is the working directory or one of its parents, which would be "
             "replaced whole",
             fix="Write to a directory of its own, e.g. --out runs/NAME",
         )
     for source in inputs:
         source_resolved = source.resolve()
         if source_resolved == resolved or resolved in source_resolved.parents:
+            shown = f" ({_relative(resolved)})" if given != Path(_relative(resolved)) else ""
             raise UserError(
-                f"{flag} {final} is, or holds, the input {source}",
+                f"{flag} {given}{shown} {also}is, or holds, the input {_relative(source)}",
                 fix="Write the output to another directory",
             )
-    if final.is_dir() and any(final.iterdir()) and not (marker and (final / marker).exists()):
-        what = f"an earlier output (no {marker})" if marker else "empty"
-        raise UserError(
-            f"{flag} {final} is not empty and is not {what}; it would be replaced whole",
-            fix="Choose a new or empty directory",
-        )
 
 
 @contextlib.contextmanager
@@ -112,7 +158,8 @@ def staged_dir(
     *,
     merge: bool = False,
     marker: str | None = None,
-    inputs: tuple[Path, ...] = (),
+    kind: str | None = None,
+    inputs: Iterable[Path] = (),
     flag: str = "--out",
 ) -> Iterator[Path]:
     """Yield a sibling temp directory; on success move its files into `final`.
@@ -120,18 +167,24 @@ def staged_dir(
     With `merge=False` the final directory is replaced whole. With `merge=True` (adding outputs
     to an existing run dir) each staged entry replaces its namesake, leaving other files alone.
     On any exception the staged directory is removed and `final` is untouched. Before anything
-    is written, a directory to be replaced is checked with `check_replaceable`.
+    is written, a directory to be replaced is checked with `check_replaceable`, and with
+    `merge=True` every entry about to be replaced is checked against the `inputs`.
     """
-    if not merge:
-        check_replaceable(final, marker=marker, inputs=inputs, flag=flag)
-    final = final.resolve()
+    inputs = tuple(inputs)
+    if merge:
+        final = final.resolve()
+    else:
+        final = check_replaceable(final, marker=marker, kind=kind, inputs=inputs, flag=flag)
     final.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.staging.", dir=final.parent))
     os.chmod(stage, 0o777 & ~_umask())  # mkdtemp makes 0700
     try:
         yield stage
         if merge and final.exists():
-            for entry in stage.iterdir():
+            entries = sorted(stage.iterdir())
+            for entry in entries:  # all checked before any is moved: nothing half-written
+                _check_not_an_input(final / entry.name, final / entry.name, inputs, flag=flag)
+            for entry in entries:
                 target = final / entry.name
                 if target.is_dir() and not target.is_symlink():
                     shutil.rmtree(target)
@@ -148,3 +201,12 @@ def staged_dir(
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
+
+
+def _relative(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when inside it."""
+    resolved = path.resolve()
+    try:
+        return str(resolved.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

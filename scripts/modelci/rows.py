@@ -36,6 +36,9 @@ def for_run(run: Run, data_override: str | None = None) -> EvalRows:
         table = data.read_table(data_override, Path.cwd())
         data.require_target(table, target)
         data.check_target_values(table, target)
+        if run.task == "regression":
+            data.check_target_for_task(table, target, run.task)
+        data.check_finite_columns(table, (run.info.get("features") or {}).get("numeric", ()))
         frame = table.frame
         train = _training_rows(run)
         row_id = (

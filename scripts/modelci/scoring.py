@@ -76,6 +76,7 @@ def predict(
             f"the model cannot score {where}: {first}",
             fix="Score it on data with the same columns and types as in training",
         ) from None
+    _check_scores(raw_pred if task == "regression" else proba, row_id, where=where)
     if task == "classification":
         classes = tuple(str(c) for c in data.label_text(model.classes_))
         truth = data.label_text(y_true.to_numpy())
@@ -98,6 +99,30 @@ def predict(
         proba=None,
         seen=None,
     )
+
+
+def _check_scores(values: Any, row_id: np.ndarray, *, where: str) -> None:
+    """A model that predicts infinity, NaN or values too large to square would turn every
+    metric into NaN or infinity: refuse it, naming the first row."""
+    import numpy as np
+
+    if values is None:
+        return
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise UserError(
+            f"the model's predictions on {where} are not numbers",
+            fix="A regressor must predict numbers",
+        ) from None
+    bad = ~np.isfinite(array) | (np.abs(array) > data.MAX_ABS_VALUE)
+    rows = bad.reshape(len(array), -1).any(axis=1).nonzero()[0] if array.size else []
+    if len(rows):
+        raise UserError(
+            f"the model predicts {len(rows)} value(s) on {where} that are not finite numbers "
+            f"within ±{data.MAX_ABS_VALUE:g}, first for row {row_id[rows[0]]}",
+            fix="Check the model and the feature values of those rows",
+        )
 
 
 def latency_ms_per_1k(model: Any, X: pd.DataFrame, repeats: int = 3) -> float:
@@ -123,16 +148,60 @@ def predictions_frame(pred: Predictions) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
-def read_predictions(path: Any, *, task: str, classes: tuple[str, ...] | None) -> Predictions:
-    """Read predictions.csv back (compare uses it instead of re-running the model)."""
+def read_predictions(
+    path: Any, *, task: str, classes: tuple[str, ...] | None, rows: int | None = None
+) -> Predictions:
+    """Read predictions.csv back (compare uses it instead of re-running the model); a file
+    that is empty, truncated or edited is refused in one line."""
     import numpy as np
     import pandas as pd
 
-    frame = pd.read_csv(
-        path,
-        dtype={"y_true": str, "y_pred": str} if classes else None,
-        keep_default_na=classes is None,
-    )
+    fix = "Re-run `modelci evaluate` on that run to write it again"
+    try:
+        frame = pd.read_csv(
+            path,
+            dtype={"y_true": str, "y_pred": str} if classes else None,
+            keep_default_na=classes is None,
+        )
+    except FileNotFoundError:
+        raise UserError(f"{path} not found", fix=fix) from None
+    except pd.errors.EmptyDataError:
+        raise UserError(f"{path} is empty", fix=fix) from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
+        first = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+        raise UserError(f"{path} cannot be read: {first}", fix=fix) from None
+    proba_columns = [f"proba_{c}" for c in classes or ()]
+    missing = [c for c in ("row_id", "y_true", "y_pred") if c not in frame.columns]
+    if missing or frame.empty:
+        what = f"lacks the column(s) {', '.join(missing)}" if missing else "has no rows"
+        raise UserError(f"{path} {what}", fix=fix)
+    if rows is not None and len(frame) != rows:
+        raise UserError(
+            f"{path} has {len(frame)} rows, but its evaluation.json says {rows} "
+            "(a truncated or edited file?)",
+            fix=fix,
+        )
+    numeric = ["y_true", "y_pred"] if classes is None else []
+    if all(c in frame.columns for c in proba_columns):
+        numeric += proba_columns
+    for column in numeric:
+        values = pd.to_numeric(frame[column], errors="coerce").to_numpy(float)
+        bad = (~np.isfinite(values)).nonzero()[0]
+        if bad.size:
+            raise UserError(
+                f"{path}: column {column} is not a finite number at line {int(bad[0]) + 2} "
+                "(a truncated or edited file?)",
+                fix=fix,
+            )
+    if classes is not None:
+        unknown = (~frame["y_pred"].isin(classes)).to_numpy().nonzero()[0]
+        if unknown.size:
+            raise UserError(
+                f"{path}: y_pred {frame['y_pred'].iloc[int(unknown[0])]!r} at line "
+                f"{int(unknown[0]) + 2} is not one of the model's classes "
+                "(a truncated or edited file?)",
+                fix=fix,
+            )
     row_id = frame["row_id"].to_numpy()
     if classes is None:
         return Predictions(
@@ -144,7 +213,6 @@ def read_predictions(path: Any, *, task: str, classes: tuple[str, ...] | None) -
             proba=None,
             seen=None,
         )
-    proba_columns = [f"proba_{c}" for c in classes]
     proba = (
         frame[proba_columns].to_numpy(float)
         if all(c in frame.columns for c in proba_columns)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from modelci import __version__, data, estimators, features, fsutil, persist, progress, rundir
 from modelci.config import Config
 from modelci.errors import UserError
+from modelci.protected import config_inputs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,6 +37,10 @@ def load_dataset(cfg: Config) -> Dataset:
     train_table = data.read_table(cfg.data.train, cfg.base_dir)
     data.require_target(train_table, cfg.data.target)
     data.check_target_values(train_table, cfg.data.target)
+    feature_columns = [
+        c for c in train_table.frame.columns if c not in (cfg.data.target, *cfg.data.drop)
+    ]
+    data.check_finite_columns(train_table, feature_columns)
     task = cfg.task or data.infer_task(train_table.frame[cfg.data.target])
     data.check_target_for_task(train_table, cfg.data.target, task)
     facts: dict[str, Any] = {"train": _table_facts(train_table)}
@@ -43,6 +48,7 @@ def load_dataset(cfg: Config) -> Dataset:
         test_table = data.read_table(cfg.data.test, cfg.base_dir)
         data.require_target(test_table, cfg.data.target)
         data.check_target_values(test_table, cfg.data.target)
+        data.check_finite_columns(test_table, feature_columns)
         if task == "regression":
             data.check_target_for_task(test_table, cfg.data.target, task)
         train, test = train_table.frame, test_table.frame
@@ -165,6 +171,8 @@ def fit(pipeline: Any, X: pd.DataFrame, y: Any, *, where: str) -> None:
 def train(cfg: Config, out: Path) -> dict[str, Any]:
     """Train the configured model; writes `out/model.skops` and `out/run.json`."""
     log = progress.current
+    inputs = config_inputs(cfg)
+    fsutil.check_replaceable(out, marker=rundir.RUN, inputs=inputs)  # before the long fit
     timings: dict[str, float] = {}
     with estimators.importable_from(cfg.base_dir):  # user code may import lazily, in fit
         # An estimator the config names is checked and built before any data is read.
@@ -198,7 +206,7 @@ def train(cfg: Config, out: Path) -> dict[str, Any]:
             }
     timings["fit_s"] = round(time.perf_counter() - began, 4)
     classes = [str(c) for c in data.label_text(getattr(pipeline, "classes_", []))] or None
-    with fsutil.staged_dir(out, marker=rundir.RUN) as stage:
+    with fsutil.staged_dir(out, marker=rundir.RUN, inputs=inputs) as stage:
         digest = persist.save(pipeline, stage / rundir.MODEL)
         info = {
             "schema": rundir.SCHEMAS[rundir.RUN],

@@ -63,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
     from modelci.github import workflow
     from modelci.rundir import Run
 
-    out: Path = args.out
+    # Its files and run folders are overwritten: only a new, empty or earlier demo folder.
+    out = fsutil.check_replaceable(args.out, marker="candidate.yaml", kind="an earlier demo")
     out.mkdir(parents=True, exist_ok=True)
     log = progress.current
     runs = {}

@@ -68,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
             run_ = evaluation.bring_your_own(
                 args.model, args.data, args.target, Path(work), sha256=args.sha256
             )
-            outputs = evaluate_run(run_, out=out, primary=args.primary, plots=args.plots)
+            outputs = evaluate_run(
+                run_, out=out, primary=args.primary, plots=args.plots, inputs=(args.model,)
+            )
     else:
         if args.run_dir is None:
             raise UserError(
@@ -92,14 +94,16 @@ def evaluate_run(
     data: str | None = None,
     primary: str | None = None,
     plots: bool | None = None,
+    inputs: tuple[Path, ...] = (),
 ) -> dict[str, str]:
-    """Evaluate `run` into `out`, print the headline line; returns the step outputs."""
+    """Evaluate `run` into `out`, print the headline line; returns the step outputs. `inputs`
+    are files read besides the run's own, which no output may replace."""
     import json
 
     from modelci import evaluation
 
     document = evaluation.evaluate(
-        run, data_override=data, out=out, primary=primary, draw_plots=plots
+        run, data_override=data, out=out, primary=primary, draw_plots=plots, inputs=inputs
     )
     name = document["primary"]
     metric = document["metrics"][name]

@@ -66,6 +66,13 @@ def run(args: argparse.Namespace, context: GitHubContext | None = None) -> int:
     env, out = context.env, context.out
     owner, repo = parse_repository(env.repository)
     tag = tags.parse_tag(args.tag)
+    checksums_out = getattr(args, "checksums_out", None)
+    if checksums_out is not None:  # checked before anything is published
+        from modelci import fsutil, protected
+
+        checksums_out = fsutil.check_writable_file(
+            checksums_out, inputs=protected.run_inputs(args.run_dir), flag="--checksums-out"
+        )
     with context.session() as client:
         published = publish_run(
             args.run_dir,
@@ -93,7 +100,6 @@ def run(args: argparse.Namespace, context: GitHubContext | None = None) -> int:
         "published": "false" if published.draft else "true",
         "asset-urls": json.dumps(published.assets, separators=(",", ":")),
     }
-    checksums_out = getattr(args, "checksums_out", None)
     if checksums_out is not None:
         from modelci.fsutil import write_text_atomic
 

@@ -83,7 +83,6 @@ def write_report(
     directories; returns the files written."""
     from modelci import progress
     from modelci.errors import UserError
-    from modelci.fsutil import write_text_atomic
     from modelci.report import html as html_report
     from modelci.report import inputs, leaderboard, markdown
 
@@ -104,27 +103,18 @@ def write_report(
         relative = os.path.relpath(files[path].resolve(), out.resolve().parent)
         return urllib.parse.quote(Path(relative).as_posix())
 
-    from modelci import rundir
+    from modelci import fsutil, protected
 
-    # Our own records, which a mistyped --out/--html would overwrite with markdown.
-    records = (
-        rundir.COMPARISON,
-        rundir.EVALUATION,
-        rundir.RUN,
-        rundir.METRICS,
-        rundir.PREDICTIONS,
-        rundir.MODEL,
+    reads = [path for directory in sources for path in protected.report_inputs(directory)]
+    role = "one of the records the report is made from"
+    out_file = fsutil.check_writable_file(out, inputs=reads, role=role)
+    html_file = (
+        None
+        if html is None
+        else fsutil.check_writable_file(html, inputs=reads, flag="--html", role=role)
     )
-    protected = {(directory / name).resolve() for directory in sources for name in records}
-    for target in (out, html):
-        if target is not None and target.is_dir():
-            raise UserError("is a directory", where=str(target), fix="give a file name")
-        if target is not None and target.resolve() in protected:
-            raise UserError(
-                "is one of the records the report is made from",
-                where=str(target),
-                fix="write the report to another file, e.g. --out report.md",
-            )
+    if html_file == out_file:
+        raise UserError("--html and --out are the same file", where=str(html), fix="Give two names")
     with progress.current.stage("render report"):
         embedded = {path: files[path].read_bytes() for path in sorted(present)} if html else {}
         if board is not None:
@@ -133,10 +123,10 @@ def write_report(
         else:
             text = markdown.render_markdown(reports[0], image_url=image_url, limit=limit)
             page = html_report.render_html(reports[0], images=embedded) if html else None
-    write_text_atomic(out, text)
+    fsutil.write_text_atomic(out_file, text)
     written = [out]
-    if page is not None and html is not None:
-        write_text_atomic(html, page)
+    if page is not None and html is not None and html_file is not None:
+        fsutil.write_text_atomic(html_file, page)
         written.append(html)
     return written
 

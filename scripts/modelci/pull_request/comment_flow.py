@@ -250,6 +250,10 @@ def write_comment_bundle(
     head_sha = head if isinstance(head, str) and bundle.SHA.fullmatch(head) else env.sha
     if head_sha is not None and not bundle.SHA.fullmatch(head_sha):
         head_sha = None
+    from modelci import fsutil, protected
+
+    reads = [path for directory in directories for path in protected.report_inputs(directory)]
+    fsutil.check_replaceable(outdir, marker=bundle.METADATA, inputs=reads, flag="--bundle")
     bundle.write_bundle(
         bundle.CommentBundle(
             key=key,

@@ -41,7 +41,7 @@ def pull(
     Raises UserError (bad reference, not a model artifact, unsafe paths) or RegistryError.
     """
     target = Reference.parse(ref)
-    _check_out(out)
+    fsutil.check_replaceable(out, marker="run.json", kind="a run directory")
     own = client is None
     if client is None:
         client = RegistryClient(target.api_host, credentials=credentials, plain_http=plain_http)
@@ -55,7 +55,7 @@ def pull(
         total = sum(item.size for item in planned)
         with (
             log.stage(f"download {len(planned)} files ({total:,} bytes)"),
-            fsutil.staged_dir(out, marker="run.json") as stage,
+            fsutil.staged_dir(out, marker="run.json", kind="a run directory") as stage,
         ):
             first: dict[str, Path] = {}
             for item in planned:
@@ -88,19 +88,3 @@ def _check_config(client: RegistryClient, target: Reference, manifest_body: byte
         document = None
     if not isinstance(document, dict):
         raise RegistryError(f"{target}: the ModelPack config is not a JSON object")
-
-
-def _check_out(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise UserError(f"{out} exists and is not a directory", fix="Choose another --out")
-    resolved = out.resolve()
-    if resolved == Path.cwd().resolve() or resolved in Path.cwd().resolve().parents:
-        raise UserError(
-            f"--out {out} is the working directory or one of its parents",
-            fix="Pull into a new directory, e.g. --out runs/baseline",
-        )
-    if out.is_dir() and any(out.iterdir()) and not (out / "run.json").is_file():
-        raise UserError(
-            f"{out} is not empty and is not a run directory",
-            fix="Pull into a new or empty directory (a run directory is replaced whole)",
-        )
