@@ -3,12 +3,25 @@ and plots into the run directory. Everything here computes data; plots render it
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from modelci import data, data_checks, features, fsutil, persist, progress, rows, rundir, scoring
+from modelci import (
+    data,
+    data_checks,
+    documents,
+    features,
+    fsutil,
+    persist,
+    progress,
+    rows,
+    rundir,
+    scoring,
+)
+from modelci.documents import Evaluation
 from modelci.errors import UserError
 from modelci.rundir import Run
 
@@ -27,14 +40,14 @@ def evaluate(
     data_override: str | None = None,
     out: Path | None = None,
     primary: str | None = None,
-) -> dict[str, Any]:
+) -> Evaluation:
     """Evaluate `run`; outputs go into `out` (default: the run directory itself)."""
     log = progress.current
     settings = _settings(run)
     with log.stage("load model and rows"):
         model = persist.load(run.model_path, expected_sha256=run.model_sha256)
         test_rows = rows.for_run(run, data_override)
-        spec = features.FeatureSpec.from_dict(run.info["features"])
+        spec = features.FeatureSpec.from_dict(dict(run.info.features))
         X = features.design_matrix(test_rows.frame, spec, source=test_rows.facts["source"])
     with log.stage("predict"):
         predictions = scoring.predict(
@@ -68,7 +81,7 @@ def evaluate(
         "primary": primary,
         "target": run.target,
         "classes": list(predictions.classes) if predictions.classes else None,
-        "positive_class": run.info.get("positive_class"),
+        "positive_class": run.info.positive_class,
         "n_rows": len(predictions.y),
         "confidence": settings["confidence"],
         "data": test_rows.facts,
@@ -108,6 +121,7 @@ def evaluate(
                 seed=settings["seed"],
             )
     target_dir = out or run.path
+    result = documents.parse_evaluation(document, where=str(target_dir / rundir.EVALUATION))
     if out is not None and out.resolve() != run.path.resolve():
         _check_evaluation_out(out, run)
     with fsutil.staged_dir(target_dir, merge=True) as stage:
@@ -117,19 +131,20 @@ def evaluate(
             with log.stage("plots"):
                 from modelci import plots
 
-                document["plots"] = plots.render_evaluation_plots(document, stage)
-        fsutil.write_json_atomic(stage / rundir.EVALUATION, document)
-        fsutil.write_json_atomic(stage / rundir.METRICS, flat_metrics(document))
+                drawn = plots.render_evaluation_plots(result, stage)
+                result = dataclasses.replace(result, plots=tuple(drawn))
+        documents.write_evaluation(stage / rundir.EVALUATION, result)
+        documents.write_metrics_of(stage / rundir.METRICS, result)
         scoring.predictions_frame(predictions).to_csv(stage / rundir.PREDICTIONS, index=False)
-    return document
+    return result
 
 
 def _check_evaluation_out(out: Path, run: Run) -> None:
     """Evaluating into another directory copies the run there: never over a different run."""
     fsutil.check_replaceable(out, marker=rundir.RUN, inputs=(run.path,))
     if (out / rundir.RUN).is_file():
-        other = rundir.read_document(out / rundir.RUN)
-        if (other.get("model") or {}).get("sha256") != run.model_sha256:
+        other = documents.read_run(out / rundir.RUN)
+        if other.model.sha256 != run.model_sha256:
             raise UserError(
                 f"--out {out} holds another run (a different model); evaluating into it would "
                 "overwrite its run.json and model",
@@ -143,8 +158,8 @@ def _copy_run(run: Run, stage: Path) -> None:
 
 
 def _settings(run: Run) -> dict[str, Any]:
-    recorded = (run.info.get("config") or {}).get("metrics") or {}
-    seed = ((run.info.get("config") or {}).get("data") or {}).get("seed", 0)
+    recorded = run.info.section("metrics")
+    seed = run.info.section("data").get("seed", 0)
     return {
         "primary": recorded.get("primary"),
         "confidence": recorded.get("confidence", 0.95),
@@ -190,13 +205,6 @@ def score(
         for name, e in estimates.items()
     }
     return values, dict(skipped)
-
-
-def flat_metrics(document: dict[str, Any]) -> dict[str, float]:
-    out = {name: m["value"] for name, m in document["metrics"].items()}
-    out["model_size_bytes"] = document["model"]["size_bytes"]
-    out["latency_ms_per_1k_rows"] = document["model"]["latency_ms_per_1k_rows"]
-    return out
 
 
 def _thin(*arrays: np.ndarray) -> list[list[float]]:
@@ -409,5 +417,6 @@ def bring_your_own(
         },
     }
     shutil.copy2(model_path, workdir / rundir.MODEL)
-    fsutil.write_json_atomic(workdir / rundir.RUN, info)
+    path = workdir / rundir.RUN
+    documents.write_run(path, documents.parse_run(info, where=str(path)))
     return Run.open(workdir)

@@ -10,12 +10,24 @@ pyplot, so no global figure state leaks between plots or into the caller's proce
 from __future__ import annotations
 
 import io
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
+from modelci.documents import (
+    CalibrationCurve,
+    Comparison,
+    ConfusionMatrix,
+    Curves,
+    Evaluation,
+    Histogram,
+    Importance,
+    PrCurve,
+    RegressionDetails,
+    RocCurve,
+    Sample,
+)
 from modelci.fsutil import write_bytes_atomic
 
 if TYPE_CHECKING:
@@ -90,62 +102,63 @@ class _Line:
     dashed: bool = False
 
 
-def render_evaluation_plots(evaluation: Mapping[str, Any], out_dir: Path) -> list[str]:
+def render_evaluation_plots(evaluation: Evaluation, out_dir: Path) -> list[str]:
     """Draw the plots of one evaluated run into `out_dir/plots/`; return their relative paths.
 
     A plot whose data is missing (no probabilities → no ROC; no importance) is skipped.
     """
     drawings: dict[str, _Drawing | None]
-    if evaluation.get("task") == "regression":
-        regression = evaluation.get("regression") or {}
+    if evaluation.task == "regression":
+        regression = evaluation.regression or RegressionDetails()
         drawings = {
-            "predicted_vs_actual": _predicted_vs_actual({"": regression.get("sample")}),
-            "residuals": _residuals(regression.get("sample")),
-            "residual_histogram": _residual_histogram({"": regression.get("residual_histogram")}),
-            "importance": _importance(evaluation.get("importance")),
+            "predicted_vs_actual": _predicted_vs_actual({"": regression.sample}),
+            "residuals": _residuals(regression.sample),
+            "residual_histogram": _residual_histogram({"": regression.residual_histogram}),
+            "importance": _importance(evaluation.importance),
         }
     else:
-        curves = evaluation.get("curves") or {}
+        curves = evaluation.curves or Curves()
         drawings = {
-            "confusion_matrix": _confusion_matrix(evaluation.get("confusion_matrix")),
-            "roc": _roc({"": curves.get("roc")}),
-            "pr": _pr({"": curves.get("pr")}, prevalence=_prevalence(evaluation)),
-            "calibration": _calibration({"": curves.get("calibration")}),
-            "importance": _importance(evaluation.get("importance")),
+            "confusion_matrix": _confusion_matrix(evaluation.confusion_matrix),
+            "roc": _roc({"": curves.roc}),
+            "pr": _pr({"": curves.pr}, prevalence=evaluation.prevalence),
+            "calibration": _calibration({"": curves.calibration}),
+            "importance": _importance(evaluation.importance),
         }
     return _save_all(drawings, out_dir)
 
 
-def render_comparison_plots(comparison: Mapping[str, Any], out_dir: Path) -> list[str]:
+def render_comparison_plots(comparison: Comparison, out_dir: Path) -> list[str]:
     """Draw baseline-vs-candidate overlays and the metric-delta forest plot into `out_dir/plots/`."""
-    base_label = str((comparison.get("baseline") or {}).get("label") or "baseline")
-    cand_label = str((comparison.get("candidate") or {}).get("label") or "candidate")
+    base_label, cand_label = comparison.baseline.label, comparison.candidate.label
     if base_label == cand_label:
         # The sides are keyed by label below; two equal labels would merge them.
         base_label, cand_label = "baseline", "candidate"
     drawings: dict[str, _Drawing | None] = {"metric_deltas": _metric_deltas(comparison)}
-    if comparison.get("task") == "regression":
-        regression = comparison.get("regression") or {}
-        base, cand = regression.get("baseline") or {}, regression.get("candidate") or {}
+    if comparison.task == "regression":
+        base = comparison.baseline_regression or RegressionDetails()
+        cand = comparison.candidate_regression or RegressionDetails()
         drawings["predicted_vs_actual"] = _predicted_vs_actual(
-            {base_label: base.get("sample"), cand_label: cand.get("sample")}
+            {base_label: base.sample, cand_label: cand.sample}
         )
         drawings["residual_histogram"] = _residual_histogram(
-            {
-                base_label: base.get("residual_histogram"),
-                cand_label: cand.get("residual_histogram"),
-            }
+            {base_label: base.residual_histogram, cand_label: cand.residual_histogram}
         )
     else:
-        curves = comparison.get("curves") or {}
-        base, cand = curves.get("baseline") or {}, curves.get("candidate") or {}
+        curves = comparison.baseline_curves, comparison.candidate_curves
         for name, draw in (("roc", _roc), ("pr", _pr), ("calibration", _calibration)):
-            drawings[name] = draw({base_label: base.get(name), cand_label: cand.get(name)})
+            drawings[name] = draw(
+                {
+                    label: getattr(side, name) if side else None
+                    for label, side in zip((base_label, cand_label), curves, strict=True)
+                }
+            )
     return _save_all(drawings, out_dir)
 
 
 # --- figure plumbing -------------------------------------------------------------------------
 
+Curve = TypeVar("Curve", RocCurve, PrCurve, CalibrationCurve)
 _Drawing = tuple[Callable[["Figure"], None], tuple[float, float]]
 
 
@@ -186,29 +199,11 @@ def _short(label: str, limit: int = LABEL_CHARS) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) else None
-
-
-def _pairs(x: Any, y: Any) -> tuple[list[float], list[float]] | None:
-    """Two equally long numeric arrays, or None when the data is missing or malformed."""
-    if not isinstance(x, list) or not isinstance(y, list) or len(x) != len(y) or not x:
-        return None
-    xs, ys = [_number(v) for v in x], [_number(v) for v in y]
-    keep = [(a, b) for a, b in zip(xs, ys, strict=True) if a is not None and b is not None]
-    if not keep:
-        return None
-    return [a for a, _ in keep], [b for _, b in keep]
-
-
 def _series_lines(
-    sides: Mapping[str, Any],
+    sides: Mapping[str, Mapping[str, Curve] | None],
     *,
-    x_key: str,
-    y_key: str,
-    score: Callable[[Mapping[str, Any]], str] | None = None,
+    points: Callable[[Curve], tuple[Sequence[float], Sequence[float]]],
+    score: Callable[[Curve], str] | None = None,
 ) -> list[_Line]:
     """Lines for one curve kind: per class for one run, or baseline vs candidate overlays.
 
@@ -217,7 +212,7 @@ def _series_lines(
     grey and the candidate blue; for multiclass each class keeps its colour and the baseline is
     dashed, so a class's two curves sit next to each other in the legend.
     """
-    present = {side: curves for side, curves in sides.items() if isinstance(curves, dict)}
+    present = {side: curves for side, curves in sides.items() if curves}
     if not present:
         return []
     classes = list(dict.fromkeys(c for curves in present.values() for c in curves))
@@ -230,11 +225,9 @@ def _series_lines(
             # turn the candidate grey.
             side_index = list(sides).index(side)
             curve = curves.get(cls)
-            if not isinstance(curve, dict):
+            if curve is None or not points(curve)[0]:
                 continue
-            pairs = _pairs(curve.get(x_key), curve.get(y_key))
-            if pairs is None:
-                continue
+            pairs = points(curve)
             if not compare:
                 colour = CANDIDATE if len(classes) == 1 else class_colour
                 label = _label(None if len(classes) == 1 else _short(cls), score, curve)
@@ -257,9 +250,7 @@ def _series_lines(
     return lines
 
 
-def _label(
-    name: str | None, score: Callable[[Mapping[str, Any]], str] | None, curve: Mapping[str, Any]
-) -> str | None:
+def _label(name: str | None, score: Callable[[Curve], str] | None, curve: Curve) -> str | None:
     if score is None:
         return name
     return f"{name} ({score(curve)})" if name else score(curve)
@@ -295,17 +286,16 @@ def _unit_axes(ax: Axes, xlabel: str, ylabel: str) -> None:
     ax.set_ylabel(ylabel)
 
 
-def _fmt(value: Any) -> str:
-    number = _number(value)
-    return "n/a" if number is None else f"{number:.3f}"
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
 
 
 # --- classification --------------------------------------------------------------------------
 
 
-def _roc(sides: Mapping[str, Any]) -> _Drawing | None:
+def _roc(sides: Mapping[str, Mapping[str, RocCurve] | None]) -> _Drawing | None:
     lines = _series_lines(
-        sides, x_key="fpr", y_key="tpr", score=lambda c: f"AUC {_fmt(c.get('auc'))}"
+        sides, points=lambda c: (c.fpr, c.tpr), score=lambda c: f"AUC {_fmt(c.auc)}"
     )
     if not lines:
         return None
@@ -321,9 +311,11 @@ def _roc(sides: Mapping[str, Any]) -> _Drawing | None:
     return draw, (WIDTH, HEIGHT)
 
 
-def _pr(sides: Mapping[str, Any], *, prevalence: float | None = None) -> _Drawing | None:
+def _pr(
+    sides: Mapping[str, Mapping[str, PrCurve] | None], *, prevalence: float | None = None
+) -> _Drawing | None:
     lines = _series_lines(
-        sides, x_key="recall", y_key="precision", score=lambda c: f"AP {_fmt(c.get('ap'))}"
+        sides, points=lambda c: (c.recall, c.precision), score=lambda c: f"AP {_fmt(c.ap)}"
     )
     if not lines:
         return None
@@ -341,11 +333,11 @@ def _pr(sides: Mapping[str, Any], *, prevalence: float | None = None) -> _Drawin
     return draw, (WIDTH, HEIGHT)
 
 
-def _calibration(sides: Mapping[str, Any]) -> _Drawing | None:
-    lines = _series_lines(sides, x_key="prob_pred", y_key="prob_true")
+def _calibration(sides: Mapping[str, Mapping[str, CalibrationCurve] | None]) -> _Drawing | None:
+    lines = _series_lines(sides, points=lambda c: (c.prob_pred, c.prob_true))
     if not lines:
         return None
-    counts = _series_lines(sides, x_key="prob_pred", y_key="count")
+    counts = _series_lines(sides, points=lambda c: (c.prob_pred, c.count))
     total = _total(sides)
 
     def draw(figure: Figure) -> None:
@@ -381,18 +373,17 @@ def _calibration(sides: Mapping[str, Any]) -> _Drawing | None:
     return draw, (WIDTH, HEIGHT)
 
 
-def _total(sides: Mapping[str, Any]) -> int | None:
+def _total(sides: Mapping[str, Mapping[str, CalibrationCurve] | None]) -> int | None:
     """Rows behind one calibration curve (every class and side is scored on the same rows)."""
     for curves in sides.values():
-        for curve in (curves or {}).values() if isinstance(curves, dict) else ():
-            count = curve.get("count") if isinstance(curve, dict) else None
-            if isinstance(count, list) and count:
-                return int(sum(_number(c) or 0 for c in count))
+        for curve in (curves or {}).values():
+            if curve.count:
+                return int(sum(curve.count))
     return None
 
 
 def _title(
-    base: str, sides: Mapping[str, Any], lines: Sequence[_Line], extra: str | None = None
+    base: str, sides: Mapping[str, object], lines: Sequence[_Line], extra: str | None = None
 ) -> str:
     notes = []
     compare = "" not in sides
@@ -405,33 +396,11 @@ def _title(
     return f"{base} ({', '.join(notes)})" if notes else base
 
 
-def _prevalence(evaluation: Mapping[str, Any]) -> float | None:
-    """Share of the positive class in a binary evaluation, from the confusion matrix rows."""
-    matrix = evaluation.get("confusion_matrix") or {}
-    labels, counts = matrix.get("labels"), matrix.get("counts")
-    positive = evaluation.get("positive_class")
-    if not isinstance(labels, list) or len(labels) != 2 or positive not in labels:
+def _confusion_matrix(matrix: ConfusionMatrix | None) -> _Drawing | None:
+    if matrix is None or not matrix.labels:
         return None
-    if not isinstance(counts, list):
-        return None
-    try:
-        rows = [sum(row) for row in counts]
-        return rows[labels.index(positive)] / sum(rows)
-    except (TypeError, ZeroDivisionError, IndexError):
-        return None
-
-
-def _confusion_matrix(matrix: Any) -> _Drawing | None:
-    if not isinstance(matrix, dict):
-        return None
-    labels, counts = matrix.get("labels"), matrix.get("counts")
-    if not isinstance(labels, list) or not isinstance(counts, list) or not labels:
-        return None
-    if len(counts) != len(labels) or any(
-        not isinstance(row, list) or len(row) != len(labels) for row in counts
-    ):
-        return None
-    values = [[_number(v) or 0.0 for v in row] for row in counts]
+    labels = matrix.labels
+    values = [[float(v) for v in row] for row in matrix.counts]
     shares = [[v / sum(row) if sum(row) else 0.0 for v in row] for row in values]
     n = len(labels)
     names = [_short(label, 14 if n <= 12 else 18) for label in labels]
@@ -480,19 +449,13 @@ def _confusion_matrix(matrix: Any) -> _Drawing | None:
     return draw, (2 * WIDTH - 1, HEIGHT)
 
 
-def _importance(importance: Any) -> _Drawing | None:
-    if not isinstance(importance, dict) or not isinstance(importance.get("features"), list):
+def _importance(importance: Importance | None) -> _Drawing | None:
+    if importance is None or not importance.features:
         return None
-    rows: list[tuple[str, float, float | None]] = []
-    for entry in importance["features"]:
-        mean = _number(entry.get("mean")) if isinstance(entry, dict) else None
-        if mean is not None:
-            rows.append((str(entry.get("feature")), mean, _number(entry.get("std"))))
-    if not rows:
-        return None
+    rows = [(f.feature, f.mean, f.std) for f in importance.features]
     total = len(rows)
     rows = sorted(rows, key=lambda row: -row[1])[:TOP_FEATURES]
-    scoring = importance.get("scoring")
+    scoring = importance.scoring
 
     def draw(figure: Figure) -> None:
         ax = figure.subplots()
@@ -525,14 +488,12 @@ def _scatter_alpha(n: int) -> float:
     return 0.7 if n <= 200 else 0.45 if n <= 1000 else 0.25
 
 
-def _predicted_vs_actual(sides: Mapping[str, Any]) -> _Drawing | None:
+def _predicted_vs_actual(sides: Mapping[str, Sample | None]) -> _Drawing | None:
     series = []
     for index, (side, sample) in enumerate(sides.items()):
-        if not isinstance(sample, dict):
+        if sample is None or not sample.y_true:
             continue
-        pairs = _pairs(sample.get("y_true"), sample.get("y_pred"))
-        if pairs is None:
-            continue
+        pairs = sample.y_true, sample.y_pred
         colour = CANDIDATE if side == "" or index > 0 else BASELINE
         series.append((side, pairs, colour))
     if not series:
@@ -567,13 +528,10 @@ def _predicted_vs_actual(sides: Mapping[str, Any]) -> _Drawing | None:
     return draw, (WIDTH, HEIGHT)
 
 
-def _residuals(sample: Any) -> _Drawing | None:
-    if not isinstance(sample, dict):
+def _residuals(sample: Sample | None) -> _Drawing | None:
+    if sample is None or not sample.y_true:
         return None
-    pairs = _pairs(sample.get("y_true"), sample.get("y_pred"))
-    if pairs is None:
-        return None
-    actual, predicted = pairs
+    actual, predicted = sample.y_true, sample.y_pred
     residual = [a - p for a, p in zip(actual, predicted, strict=True)]
 
     def draw(figure: Figure) -> None:
@@ -594,23 +552,13 @@ def _residuals(sample: Any) -> _Drawing | None:
     return draw, (WIDTH, HEIGHT)
 
 
-def _residual_histogram(sides: Mapping[str, Any]) -> _Drawing | None:
+def _residual_histogram(sides: Mapping[str, Histogram | None]) -> _Drawing | None:
     series = []
     for index, (side, histogram) in enumerate(sides.items()):
-        if not isinstance(histogram, dict):
-            continue
-        edges, counts = histogram.get("edges"), histogram.get("counts")
-        if not isinstance(edges, list) or not isinstance(counts, list):
-            continue
-        if len(edges) != len(counts) + 1 or not counts:
-            continue
-        numbers = [_number(v) for v in edges]
-        edge_values = [v for v in numbers if v is not None]
-        count_values = [_number(v) or 0.0 for v in counts]
-        if len(edge_values) != len(edges):
+        if histogram is None or not histogram.counts:
             continue
         colour = CANDIDATE if side == "" or index > 0 else BASELINE
-        series.append((side, edge_values, count_values, colour))
+        series.append((side, histogram.edges, histogram.counts, colour))
     if not series:
         return None
 
@@ -644,7 +592,7 @@ class _DeltaRow:
     high: float | None
 
 
-def _metric_deltas(comparison: Mapping[str, Any]) -> _Drawing | None:
+def _metric_deltas(comparison: Comparison) -> _Drawing | None:
     """One row per metric: the delta, its interval and a zero line, coloured by gate status.
 
     Metrics live on unrelated scales (AUC, log loss, bytes, milliseconds), so a shared axis would
@@ -655,7 +603,7 @@ def _metric_deltas(comparison: Mapping[str, Any]) -> _Drawing | None:
     rows = _delta_rows(comparison)
     if not rows:
         return None
-    confidence = _number(comparison.get("confidence")) or 0.95
+    confidence = comparison.confidence
 
     def draw(figure: Figure) -> None:
         axes = figure.subplots(len(rows), 1, squeeze=False)[:, 0]
@@ -715,29 +663,19 @@ def _signed(value: float) -> str:
     return f"{value:+,.0f}" if abs(value) >= 10_000 else f"{value:+.3g}"
 
 
-def _delta_rows(comparison: Mapping[str, Any]) -> list[_DeltaRow]:
-    primary = comparison.get("primary")
+def _delta_rows(comparison: Comparison) -> list[_DeltaRow]:
     rows = []
-    for metric in comparison.get("metrics") or []:
-        if not isinstance(metric, dict):
+    for metric in comparison.metrics:
+        if metric.delta is None:
             continue
-        delta = _number(metric.get("delta"))
-        if delta is None:
-            continue
-        name = str(metric.get("name"))
-        ci = metric.get("ci")
-        low, high = (
-            (_number(ci[0]), _number(ci[1]))
-            if isinstance(ci, list) and len(ci) == 2
-            else (None, None)
-        )
+        low, high = metric.ci if metric.ci is not None else (None, None)
         rows.append(
             _DeltaRow(
-                name=name,
-                status=str((metric.get("gate") or {}).get("status") or "none"),
-                primary=name == primary,
-                lower_is_better=metric.get("higher_is_better") is False,
-                delta=delta,
+                name=metric.name,
+                status=metric.gate.status,
+                primary=metric.name == comparison.primary,
+                lower_is_better=metric.higher_is_better is False,
+                delta=metric.delta,
                 low=low,
                 high=high,
             )

@@ -59,9 +59,9 @@ def run(args: argparse.Namespace) -> int:
         document = evaluation.evaluate(
             run_, data_override=args.data, out=args.out, primary=args.primary
         )
-    primary = document["primary"]
-    metric = document["metrics"][primary]
-    ci = metric["ci"]
+    primary = document.metric(document.primary)
+    assert primary is not None and primary.value is not None  # evaluate checked it
+    ci = primary.ci
     interval = f" (95% CI {ci[0]:.4f}–{ci[1]:.4f})" if ci else ""
-    print(f"{primary} = {metric['value']:.4f}{interval} on {document['n_rows']} rows → {out}")
+    print(f"{primary.name} = {primary.value:.4f}{interval} on {document.n_rows} rows → {out}")
     return 0
