@@ -178,13 +178,12 @@ def publish_run(
     listing = releases.list_all()
     previous = tags.previous_release(listing, tag)
     previous_metrics, problem = _previous_metrics(releases, previous, warn)
-    info, evaluation = run.info.to_json(), run.evaluation.to_json()
-    card_text = card.render(card.build(info, evaluation, tag=tag))
+    card_text = card.render(card.build(run.info, run.evaluation, tag=tag))
     body = notes.render(
         notes.build(
             tag=tag,
-            info=info,
-            evaluation=evaluation,
+            info=run.info,
+            evaluation=run.evaluation,
             metrics=run.metrics.values,
             card_url=releases.download_url(server_url, tag.raw, contents.MODEL_CARD),
             sums_url=releases.download_url(server_url, tag.raw, contents.SHA256SUMS),
