@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NoReturn, TypeVar, cast
@@ -63,7 +63,11 @@ T = TypeVar("T")
 
 def plain(value: Any) -> Any:
     """`value` as plain JSON: numpy scalars and arrays become Python, tuples lists, paths text,
-    NaN and infinity null (JSON has no spelling for them; a reader would choke)."""
+    NaN and infinity null (JSON has no spelling for them; a reader would choke).
+
+    >>> plain({"missing": float("nan"), "ci": (0.1, float("inf")), "n": 3})
+    {'missing': None, 'ci': [0.1, None], 'n': 3}
+    """
     if hasattr(value, "tolist") and not isinstance(value, str | bytes):
         value = value.tolist()
     if isinstance(value, bool) or value is None or isinstance(value, str | int):
@@ -653,6 +657,11 @@ class RunInfo:
 
 def read_run(path: Path) -> RunInfo:
     return RunInfo.parse(_root(path, "run"))
+
+
+def parse_run(data: Mapping[str, Any], *, where: str) -> RunInfo:
+    """The `RunInfo` of a run.json `train` built in memory."""
+    return RunInfo.parse(_Node(plain(data), where))
 
 
 def write_run(path: Path, info: RunInfo) -> None:
@@ -1283,13 +1292,3 @@ def read_baseline(path: Path) -> BaselineSource:
 
 def write_baseline(path: Path, baseline: BaselineSource) -> None:
     _write(path, baseline.to_json())
-
-
-def parse_run(data: Mapping[str, Any], *, where: str) -> RunInfo:
-    """The `RunInfo` of a run.json `train` built in memory."""
-    return RunInfo.parse(_Node(plain(data), where))
-
-
-def present(directory: Path, names: Iterable[str] = FILES) -> tuple[str, ...]:
-    """Which of the contract's documents exist in `directory`."""
-    return tuple(name for name in names if (directory / name).is_file())

@@ -297,3 +297,28 @@ def test_documents_are_frozen() -> None:
     with pytest.raises(AttributeError):
         info.target = "other"  # type: ignore[misc]
     assert copy.deepcopy(info) == info
+
+
+def test_a_wrong_evaluation_shape_is_exit_2_for_compare_and_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from modelci.cli import main
+
+    root = tmp_path / "binary_pass"
+    shutil.copytree(FIXTURES / "binary_pass", root)
+    candidate = root / "runs" / "candidate"
+    (candidate / "predictions.csv").write_text("row_id,y_true,y_pred\n", encoding="utf-8")
+    data = load(candidate / "evaluation.json")
+    data["data"] = "data/breast_cancer.csv"
+    (candidate / "evaluation.json").write_text(json.dumps(data), encoding="utf-8")
+    expected = f"{candidate / 'evaluation.json'}: data must be an object with source, sha256"
+    out = tmp_path / "compare"
+    assert (
+        main(["compare", str(candidate), str(root / "runs" / "baseline"), "--out", str(out)]) == 2
+    )
+    assert expected in capsys.readouterr().err
+    assert not out.exists()  # nothing half-written
+    assert main(["report", str(candidate), "--out", str(tmp_path / "report.md")]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "report.md").exists()
