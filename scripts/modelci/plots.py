@@ -186,24 +186,25 @@ def _save_all(drawings: Mapping[str, _Drawing | None], out_dir: Path) -> list[st
     for name, drawing in drawings.items():
         if drawing is None:
             continue
-        write_bytes_atomic(out_dir / "plots" / f"{name}.png", _png(drawing))
+        png = _png(drawing.draw, drawing.size, fixed=drawing.fixed)
+        write_bytes_atomic(out_dir / "plots" / f"{name}.png", png)
         written.append(f"plots/{name}.png")
     return written
 
 
-def _png(drawing: _Drawing) -> bytes:
+def _png(
+    draw: Callable[[Figure], None], size: tuple[float, float], *, fixed: bool = False
+) -> bytes:
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    width, height = drawing.size
+    width, height = size
     with matplotlib.rc_context(cast(Any, _RC)):
-        figure = Figure(
-            figsize=drawing.size, dpi=DPI, layout=None if drawing.fixed else "constrained"
-        )
+        figure = Figure(figsize=size, dpi=DPI, layout=None if fixed else "constrained")
         FigureCanvasAgg(figure)
-        drawing.draw(figure)
-        if drawing.fixed:
+        draw(figure)
+        if fixed:
             rows = len(figure.axes)
             tall = height - MARGINS["bottom"] - MARGINS["top"]
             figure.subplots_adjust(
