@@ -41,6 +41,7 @@ def make_run_dir(
         "created": "2026-11-27T13:40:00Z",
         "name": name,
         "task": "classification",
+        "target": "churned",
         "config": {"name": name, "card": {"description": "Predicts churn.", "license": "MIT"}},
         "estimator": {"class": "sklearn.linear_model.LogisticRegression", "params": {}},
         "git": {"commit": "0123456789abcdef0123456789abcdef01234567", "dirty": False},

@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modelci import fsutil, persist, protected, rundir
+from modelci import documents, fsutil, persist, protected, rundir
 from modelci.errors import UserError
 from modelci.release import contents, tags
 from modelci.release.remote import RepoReleases
 
 KINDS = ("release", "registry", "path")
-BASELINE = "baseline.json"
+BASELINE = documents.BASELINE
 KEEP = (rundir.MODEL, rundir.RUN, rundir.METRICS, rundir.EVALUATION)
 REQUIRED = (rundir.MODEL, rundir.RUN)
 MAX_ASSET_BYTES = 2 << 30
@@ -161,7 +161,7 @@ def from_release(
                     _check(label, file_name, fsutil.sha256_file(dest), expected)
                     dest.unlink()
             sha = verify(stage, label=label)
-            fsutil.write_json_atomic(
+            documents.write_baseline(
                 stage / BASELINE,
                 _provenance(source, tag=tag, url=release.get("html_url"), sha=sha, files=kept),
             )
@@ -204,7 +204,7 @@ def from_path(directory: Path, out: Path, *, source: Source | None = None) -> Ba
             shutil.copytree(directory / rundir.PLOTS, stage / rundir.PLOTS, symlinks=False)
         sha = verify(stage, label=label)
         files = {n: fsutil.sha256_file(stage / n) for n in KEEP if (stage / n).is_file()}
-        fsutil.write_json_atomic(
+        documents.write_baseline(
             stage / BASELINE, _provenance(source, tag=None, url=None, sha=sha, files=files)
         )
     return Baseline(found=True, source=source, directory=out, model_sha256=sha)
@@ -284,13 +284,12 @@ def _check(label: str, name: str, actual: str, expected: str, *, against: str = 
 
 def _provenance(
     source: Source, *, tag: str | None, url: Any, sha: str, files: Mapping[str, str]
-) -> dict[str, Any]:
-    return {
-        "schema": "modelci.baseline/1",
-        "source": str(source),
-        "kind": source.kind,
-        "tag": tag,
-        "url": url,
-        "model_sha256": sha,
-        "files": dict(files),
-    }
+) -> documents.BaselineSource:
+    return documents.BaselineSource(
+        source=str(source),
+        kind=source.kind,
+        tag=tag,
+        url=url if isinstance(url, str) else None,
+        model_sha256=sha,
+        files=dict(files),
+    )

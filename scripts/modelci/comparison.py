@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modelci import features, fsutil, gates, persist, progress, protected, rows, rundir, scoring
+from modelci import (
+    documents,
+    features,
+    fsutil,
+    gates,
+    persist,
+    progress,
+    protected,
+    rows,
+    rundir,
+    scoring,
+)
 from modelci.config import GateRule
+from modelci.documents import Comparison, Evaluation
 from modelci.errors import UserError
 from modelci.rundir import Run
 
@@ -45,7 +59,7 @@ def settings_from(
     """
     if gates_from not in GATES_FROM:
         raise UserError(f"--gates-from must be candidate or baseline, got '{gates_from}'")
-    config = candidate.info.get("config") or {}
+    config = candidate.info.config
     policy, source, note = config, "candidate", None
     if gates_from == "baseline":
         recorded = recorded_policy(baseline) if baseline is not None else None
@@ -72,13 +86,13 @@ def settings_from(
 
 def recorded_policy(run: Run) -> dict[str, Any] | None:
     """A run's recorded `gates` and `compare` config; None when it has none (bring-your-own)."""
-    config = run.info.get("config")
-    if not isinstance(config, dict) or not isinstance(config.get("gates"), dict):
+    config = run.info.config
+    if not isinstance(config.get("gates"), Mapping):
         return None
-    return {"gates": config["gates"], "compare": config.get("compare") or {}}
+    return {"gates": config["gates"], "compare": run.info.section("compare")}
 
 
-def _rules(policy: dict[str, Any], side: str) -> dict[str, GateRule]:
+def _rules(policy: Mapping[str, Any], side: str) -> dict[str, GateRule]:
     rules = {}
     for name, rule in (policy.get("gates") or {}).items():
         try:
@@ -114,7 +128,7 @@ def gate_changes(candidate: Run, baseline: Run) -> list[dict[str, Any]]:
     return changes
 
 
-def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> dict[str, Any]:
+def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Comparison:
     log = progress.current
     inputs = (*protected.run_inputs(candidate.path), *protected.run_inputs(baseline.path))
     fsutil.check_replaceable(out, marker=rundir.COMPARISON, inputs=inputs)
@@ -125,13 +139,13 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> dic
         )
     candidate_eval = candidate.evaluation()
     _check_compatible(candidate, baseline)
-    classes = tuple(candidate_eval["classes"]) if candidate_eval["classes"] else None
+    classes = candidate_eval.classes or None
     with log.stage("align predictions"):
         cand = scoring.read_predictions(
             candidate.path / rundir.PREDICTIONS,
             task=candidate.task,
             classes=classes,
-            rows=candidate_eval["data"].get("rows"),
+            rows=candidate_eval.data.rows,
         )
         base, rescored, baseline_eval = _baseline_predictions(
             candidate, candidate_eval, baseline, classes
@@ -143,11 +157,12 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> dic
             )
     with log.stage("paired statistics"):
         deltas, skipped = _paired(cand, base, settings)
-    primary = candidate_eval["primary"]
+    primary = candidate_eval.primary
     metric_rows = []
     for name, delta in deltas.items():
         higher = _higher_is_better(name)
-        cand_ci = (candidate_eval["metrics"].get(name) or {}).get("ci")
+        cand_metric = candidate_eval.metric(name)
+        cand_ci = cand_metric.ci if cand_metric is not None else None
         observed = gates.Observed(
             higher_is_better=higher,
             baseline=delta.baseline,
@@ -155,7 +170,7 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> dic
             delta=delta.delta,
             delta_ci=delta.ci,
             p_value=delta.p_value,
-            candidate_ci=tuple(cand_ci) if cand_ci else None,
+            candidate_ci=cand_ci,
         )
         result = gates.evaluate(
             settings.gates.get(name), observed, alpha=settings.alpha, strict_default=settings.strict
@@ -212,26 +227,32 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> dic
         "skipped_metrics": skipped,
         "verdict": "fail" if failed else "pass",
         "failed_gates": failed,
-        "data_checks": candidate_eval.get("data_checks", []),
+        "data_checks": [check.to_json() for check in candidate_eval.data_checks],
         "classes": list(classes) if classes else None,
-        "positive_class": candidate_eval.get("positive_class"),
+        "positive_class": candidate_eval.positive_class,
         "curves": {
             "baseline": _curves(base, baseline_eval, rescored),
-            "candidate": candidate_eval.get("curves"),
+            "candidate": _json_of(candidate_eval.curves),
         },
         "regression": {
             "baseline": _regression(base, baseline_eval, rescored, settings.seed),
-            "candidate": candidate_eval.get("regression"),
+            "candidate": _json_of(candidate_eval.regression),
         },
         "plots": [],
     }
+    written = documents.parse_comparison(document, where=str(out / rundir.COMPARISON))
     with fsutil.staged_dir(out, marker=rundir.COMPARISON, inputs=inputs) as stage:
         with log.stage("plots"):
             from modelci import plots
 
-            document["plots"] = plots.render_comparison_plots(document, stage)
-        fsutil.write_json_atomic(stage / rundir.COMPARISON, document)
-    return document
+            drawn = plots.render_comparison_plots(written, stage)
+            written = dataclasses.replace(written, plots=tuple(drawn))
+        documents.write_comparison(stage / rundir.COMPARISON, written)
+    return written
+
+
+def _json_of(part: documents.Curves | documents.RegressionDetails | None) -> Any:
+    return None if part is None else part.to_json()
 
 
 def _higher_is_better(name: str) -> bool:
@@ -240,17 +261,18 @@ def _higher_is_better(name: str) -> bool:
     return metrics.METRICS[name].higher_is_better
 
 
-def _describe(run: Run, label: str, evaluation: dict[str, Any] | None) -> dict[str, Any]:
-    model = (evaluation or {}).get("model") or {}
+def _describe(run: Run, label: str, evaluation: Evaluation | None) -> dict[str, Any]:
+    model = evaluation.model if evaluation is not None else documents.EvaluatedModel()
+    git = run.info.git
     return {
         "run": str(run.path),
         "label": label,
-        "name": run.info.get("name"),
+        "name": run.info.name,
         "model_sha256": run.model_sha256,
-        "estimator": (run.info.get("estimator") or {}).get("class"),
-        "size_bytes": model.get("size_bytes", (run.info.get("model") or {}).get("size_bytes")),
-        "latency_ms_per_1k_rows": model.get("latency_ms_per_1k_rows"),
-        "git": run.info.get("git"),
+        "estimator": run.info.estimator.class_name if run.info.estimator else None,
+        "size_bytes": model.size_bytes if evaluation is not None else run.info.model.size_bytes,
+        "latency_ms_per_1k_rows": model.latency_ms_per_1k_rows,
+        "git": None if git is None else {"commit": git.commit, "dirty": git.dirty},
     }
 
 
@@ -278,35 +300,40 @@ def _check_compatible(candidate: Run, baseline: Run) -> None:
         baseline.classes or []
     ):
         raise UserError(
-            f"the runs know different classes (candidate: {candidate.classes}, "
-            f"baseline: {baseline.classes})",
+            f"the runs know different classes (candidate: {list(candidate.classes or [])}, "
+            f"baseline: {list(baseline.classes or [])})",
             fix="Train both on data with the same set of classes",
         )
 
 
 def _baseline_predictions(
     candidate: Run,
-    candidate_eval: dict[str, Any],
+    candidate_eval: Evaluation,
     baseline: Run,
     classes: tuple[str, ...] | None,
-) -> tuple[scoring.Predictions, bool, dict[str, Any] | None]:
+) -> tuple[scoring.Predictions, bool, Evaluation | None]:
     """The baseline's predictions on the candidate's rows: read back, or re-scored."""
-    fingerprint = candidate_eval["data"]["test_fingerprint"]
+    fingerprint = candidate_eval.data.test_fingerprint
+    source = candidate_eval.data.source
+    if fingerprint is None or source is None:
+        raise UserError(
+            f"{candidate.path / rundir.EVALUATION}: data must record source and test_fingerprint",
+            fix=f"Re-run `modelci evaluate {candidate.path}`",
+        )
     baseline_eval = baseline.evaluation() if baseline.has_evaluation() else None
-    if baseline_eval and baseline_eval["data"].get("test_fingerprint") == fingerprint:
+    if baseline_eval and baseline_eval.data.test_fingerprint == fingerprint:
         return (
             scoring.read_predictions(
                 baseline.path / rundir.PREDICTIONS,
                 task=baseline.task,
                 classes=classes,
-                rows=baseline_eval["data"].get("rows"),
+                rows=baseline_eval.data.rows,
             ),
             False,
             baseline_eval,
         )
     # Different (or no) rows: score the baseline model on the candidate's test rows.
-    source = candidate_eval["data"]["source"]
-    recorded = ((candidate.info.get("data") or {}).get("split") or {}).get("test_fingerprint")
+    recorded = candidate.info.data.test_fingerprint
     test_rows = rows.for_run(candidate, None if recorded == fingerprint else source)
     if test_rows.facts["test_fingerprint"] != fingerprint:
         raise UserError(
@@ -314,7 +341,7 @@ def _baseline_predictions(
             fix="Re-run `modelci evaluate` on the candidate, then compare",
         )
     model = persist.load(baseline.model_path, expected_sha256=baseline.model_sha256)
-    spec = features.FeatureSpec.from_dict(baseline.info["features"])
+    spec = features.FeatureSpec.from_dict(dict(baseline.info.features))
     try:
         X = features.design_matrix(test_rows.frame, spec, source=source)
     except UserError as error:
@@ -376,10 +403,10 @@ def _paired(cand: scoring.Predictions, base: scoring.Predictions, settings: Sett
 
 
 def _curves(
-    base: scoring.Predictions, baseline_eval: dict[str, Any] | None, rescored: bool
+    base: scoring.Predictions, baseline_eval: Evaluation | None, rescored: bool
 ) -> dict[str, Any] | None:
     if not rescored and baseline_eval is not None:
-        return baseline_eval.get("curves")
+        return _json_of(baseline_eval.curves)
     proba = base.proba_seen
     if base.classes is None or proba is None:
         return None
@@ -391,12 +418,12 @@ def _curves(
 
 
 def _regression(
-    base: scoring.Predictions, baseline_eval: dict[str, Any] | None, rescored: bool, seed: int
+    base: scoring.Predictions, baseline_eval: Evaluation | None, rescored: bool, seed: int
 ) -> dict[str, Any] | None:
     if base.classes is not None:
         return None
     if not rescored and baseline_eval is not None:
-        return baseline_eval.get("regression")
+        return _json_of(baseline_eval.regression)
     from modelci import evaluation
 
     return evaluation.regression_details(base, seed=seed)

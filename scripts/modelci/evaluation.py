@@ -3,6 +3,7 @@ and plots into the run directory. Everything here computes data; plots render it
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import warnings
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from modelci import (
     data,
     data_checks,
+    documents,
     features,
     fsutil,
     persist,
@@ -20,6 +22,7 @@ from modelci import (
     rundir,
     scoring,
 )
+from modelci.documents import Evaluation
 from modelci.errors import UserError
 from modelci.rundir import Run
 
@@ -47,7 +50,7 @@ def evaluate(
     primary: str | None = None,
     draw_plots: bool | None = None,
     inputs: tuple[Path, ...] = (),
-) -> dict[str, Any]:
+) -> Evaluation:
     """Evaluate `run`; outputs go into `out` (default: the run directory itself). `draw_plots`
     None follows the config's `metrics.plots`; False skips them (a comparison draws its own).
     `inputs` are files read besides the run's own (a bring-your-own model), which no output may
@@ -63,7 +66,7 @@ def evaluate(
     with log.stage("load model and rows"):
         model = persist.load(run.model_path, expected_sha256=run.model_sha256)
         test_rows = rows.for_run(run, data_override)
-        spec = features.FeatureSpec.from_dict(run.info["features"])
+        spec = features.FeatureSpec.from_dict(dict(run.info.features))
         X = features.design_matrix(test_rows.frame, spec, source=test_rows.facts["source"])
     with log.stage("predict"):
         predictions = scoring.predict(
@@ -97,7 +100,7 @@ def evaluate(
         "primary": primary,
         "target": run.target,
         "classes": list(predictions.classes) if predictions.classes else None,
-        "positive_class": run.info.get("positive_class"),
+        "positive_class": run.info.positive_class,
         "n_rows": len(predictions.y),
         "confidence": settings["confidence"],
         "data": test_rows.facts,
@@ -136,26 +139,29 @@ def evaluate(
                 rows=settings["importance_rows"],
                 seed=settings["seed"],
             )
-    with fsutil.staged_dir(out or run.path, merge=True, inputs=reads) as stage:
+    target_dir = out or run.path
+    result = documents.parse_evaluation(document, where=str(target_dir / rundir.EVALUATION))
+    with fsutil.staged_dir(target_dir, merge=True, inputs=reads) as stage:
         if elsewhere:
             _copy_run(run, stage)
         if settings["plots"] if draw_plots is None else draw_plots:
             with log.stage("plots"):
                 from modelci import plots
 
-                document["plots"] = plots.render_evaluation_plots(document, stage)
-        fsutil.write_json_atomic(stage / rundir.EVALUATION, document)
-        fsutil.write_json_atomic(stage / rundir.METRICS, flat_metrics(document))
+                drawn = plots.render_evaluation_plots(result, stage)
+                result = dataclasses.replace(result, plots=tuple(drawn))
+        documents.write_evaluation(stage / rundir.EVALUATION, result)
+        documents.write_metrics_of(stage / rundir.METRICS, result)
         scoring.predictions_frame(predictions).to_csv(stage / rundir.PREDICTIONS, index=False)
-    return document
+    return result
 
 
 def _check_evaluation_out(out: Path, run: Run, inputs: tuple[Path, ...]) -> None:
     """Evaluating into another directory copies the run there: never over a different run."""
     fsutil.check_replaceable(out, marker=rundir.RUN, inputs=inputs)
     if (out / rundir.RUN).is_file():
-        other = rundir.read_document(out / rundir.RUN)
-        if (other.get("model") or {}).get("sha256") != run.model_sha256:
+        other = documents.read_run(out / rundir.RUN)
+        if other.model.sha256 != run.model_sha256:
             raise UserError(
                 f"--out {out} holds another run (a different model); evaluating into it would "
                 "overwrite its run.json and model",
@@ -169,8 +175,8 @@ def _copy_run(run: Run, stage: Path) -> None:
 
 
 def _settings(run: Run) -> dict[str, Any]:
-    recorded = (run.info.get("config") or {}).get("metrics") or {}
-    seed = ((run.info.get("config") or {}).get("data") or {}).get("seed", 0)
+    recorded = run.info.section("metrics")
+    seed = run.info.section("data").get("seed", 0)
     return {
         "primary": recorded.get("primary"),
         "confidence": recorded.get("confidence", 0.95),
@@ -216,13 +222,6 @@ def score(
         for name, e in estimates.items()
     }
     return values, dict(skipped)
-
-
-def flat_metrics(document: dict[str, Any]) -> dict[str, float]:
-    out = {name: m["value"] for name, m in document["metrics"].items()}
-    out["model_size_bytes"] = document["model"]["size_bytes"]
-    out["latency_ms_per_1k_rows"] = document["model"]["latency_ms_per_1k_rows"]
-    return out
 
 
 def _thin(*arrays: np.ndarray) -> list[list[float]]:
@@ -480,5 +479,6 @@ def bring_your_own(
         },
     }
     shutil.copy2(model_path, workdir / rundir.MODEL)
-    fsutil.write_json_atomic(workdir / rundir.RUN, info)
+    path = workdir / rundir.RUN
+    documents.write_run(path, documents.parse_run(info, where=str(path)))
     return Run.open(workdir)

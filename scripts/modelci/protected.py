@@ -8,14 +8,17 @@ adds nothing and costs nothing; the command itself reports unreadable inputs.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
-from modelci import rundir
+from modelci import documents, rundir
 
 if TYPE_CHECKING:
     from modelci.config import Config
+    from modelci.documents import DataFacts
+
+T = TypeVar("T")
 
 # What modelci writes into a run or compare directory, and later commands read back.
 RECORDS = (
@@ -52,16 +55,16 @@ def model_and_data(directory: Path) -> tuple[Path, ...]:
     from modelci import data
 
     paths = [directory / rundir.RUN, directory / rundir.MODEL]
-    info = _document(directory / rundir.RUN)
-    model = info.get("model")
-    if isinstance(model, dict) and isinstance(model.get("file"), str):
-        paths.append(directory / model["file"])
-    config_dir = info.get("config_dir")
-    base = Path(config_dir) if isinstance(config_dir, str) else Path.cwd()
-    facts = [*_values(info.get("data")), _document(directory / rundir.EVALUATION).get("data")]
+    info = _readable(documents.read_run, directory / rundir.RUN)
+    evaluated = _readable(documents.read_evaluation, directory / rundir.EVALUATION)
+    facts: list[DataFacts | None] = [evaluated.data] if evaluated is not None else []
+    base = Path.cwd()
+    if info is not None:
+        paths.append(directory / info.model.file)
+        base = Path(info.config_dir) if info.config_dir else base
+        facts += [info.data.train, info.data.test]
     for fact in facts:
-        source = fact.get("source") if isinstance(fact, dict) else None
-        file = data.file_path(source, base) if isinstance(source, str) else None
+        file = data.file_path(fact.source, base) if fact and fact.source else None
         if file is not None:
             paths.append(file)
     return tuple(paths)
@@ -73,12 +76,12 @@ def report_inputs(directory: Path) -> tuple[Path, ...]:
     from modelci.report.inputs import find_run_dir
 
     paths = [*run_inputs(directory)]
-    comparison = _document(directory / rundir.COMPARISON)
-    for side in ("candidate", "baseline"):
-        info = comparison.get(side)
-        found = find_run_dir(info.get("run"), directory) if isinstance(info, dict) else None
-        if found is not None:
-            paths.extend(run_inputs(found))
+    comparison = _readable(documents.read_comparison, directory / rundir.COMPARISON)
+    if comparison is not None:
+        for side in (comparison.candidate, comparison.baseline):
+            found = find_run_dir(side.run, directory)
+            if found is not None:
+                paths.extend(run_inputs(found))
     return tuple(paths)
 
 
@@ -88,13 +91,13 @@ def _records(directory: Path) -> list[Path]:
     return [*(directory / name for name in RECORDS), plots, *listed]
 
 
-def _document(path: Path) -> dict[str, Any]:
+def _readable(read: Callable[[Path], T], path: Path) -> T | None:
+    """The document, or None where it is missing or unreadable: the command itself says why."""
+    from modelci.errors import UserError
+
+    if not path.is_file():
+        return None
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return document if isinstance(document, dict) else {}
-
-
-def _values(mapping: Any) -> list[Any]:
-    return list(mapping.values()) if isinstance(mapping, dict) else []
+        return read(path)
+    except UserError:
+        return None

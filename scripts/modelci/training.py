@@ -12,7 +12,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from modelci import __version__, data, estimators, features, fsutil, persist, progress, rundir
+from modelci import (
+    __version__,
+    data,
+    documents,
+    estimators,
+    features,
+    fsutil,
+    persist,
+    progress,
+    rundir,
+)
 from modelci.config import Config
 from modelci.errors import UserError
 from modelci.protected import config_inputs
@@ -233,7 +243,8 @@ def train(cfg: Config, out: Path) -> dict[str, Any]:
                 "size_bytes": (stage / rundir.MODEL).stat().st_size,
             },
         }
-        fsutil.write_json_atomic(stage / rundir.RUN, info)
+        path = stage / rundir.RUN
+        documents.write_run(path, documents.parse_run(info, where=str(out / rundir.RUN)))
     return info
 
 

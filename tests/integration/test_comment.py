@@ -947,20 +947,20 @@ def test_a_bundle_whose_documents_are_not_a_report_is_refused(
 @pytest.mark.parametrize(
     ("document", "change", "refusal"),
     [
-        ("evaluation.json", lambda doc: doc.update(metrics=[1]), "'metrics' must be an object"),
-        ("evaluation.json", lambda doc: doc.update(per_class="x"), "'per_class' must be a list"),
-        ("evaluation.json", lambda doc: doc.update(data_checks={}), "'data_checks' must be a list"),
-        ("run.json", lambda doc: doc.update(model="model.skops"), None),
-        ("run.json", lambda doc: doc.update(data=[1, 2], estimator="x"), None),
+        ("evaluation.json", lambda doc: doc.update(metrics=[1]), "metrics must be an object"),
+        ("evaluation.json", lambda doc: doc.update(per_class="x"), "per_class must be a list"),
+        ("evaluation.json", lambda doc: doc.update(data_checks={}), "data_checks must be a list"),
+        ("run.json", lambda doc: doc.update(model="model.skops"), "model must be an object"),
+        ("run.json", lambda doc: doc.update(data=[1, 2], estimator="x"), "data must be an object"),
     ],
 )
-def test_a_wrong_shaped_document_is_refused_in_one_line_or_left_out(
+def test_a_wrong_shaped_document_is_refused_in_one_line(
     run: Runner,
     fake_github: FakeGitHub,
     tmp_path: Path,
     document: str,
     change: Callable[[dict], None],
-    refusal: str | None,
+    refusal: str,
 ):
     run_id = pr_run(fake_github)
     report = evaluated_report("x")
@@ -973,15 +973,13 @@ def test_a_wrong_shaped_document_is_refused_in_one_line_or_left_out(
         fake_github, run_id, "modelci-comment", tmp_path / "b", key="default", reports=(broken,)
     )
     done = run("--from-run", str(run_id))
-    if refusal is not None:
-        assert done.code == 2
-        assert done.error.startswith("comment bundle refused: reports/0 (candidate): ")
-        assert refusal in done.error and "\n" not in done.error
-        assert ours(fake_github) == []
-    else:  # the optional run facts that are not what they should be are left out
-        assert done.code == 0, done.error
-        [comment] = ours(fake_github)
-        assert "modelci evaluation" in comment.body
+    assert done.code == 2
+    # The bundle's member is named, never the trusted job's scratch folder.
+    assert done.error.startswith(
+        f"comment bundle refused: reports/0 (candidate): reports/0/{document}: "
+    )
+    assert refusal in done.error and "\n" not in done.error, done.error
+    assert ours(fake_github) == []
 
 
 def test_recorded_run_paths_are_never_looked_up_by_the_trusted_job(

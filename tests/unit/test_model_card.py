@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from modelci import documents
 from modelci.release import card
 from modelci.release.tags import parse_tag
 from modelci.report.content import interval, number
@@ -18,6 +19,14 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "report"
 
 def load(*parts: str) -> dict[str, Any]:
     return json.loads(FIXTURES.joinpath(*parts).read_text())
+
+
+def build(info: dict[str, Any], evaluation: dict[str, Any], **options: Any) -> card.ModelCard:
+    return card.build(
+        documents.parse_run(info, where="run.json"),
+        documents.parse_evaluation(evaluation, where="evaluation.json"),
+        **options,
+    )
 
 
 @pytest.fixture
@@ -48,7 +57,7 @@ def evaluation() -> dict[str, Any]:
 
 
 def test_sections_in_reading_order(info: dict[str, Any], evaluation: dict[str, Any]) -> None:
-    built = card.build(info, evaluation, tag=parse_tag("cancer@v1.2.0"))
+    built = build(info, evaluation, tag=parse_tag("cancer@v1.2.0"))
     assert built.title == "Model card: cancer v1.2.0"
     assert built.summary == "Flags **malignant** tumours."
     assert [s.title for s in built.sections] == [
@@ -68,7 +77,7 @@ def test_sections_in_reading_order(info: dict[str, Any], evaluation: dict[str, A
 def test_render_holds_what_a_card_promises(
     info: dict[str, Any], evaluation: dict[str, Any]
 ) -> None:
-    text = card.render(card.build(info, evaluation, tag=parse_tag("cancer@v1.2.0")))
+    text = card.render(build(info, evaluation, tag=parse_tag("cancer@v1.2.0")))
     assert text.startswith("# Model card: cancer v1.2.0\n\nFlags **malignant** tumours.\n")
     # The card: texts are the repository's own markdown, kept as written.
     assert "## Intended use\n\nTeaching.\n\n- not diagnosis\n" in text
@@ -95,20 +104,20 @@ def test_render_holds_what_a_card_promises(
 
 
 def test_data_values_cannot_break_a_table(info: dict[str, Any], evaluation: dict[str, Any]) -> None:
-    text = card.render(card.build(info, evaluation))
+    text = card.render(build(info, evaluation))
     # The fixture has a feature named "fractal | dimension".
     row = next(line for line in text.splitlines() if "fractal" in line)
     assert row.count(" | ") == 2 and "`fractal \\| dimension`" in row
     info = copy.deepcopy(info)
     info["data"]["train"]["source"] = "data/a|b`c.csv"
-    text = card.render(card.build(info, evaluation))
+    text = card.render(build(info, evaluation))
     row = next(line for line in text.splitlines() if line.startswith("| train |"))
     assert row.count(" | ") == 4
 
 
 def test_without_a_card_section_or_tag(evaluation: dict[str, Any]) -> None:
     info = load("binary_pass", "runs", "candidate", "run.json")
-    built = card.build(info, evaluation)
+    built = build(info, evaluation)
     assert built.title == "Model card: HistGradientBoostingClassifier"
     assert "card.description" in built.summary
     for title in ("Intended use", "Limitations", "Ethical considerations"):
@@ -120,7 +129,7 @@ def test_without_a_card_section_or_tag(evaluation: dict[str, Any]) -> None:
 def test_multiclass_and_regression_render() -> None:
     info = load("multiclass_eval", "run.json")
     evaluation = load("multiclass_eval", "evaluation.json")
-    text = card.build(info, evaluation, tag=parse_tag("v0.1.0")).render()
+    text = build(info, evaluation, tag=parse_tag("v0.1.0")).render()
     assert "# Model card: " in text and "v0.1.0" in text
     regression_info = {
         "task": "regression",
@@ -129,6 +138,7 @@ def test_multiclass_and_regression_render() -> None:
         "model": {"file": "model.skops", "sha256": "ab" * 32, "size_bytes": 900},
     }
     regression = {
+        "task": "regression",
         "primary": "rmse",
         "confidence": 0.9,
         "n_rows": 50,
@@ -138,7 +148,7 @@ def test_multiclass_and_regression_render() -> None:
         },
         "skipped_metrics": {"mape": "the target has zero values"},
     }
-    text = card.render(card.build(regression_info, regression))
+    text = card.render(build(regression_info, regression))
     assert "| **rmse** (primary) | 2.5 | [2, 3.1] | delta | lower |" in text
     assert "| max\\_error | 9 | — | point | lower |" in text
     assert "| 90% CI |" in text and "Not computed: mape (the target has zero values)." in text
@@ -147,6 +157,6 @@ def test_multiclass_and_regression_render() -> None:
 
 def test_render_is_deterministic(info: dict[str, Any], evaluation: dict[str, Any]) -> None:
     tag = parse_tag("cancer@v1.2.0")
-    assert card.render(card.build(info, evaluation, tag=tag)) == card.render(
-        card.build(copy.deepcopy(info), copy.deepcopy(evaluation), tag=tag)
+    assert card.render(build(info, evaluation, tag=tag)) == card.render(
+        build(copy.deepcopy(info), copy.deepcopy(evaluation), tag=tag)
     )

@@ -11,7 +11,8 @@ from typing import Any
 import matplotlib
 import pytest
 
-from modelci import plots
+from modelci import documents, plots
+from modelci.errors import UserError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "report"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -19,6 +20,14 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 def load(relative: str) -> dict[str, Any]:
     return json.loads((FIXTURES / relative).read_text(encoding="utf-8"))
+
+
+def render_evaluation(data: dict[str, Any], out: Path) -> list[str]:
+    return plots.render_evaluation_plots(documents.parse_evaluation(data, where="e.json"), out)
+
+
+def render_comparison(data: dict[str, Any], out: Path) -> list[str]:
+    return plots.render_comparison_plots(documents.parse_comparison(data, where="c.json"), out)
 
 
 def regression_evaluation() -> dict[str, Any]:
@@ -59,27 +68,27 @@ def assert_pngs(out: Path, written: list[str]) -> None:
 
 CASES = {
     "binary evaluation": (
-        plots.render_evaluation_plots,
+        render_evaluation,
         lambda: load("binary_pass/runs/candidate/evaluation.json"),
         ["confusion_matrix", "roc", "pr", "calibration", "importance"],
     ),
     "multiclass evaluation": (
-        plots.render_evaluation_plots,
+        render_evaluation,
         lambda: load("multiclass_eval/evaluation.json"),
         ["confusion_matrix", "roc", "pr", "calibration", "importance"],
     ),
     "regression evaluation": (
-        plots.render_evaluation_plots,
+        render_evaluation,
         regression_evaluation,
         ["predicted_vs_actual", "residuals", "residual_histogram", "importance"],
     ),
     "binary comparison": (
-        plots.render_comparison_plots,
+        render_comparison,
         lambda: load("binary_fail/comparison.json"),
         ["metric_deltas", "roc", "pr", "calibration"],
     ),
     "regression comparison": (
-        plots.render_comparison_plots,
+        render_comparison,
         lambda: load("regression_compare/comparison.json"),
         ["metric_deltas", "predicted_vs_actual", "residual_histogram"],
     ),
@@ -99,22 +108,22 @@ def test_renders_every_plot_as_a_small_png(case: str, tmp_path: Path) -> None:
 
 def test_same_data_gives_the_same_bytes(tmp_path: Path) -> None:
     comparison = load("binary_fail/comparison.json")
-    first = plots.render_comparison_plots(comparison, tmp_path / "a")
-    second = plots.render_comparison_plots(comparison, tmp_path / "b")
+    first = render_comparison(comparison, tmp_path / "a")
+    second = render_comparison(comparison, tmp_path / "b")
     assert first == second
     for relative in first:
         assert (tmp_path / "a" / relative).read_bytes() == (tmp_path / "b" / relative).read_bytes()
 
 
 def test_png_carries_no_version_text(tmp_path: Path) -> None:
-    written = plots.render_evaluation_plots(load("multiclass_eval/evaluation.json"), tmp_path)
+    written = render_evaluation(load("multiclass_eval/evaluation.json"), tmp_path)
     data = (tmp_path / written[0]).read_bytes()
     assert b"Matplotlib" not in data and b"tEXt" not in data
 
 
 def test_rendering_leaves_matplotlib_state_alone(tmp_path: Path) -> None:
     before = dict(matplotlib.rcParams)
-    plots.render_evaluation_plots(load("binary_pass/runs/candidate/evaluation.json"), tmp_path)
+    render_evaluation(load("binary_pass/runs/candidate/evaluation.json"), tmp_path)
     assert dict(matplotlib.rcParams) == before
 
 
@@ -123,21 +132,29 @@ def test_missing_data_skips_the_plot(tmp_path: Path) -> None:
     # No probabilities (e.g. a classifier without predict_proba): no curves at all.
     evaluation["curves"] = None
     evaluation["importance"] = None
-    assert plots.render_evaluation_plots(evaluation, tmp_path) == ["plots/confusion_matrix.png"]
+    assert render_evaluation(evaluation, tmp_path) == ["plots/confusion_matrix.png"]
 
 
 def test_partially_missing_curves_skip_only_those(tmp_path: Path) -> None:
     evaluation = load("binary_pass/runs/candidate/evaluation.json")
     evaluation["curves"]["calibration"] = None
-    evaluation["curves"]["pr"] = {"1": {"recall": [1.0, 0.5], "precision": [0.5]}}  # malformed
-    written = plots.render_evaluation_plots(evaluation, tmp_path)
+    evaluation["curves"]["pr"] = None
+    written = render_evaluation(evaluation, tmp_path)
     assert written == ["plots/confusion_matrix.png", "plots/roc.png", "plots/importance.png"]
+
+
+def test_malformed_curves_are_refused_before_drawing(tmp_path: Path) -> None:
+    evaluation = load("binary_pass/runs/candidate/evaluation.json")
+    evaluation["curves"]["pr"] = {"1": {"recall": [1.0, 0.5], "precision": [0.5]}}
+    with pytest.raises(UserError, match=r"^e\.json: curves\.pr\.1 must be an object whose"):
+        render_evaluation(evaluation, tmp_path)
+    assert not (tmp_path / "plots").exists()
 
 
 def test_comparison_with_one_side_missing_still_overlays_the_other(tmp_path: Path) -> None:
     comparison = load("regression_compare/comparison.json")
     comparison["regression"]["baseline"] = None
-    written = plots.render_comparison_plots(comparison, tmp_path)
+    written = render_comparison(comparison, tmp_path)
     assert "plots/predicted_vs_actual.png" in written
     assert "plots/residual_histogram.png" in written
 
@@ -146,11 +163,12 @@ def test_comparison_without_deltas_has_no_forest_plot(tmp_path: Path) -> None:
     comparison = copy.deepcopy(load("binary_pass/compare/comparison.json"))
     for metric in comparison["metrics"]:
         metric["delta"] = None
-    assert "plots/metric_deltas.png" not in plots.render_comparison_plots(comparison, tmp_path)
+    assert "plots/metric_deltas.png" not in render_comparison(comparison, tmp_path)
 
 
 def test_forest_plot_rows_follow_the_report_order() -> None:
-    rows = plots._delta_rows(load("binary_fail/comparison.json"))
+    comparison = documents.parse_comparison(load("binary_fail/comparison.json"), where="c.json")
+    rows = plots._delta_rows(comparison)
     assert [row.name for row in rows][:3] == ["roc_auc", "latency_ms_per_1k_rows", "accuracy"]
     assert [row.status for row in rows][:2] == ["fail", "fail"]
     log_loss = next(row for row in rows if row.name == "log_loss")
@@ -166,6 +184,6 @@ def test_many_classes_render_without_error(tmp_path: Path) -> None:
         "confusion_matrix": {"labels": labels, "counts": counts},
         "curves": {"roc": {label: curve for label in labels}},
     }
-    written = plots.render_evaluation_plots(evaluation, tmp_path)
+    written = render_evaluation(evaluation, tmp_path)
     assert written == ["plots/confusion_matrix.png", "plots/roc.png"]
     assert_pngs(tmp_path, written)

@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 
+from modelci import documents
 from modelci.errors import UserError
 from modelci.release import contents, notes
 from modelci.release.tags import parse_tag
 
 EVALUATION: dict[str, Any] = {
+    "task": "classification",
     "primary": "roc_auc",
     "n_rows": 114,
     "confidence": 0.95,
@@ -24,18 +26,23 @@ EVALUATION: dict[str, Any] = {
 METRICS = {"accuracy": 0.95, "roc_auc": 0.99, "log_loss": 0.1, "model_size_bytes": 2048}
 INFO = {
     "task": "classification",
+    "target": "diagnosis",
     "estimator": {"class": "sklearn.linear_model.LogisticRegression"},
-    "model": {"sha256": "ab" * 32},
+    "model": {"file": "model.skops", "sha256": "ab" * 32},
     "config": {"card": {"description": "Flags tumours."}},
 }
+
+
+def evaluation() -> documents.Evaluation:
+    return documents.parse_evaluation(EVALUATION, where="evaluation.json")
 
 
 def render(**kwargs: Any) -> str:
     return notes.render(
         notes.build(
             tag=parse_tag("cancer@v1.1.0"),
-            info=INFO,
-            evaluation=EVALUATION,
+            info=documents.parse_run(INFO, where="run.json"),
+            evaluation=evaluation(),
             metrics=METRICS,
             card_url="https://h/o/r/releases/download/cancer@v1.1.0/MODEL_CARD.md",
             sums_url="https://h/o/r/releases/download/cancer@v1.1.0/SHA256SUMS",
@@ -46,11 +53,11 @@ def render(**kwargs: Any) -> str:
 
 def test_lines_primary_first_with_directions() -> None:
     previous = {"accuracy": 0.96, "roc_auc": 0.97, "log_loss": 0.2, "model_size_bytes": 1024}
-    lines = notes.metric_lines(EVALUATION, METRICS, previous)
+    lines = notes.metric_lines(evaluation(), METRICS, previous)
     assert [line.name for line in lines] == ["roc_auc", "accuracy", "log_loss", "model_size_bytes"]
     assert [line.direction for line in lines] == ["better", "worse", "better", "worse"]
     assert lines[0].primary and lines[0].delta == pytest.approx(0.02)
-    assert notes.metric_lines(EVALUATION, METRICS, {"roc_auc": "x"})[0].direction is None
+    assert notes.metric_lines(evaluation(), METRICS, {"roc_auc": "x"})[0].direction is None
 
 
 def test_notes_with_deltas() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from modelci import plots
+from modelci import documents, plots
 from modelci.report import inputs
 from modelci.report.html import render_html
 
@@ -61,7 +61,7 @@ def comparison_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, int]
     run_json.write_text(json.dumps(run))
     compare = root / "compare"
     written = plots.render_comparison_plots(
-        json.loads((compare / "comparison.json").read_text()), compare
+        documents.read_comparison(compare / "comparison.json"), compare
     )
     images = {path: (compare / path).read_bytes() for path in written}
     return render_html(inputs.load_report(compare), images=images), len(images)

@@ -375,11 +375,11 @@ def run_command(*argv: str) -> int:
 
 
 def test_command_links_plots_relative_to_the_output(tmp_path: Path, capsys: Any) -> None:
-    from modelci import plots
+    from modelci import documents, plots
 
     compare = copy_fixture(REGRESSION, tmp_path)
-    doc = json.loads((compare / "comparison.json").read_text())
-    assert plots.render_comparison_plots(doc, compare) == doc["plots"]
+    doc = documents.read_comparison(compare / "comparison.json")
+    assert plots.render_comparison_plots(doc, compare) == list(doc.plots)
     out = tmp_path / "out" / "report.md"
     page = tmp_path / "out" / "report.html"
     assert run_command(str(compare), "--out", str(out), "--html", str(page)) == 0

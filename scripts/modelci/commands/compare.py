@@ -17,6 +17,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from modelci.documents import Comparison
 
 HELP = "compare candidate vs baseline with paired statistics; exit 1 on a failed gate"
 
@@ -95,40 +99,45 @@ def compare_dirs(
     document = comparison.compare(candidate, baseline, out, settings)
     summary = summary_line(document)
     print(summary)
-    if document["gate_changes"]:
+    if document.gate_changes:
         print(f"⚠️ the candidate changes the quality gates: {gate_changes_text(document)}")
-    if document["gates_note"]:
-        print(f"note: {document['gates_note']}")
+    if document.gates_note:
+        print(f"note: {document.gates_note}")
     print(f"comparison → {out / 'comparison.json'}")
     outputs = {
         "comparison-dir": str(out.resolve()),
-        "verdict": document["verdict"],
-        "failed-gates": json.dumps(document["failed_gates"], separators=(",", ":")),
+        "verdict": document.verdict,
+        "failed-gates": json.dumps(list(document.failed_gates), separators=(",", ":")),
         "summary": summary,
     }
-    return (int(ExitCode.GATE_FAILED) if document["verdict"] == "fail" else 0), outputs
+    return (int(ExitCode.GATE_FAILED) if document.verdict == "fail" else 0), outputs
 
 
-def gate_changes_text(document: dict) -> str:
+def gate_changes_text(comparison: Comparison) -> str:
     """The gate changes in one line, e.g. "roc_auc max_drop 0.02 → no gate; alpha 0.05 → 1e-09"."""
     from modelci.report.content import gate_change_text
 
-    return "; ".join(gate_change_text(change) for change in document["gate_changes"])
+    return "; ".join(gate_change_text(change) for change in comparison.gate_changes)
 
 
-def summary_line(document: dict) -> str:
-    primary = next((m for m in document["metrics"] if m["name"] == document["primary"]), None)
+def summary_line(comparison: Comparison) -> str:
+    primary = comparison.metric(comparison.primary)
     mark = (
         "✅ pass"
-        if document["verdict"] == "pass"
-        else f"❌ fail ({', '.join(document['failed_gates'])})"
+        if comparison.verdict == "pass"
+        else f"❌ fail ({', '.join(comparison.failed_gates)})"
     )
-    if primary is None or primary["delta"] is None:
+    if (
+        primary is None
+        or primary.delta is None
+        or primary.baseline is None
+        or primary.candidate is None
+    ):
         return mark
-    ci = primary["ci"]
+    ci = primary.ci
     interval = f", 95% CI [{ci[0]:+.4f}, {ci[1]:+.4f}]" if ci else ""
-    p = f", p = {primary['p_value']:.3g}" if primary["p_value"] is not None else ""
+    p = f", p = {primary.p_value:.3g}" if primary.p_value is not None else ""
     return (
-        f"{mark}: {primary['name']} {primary['baseline']:.4f} → {primary['candidate']:.4f} "
-        f"(Δ {primary['delta']:+.4f}{interval}{p})"
+        f"{mark}: {primary.name} {primary.baseline:.4f} → {primary.candidate:.4f} "
+        f"(Δ {primary.delta:+.4f}{interval}{p})"
     )

@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     outputs = {
         "report": str(report_md.resolve()),
         "html": str(report_html.resolve()),
-        "verdict": document["verdict"],
+        "verdict": document.verdict,
         "summary": summary,
     }
     workflow.set_outputs(outputs)

@@ -105,14 +105,14 @@ def evaluate_run(
     document = evaluation.evaluate(
         run, data_override=data, out=out, primary=primary, draw_plots=plots, inputs=inputs
     )
-    name = document["primary"]
-    metric = document["metrics"][name]
-    ci = metric["ci"]
+    headline = document.metric(document.primary)
+    assert headline is not None and headline.value is not None  # evaluate checked it
+    ci = headline.ci
     interval = f" (95% CI {ci[0]:.4f}–{ci[1]:.4f})" if ci else ""
-    print(f"{name} = {metric['value']:.4f}{interval} on {document['n_rows']} rows → {out}")
-    flat = evaluation.flat_metrics(document)
+    print(f"{headline.name} = {headline.value:.4f}{interval} on {document.n_rows} rows → {out}")
+    flat = dict(document.flat_metrics().values)
     return {
         "run-dir": str(out.resolve()),
-        "metrics": json.dumps(flat, separators=(",", ":")),
-        "primary": name,
+        "metrics": json.dumps(flat, separators=(",", ":"), allow_nan=False),
+        "primary": headline.name,
     }

@@ -196,17 +196,16 @@ def locate_config(source: Path, report: Report, *, root: Path) -> ConfigFile:
     Falls back to the compared file itself (comparison.json / evaluation.json), so an annotation
     always has a path, even when the run directory is gone.
     """
+    from modelci import documents
     from modelci.report.inputs import find_run_dir
-    from modelci.rundir import read_document
 
     recorded = report.candidate_run.path if report.candidate_run else None
     run_dir = source if report.comparison is None else find_run_dir(recorded, source)
     config_path = None
-    if run_dir is not None and (run_dir / "run.json").is_file():
-        value = read_document(run_dir / "run.json", "run").get("config_path")
-        config_path = value if isinstance(value, str) and value else None
+    if run_dir is not None and (run_dir / documents.RUN).is_file():
+        config_path = documents.read_run(run_dir / documents.RUN).config_path or None
     if config_path is None:
-        name = "comparison.json" if report.comparison is not None else "evaluation.json"
+        name = documents.COMPARISON if report.comparison is not None else documents.EVALUATION
         return ConfigFile(path=_relative(source / name, root))
     path = Path(config_path)
     on_disk = path if path.is_absolute() else root / path

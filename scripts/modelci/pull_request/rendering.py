@@ -15,7 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from modelci import png
+from modelci import documents, png
+from modelci.documents import COMPARISON, EVALUATION, RUN
 from modelci.errors import UserError
 from modelci.pull_request import bundle
 from modelci.report.inputs import Report, RunFacts
@@ -98,8 +99,11 @@ def reports_from_bundle(received: bundle.CommentBundle) -> list[Report]:
             try:
                 report = inputs.load_report(folder)
             except UserError as error:
+                # Name the bundle's member, not this machine's scratch folder.
+                message = error.line().replace(f"{folder}/", f"{where}/")
+                message = message.replace(f"{root}/", f"{where}/")
                 raise UserError(
-                    f"comment bundle refused: {where} ({bundled.name}): {error.message}"
+                    f"comment bundle refused: {where} ({bundled.name}): {message}"
                 ) from None
             except (AttributeError, KeyError, IndexError, TypeError, ValueError) as error:
                 # A document of the right schema but the wrong shape: hostile or broken, and
@@ -135,22 +139,22 @@ def bundled_reports(
     for directory in directories:
         directory = Path(directory)
         report = inputs.load_report(directory)  # refuses here what the trusted job would
-        documents: dict[str, bytes] = {}
-        if (directory / "comparison.json").is_file():
-            documents["comparison.json"] = (directory / "comparison.json").read_bytes()
-            doc = bundle.strict_json(documents["comparison.json"], str(directory))
-            for side in ("candidate", "baseline"):
-                info = doc.get(side)
-                run = inputs.find_run_dir(
-                    info.get("run") if isinstance(info, dict) else None, directory
-                )
-                for name in ("run.json", "evaluation.json"):
+        carried: dict[str, bytes] = {}
+        if (directory / COMPARISON).is_file():
+            comparison = documents.read_comparison(directory / COMPARISON)
+            carried[COMPARISON] = documents.checked_bytes(directory / COMPARISON)
+            for label, side in (
+                ("candidate", comparison.candidate),
+                ("baseline", comparison.baseline),
+            ):
+                run = inputs.find_run_dir(side.run, directory)
+                for name in (RUN, EVALUATION):
                     if run is not None and (run / name).is_file():
-                        documents[f"{side}/{name}"] = (run / name).read_bytes()
+                        carried[f"{label}/{name}"] = documents.checked_bytes(run / name)
         else:
-            for name in ("evaluation.json", "run.json"):
+            for name in (EVALUATION, RUN):
                 if (directory / name).is_file():
-                    documents[name] = (directory / name).read_bytes()
+                    carried[name] = documents.checked_bytes(directory / name)
         plots: dict[str, bytes] = {}
         if images:
             for path, data in plot_images(directory, report.plots, warn).items():
@@ -162,7 +166,7 @@ def bundled_reports(
         bundled.append(
             bundle.BundledReport(
                 name=name if bundle.NAME.fullmatch(name) else "report",
-                documents=documents,
+                documents=carried,
                 images=plots,
             )
         )

@@ -45,7 +45,7 @@ def push_run(
             fix=f"Give REGISTRY/NAME:TAG, e.g. {target.registry}/{target.repository}:1.0.0",
         )
     run = rundir.Run.open(run_dir)
-    model_file = str(run.info.get("model", {}).get("file") or rundir.MODEL)
+    model_file = run.info.model.file
     env = os.environ if environ is None else environ
     log = progress.current
 
@@ -58,11 +58,11 @@ def push_run(
         blobs = [(path, Blob.from_file(file)) for path, file in files]
         _check_model(run, model_file, dict(blobs)[model_file])
     version = version_of(target.tag)
-    name = str(run.info.get("name") or target.repository.rsplit("/", 1)[-1])
+    name = run.info.name or target.repository.rsplit("/", 1)[-1]
     artifact = modelpack.build_artifact(
         blobs,
         model_file=model_file,
-        run_info=run.info,
+        run_info=run.info.to_json(),
         name=name,
         version=version,
         source=_source(env),
@@ -101,7 +101,7 @@ def push_run(
 
 def _check_model(run: rundir.Run, model_file: str, blob: Blob) -> None:
     """Never publish a model that is not the one its run.json describes."""
-    recorded = run.info.get("model", {}).get("sha256")
+    recorded = run.info.model.sha256
     if recorded and f"sha256:{recorded}" != blob.digest:
         raise UserError(
             f"{run.path / model_file} does not match the sha256 in run.json",

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from modelci.documents import DataCheck, Evaluation, Importance, RunInfo
 from modelci.release.tags import ReleaseTag
 from modelci.report.content import ci_label, interval, number, size
 from modelci.report.markdown import escape
@@ -53,23 +54,17 @@ class ModelCard:
         return render(self)
 
 
-def build(
-    info: Mapping[str, Any],
-    evaluation: Mapping[str, Any],
-    *,
-    tag: ReleaseTag | None = None,
-) -> ModelCard:
+def build(info: RunInfo, evaluation: Evaluation, *, tag: ReleaseTag | None = None) -> ModelCard:
     """The card of a run (its run.json and evaluation.json), released under `tag`."""
-    config = info.get("config") or {}
-    card = config.get("card") or {}
-    name = info.get("name") or config.get("name") or (tag.name if tag else None)
-    estimator = (info.get("estimator") or {}).get("class") or "unknown estimator"
+    card = _card(info)
+    name = _name(info) or (tag.name if tag else None)
+    estimator = info.estimator.class_name if info.estimator else "unknown estimator"
     title = f"Model card: {name or estimator.rsplit('.', 1)[-1]}"
     if tag is not None:
         title += f" {tag.raw if not tag.name else 'v' + tag.version}"
-    summary = (card.get("description") or "").strip() or (
-        f"A {info.get('task', 'model')} model ({_code(estimator)}) predicting "
-        f"{_code(str(info.get('target', '?')))}. "
+    description = card.get("description")
+    summary = (description.strip() if isinstance(description, str) else "") or (
+        f"A {info.task} model ({_code(estimator)}) predicting {_code(info.target)}. "
         "_Describe it with `card.description` in modelci.yaml._"
     )
     sections = [Section(title="Model details", content=_details(info, card, tag))]
@@ -79,10 +74,9 @@ def build(
         Section(title="Evaluation", content=_evaluation(evaluation)),
         Section(title="Data", content=_data(info, evaluation)),
     ]
-    checks = evaluation.get("data_checks") or []
-    if checks:
-        sections.append(Section(title="Data checks", content=_checks(checks)))
-    importance = _importance(evaluation.get("importance"))
+    if evaluation.data_checks:
+        sections.append(Section(title="Data checks", content=_checks(evaluation.data_checks)))
+    importance = _importance(evaluation.importance)
     if importance:
         sections.append(Section(title="Feature importance", content=importance))
     sections += [
@@ -90,6 +84,16 @@ def build(
         Section(title="How to use", content=_usage(tag)),
     ]
     return ModelCard(title=title, summary=summary, sections=tuple(sections))
+
+
+def _card(info: RunInfo) -> Mapping[str, Any]:
+    card = info.config.get("card")
+    return card if isinstance(card, Mapping) else {}
+
+
+def _name(info: RunInfo) -> str | None:
+    name = info.name or info.config.get("name")
+    return str(name) if name else None
 
 
 def render(card: ModelCard) -> str:
@@ -110,89 +114,70 @@ def _stated(card: Mapping[str, Any], key: str) -> str:
     return f"_Not stated. Set `card.{key}` in modelci.yaml._"
 
 
-def _details(info: Mapping[str, Any], card: Mapping[str, Any], tag: ReleaseTag | None) -> str:
-    model = info.get("model") or {}
-    features = info.get("features") or {}
-    versions = info.get("versions") or {}
-    git = info.get("git") or {}
-    config = info.get("config") or {}
-    classes = info.get("classes")
+def _details(info: RunInfo, card: Mapping[str, Any], tag: ReleaseTag | None) -> str:
+    model, features, git = info.model, info.features, info.git
     rows: list[tuple[str, str]] = [
-        ("Model", escape(info.get("name") or config.get("name") or DASH)),
+        ("Model", escape(_name(info) or DASH)),
         ("Version", _cell(tag.raw) if tag else DASH),
-        ("Task", escape(str(info.get("task") or DASH))),
-        ("Target", _cell(str(info.get("target") or "?"))),
+        ("Task", escape(info.task)),
+        ("Target", _cell(info.target)),
     ]
+    classes = info.classes
     if classes:
-        shown = ", ".join(_cell(str(c)) for c in classes[:20])
+        shown = ", ".join(_cell(c) for c in classes[:20])
         more = f" and {len(classes) - 20} more" if len(classes) > 20 else ""
-        positive = info.get("positive_class")
+        positive = info.positive_class
         rows.append(
-            ("Classes", shown + more + (f" (positive: {_cell(str(positive))})" if positive else ""))
+            ("Classes", shown + more + (f" (positive: {_cell(positive)})" if positive else ""))
         )
-    rows.append(("Estimator", _cell(str((info.get("estimator") or {}).get("class") or "?"))))
-    preprocess = (config.get("model") or {}).get("preprocess")
+    rows.append(("Estimator", _cell(info.estimator.class_name if info.estimator else "?")))
+    preprocess = info.section("model").get("preprocess")
     if preprocess:
         rows.append(("Preprocessing", escape(str(preprocess))))
     counts = ", ".join(
-        f"{len(features.get(kind) or [])} {kind}" for kind in ("numeric", "categorical", "dates")
+        f"{len(features.get(kind) or ())} {kind}" for kind in ("numeric", "categorical", "dates")
     )
-    dropped = features.get("dropped") or []
+    dropped = features.get("dropped") or ()
     if dropped:
-        counts += "; dropped: " + ", ".join(_cell(str(c)) for c in dropped)
+        counts += "; dropped: " + ", ".join(_cell(c) for c in dropped)
     rows.append(("Features", counts))
     rows.append(
         (
             "Model file",
-            f"{_cell(str(model.get('file') or 'model.skops'))} (skops), "
-            f"{size(model.get('size_bytes'))}, sha256 {_cell(str(model.get('sha256') or '?'))}",
+            f"{_cell(model.file)} (skops), {size(model.size_bytes)}, sha256 {_cell(model.sha256)}",
         )
     )
-    created = info.get("created")
-    by = info.get("modelci_version")
+    created, by = info.created, info.modelci_version
     rows.append(("Trained", escape(f"{created or DASH}" + (f" with modelci {by}" if by else ""))))
-    if versions:
-        rows.append(("Libraries", escape(", ".join(f"{k} {v}" for k, v in versions.items()))))
-    if git.get("commit"):
-        rows.append(
-            (
-                "Commit",
-                _cell(str(git["commit"])) + (" (uncommitted changes)" if git.get("dirty") else ""),
-            )
-        )
+    if info.versions:
+        rows.append(("Libraries", escape(", ".join(f"{k} {v}" for k, v in info.versions.items()))))
+    if git is not None and git.commit:
+        rows.append(("Commit", _cell(git.commit) + (" (uncommitted changes)" if git.dirty else "")))
     for label, key in (("Authors", "authors"), ("License", "license")):
         value = card.get(key)
         rows.append((label, escape(value) if value else DASH))
     return _table(("", ""), rows, ("left", "left"))
 
 
-def _evaluation(evaluation: Mapping[str, Any]) -> str:
-    metrics: Mapping[str, Any] = evaluation.get("metrics") or {}
-    primary = str(evaluation.get("primary") or "")
-    confidence = float(evaluation.get("confidence") or 0.95)
-    data = evaluation.get("data") or {}
-    rows_count = evaluation.get("n_rows") or data.get("rows")
+def _evaluation(evaluation: Evaluation) -> str:
+    primary, confidence, data = evaluation.primary, evaluation.confidence, evaluation.data
+    rows_count = evaluation.n_rows or data.rows
     lines = [
         f"Scored on {number(rows_count) if rows_count is not None else 'an unknown number of'} "
-        f"test rows of {_code(str(data.get('source') or '?'))}. "
+        f"test rows of {_code(data.source or '?')}. "
         f"Intervals are {ci_label(confidence)}s, by the method shown.\n"
     ]
-    order = [primary] if primary in metrics else []
-    order += [name for name in metrics if name != primary]
-    rows = []
-    for name in order:
-        entry = metrics[name] or {}
-        ci = entry.get("ci")
-        label = f"**{escape(name)}** (primary)" if name == primary else escape(name)
-        rows.append(
-            (
-                label,
-                number(entry.get("value")),
-                interval(tuple(ci) if ci else None),
-                escape(str(entry.get("method") or DASH)),
-                "higher" if entry.get("higher_is_better") else "lower",
-            )
+    metrics = sorted(evaluation.metrics, key=lambda m: m.name != primary)
+    rows = [
+        (
+            f"**{escape(m.name)}** (primary)" if m.name == primary else escape(m.name),
+            number(m.value),
+            interval(m.ci),
+            escape(m.method or DASH),
+            "higher" if m.higher_is_better else "lower",
         )
+        for m in metrics
+    ]
     if rows:
         lines.append(
             _table(
@@ -201,38 +186,34 @@ def _evaluation(evaluation: Mapping[str, Any]) -> str:
                 ("left", "right", "right", "left", "left"),
             )
         )
-    skipped = evaluation.get("skipped_metrics") or {}
-    if skipped:
+    if evaluation.skipped_metrics:
         lines.append(
             "Not computed: "
-            + "; ".join(f"{escape(k)} ({escape(str(v))})" for k, v in skipped.items())
+            + "; ".join(f"{escape(k)} ({escape(v)})" for k, v in evaluation.skipped_metrics)
             + ".\n"
         )
-    model = evaluation.get("model") or {}
-    if model.get("latency_ms_per_1k_rows") is not None:
+    model = evaluation.model
+    if model.latency_ms_per_1k_rows is not None:
         lines.append(
-            f"Prediction latency: {number(model['latency_ms_per_1k_rows'])} ms per 1,000 rows "
-            f"(on the machine that evaluated it); model size {size(model.get('size_bytes'))}.\n"
+            f"Prediction latency: {number(model.latency_ms_per_1k_rows)} ms per 1,000 rows "
+            f"(on the machine that evaluated it); model size {size(model.size_bytes)}.\n"
         )
     return "\n".join(lines)
 
 
-def _data(info: Mapping[str, Any], evaluation: Mapping[str, Any]) -> str:
-    data = info.get("data") or {}
-    rows = []
-    for role in ("train", "test"):
-        facts = data.get(role)
-        if not isinstance(facts, Mapping):
-            continue
-        rows.append(
-            (
-                role,
-                _cell(str(facts.get("source") or "?")),
-                _cell(str(facts.get("sha256") or "?")),
-                number(facts.get("rows")),
-                number(facts.get("columns")),
-            )
+def _data(info: RunInfo, evaluation: Evaluation) -> str:
+    data = info.data
+    rows = [
+        (
+            role,
+            _cell(facts.source or "?"),
+            _cell(facts.sha256 or "?"),
+            number(facts.rows),
+            number(facts.columns),
         )
+        for role, facts in (("train", data.train), ("test", data.test))
+        if facts is not None
+    ]
     parts = []
     if rows:
         parts.append(
@@ -242,7 +223,7 @@ def _data(info: Mapping[str, Any], evaluation: Mapping[str, Any]) -> str:
                 ("left", "left", "left", "right", "right"),
             )
         )
-    split = data.get("split") or {}
+    split = data.split
     if split:
         described = {
             "stratified": "a stratified split of the training data",
@@ -255,59 +236,57 @@ def _data(info: Mapping[str, Any], evaluation: Mapping[str, Any]) -> str:
             if split.get(key) is not None
         )
         parts.append(f"Test rows: {described}" + (f" ({extra})" if extra else "") + ".\n")
-    fingerprint = split.get("test_fingerprint") or (evaluation.get("data") or {}).get(
-        "test_fingerprint"
-    )
+    fingerprint = data.test_fingerprint or evaluation.data.test_fingerprint
     if fingerprint:
         parts.append(
-            f"Test-row fingerprint (sha256 of the rows scored): {_code(str(fingerprint))}. "
+            f"Test-row fingerprint (sha256 of the rows scored): {_code(fingerprint)}. "
             "`modelci compare` uses it to tell whether two models were scored on the same rows.\n"
         )
     return "\n".join(parts) or "_No data facts recorded._"
 
 
-def _checks(checks: Sequence[Mapping[str, Any]]) -> str:
+def _checks(checks: Sequence[DataCheck]) -> str:
     return "".join(
-        f"- {STATUS_ICON.get(str(c.get('status')), '•')} {_code(str(c.get('check')))}: "
-        f"{escape(str(c.get('detail') or ''))}\n"
-        for c in checks
+        f"- {STATUS_ICON.get(c.status, '•')} {_code(c.name)}: {escape(c.detail)}\n" for c in checks
     )
 
 
-def _importance(importance: Any) -> str | None:
-    if not isinstance(importance, Mapping) or not importance.get("features"):
+def _importance(importance: Importance | None) -> str | None:
+    if importance is None or not importance.features:
         return None
-    features = list(importance["features"])[:TOP_FEATURES]
     rows = [
-        (_cell(str(f.get("feature"))), number(f.get("mean")), number(f.get("std")))
-        for f in features
+        (_cell(f.feature), number(f.mean), number(f.std))
+        for f in importance.features[:TOP_FEATURES]
     ]
-    scoring = importance.get("scoring") or "the primary metric"
+    scoring = importance.scoring or "the primary metric"
+    repeats = importance.repeats if importance.repeats is not None else "?"
+    rows_used = importance.rows if importance.rows is not None else "?"
     return (
-        f"Permutation importance: the drop in {_code(str(scoring))} when a feature's values "
-        f"are shuffled ({importance.get('repeats', '?')} repeats on "
-        f"{importance.get('rows', '?')} rows); the top {len(rows)}.\n\n"
+        f"Permutation importance: the drop in {_code(scoring)} when a feature's values "
+        f"are shuffled ({repeats} repeats on {rows_used} rows); the top {len(rows)}.\n\n"
         + _table(("Feature", "Mean drop", "Std"), rows, ("left", "right", "right"))
     )
 
 
-def _training(info: Mapping[str, Any]) -> str:
+def _training(info: RunInfo) -> str:
     import yaml
 
-    estimator = info.get("estimator") or {}
-    config = {k: v for k, v in (info.get("config") or {}).items() if k != "card"}
+    estimator = info.estimator
+    config = {k: v for k, v in info.config.items() if k != "card"}
     parts = [
-        f"Estimator {_code(str(estimator.get('class') or '?'))} with these parameters:\n",
-        _fenced(yaml.safe_dump(estimator.get("params") or {}, sort_keys=True), "yaml"),
+        f"Estimator {_code(estimator.class_name if estimator else '?')} with these parameters:\n",
+        _fenced(
+            yaml.safe_dump(dict(estimator.params) if estimator else {}, sort_keys=True), "yaml"
+        ),
     ]
     if config:
         parts += [
             "The resolved `modelci.yaml` (every default filled in; `card:` is this page):\n",
             _fenced(yaml.safe_dump(config, sort_keys=False), "yaml"),
         ]
-    timings = info.get("timings") or {}
-    if timings.get("fit_s") is not None:
-        parts.append(f"Fitting took {number(timings['fit_s'])} s.\n")
+    fit = info.timings.get("fit_s")
+    if fit is not None:
+        parts.append(f"Fitting took {number(fit)} s.\n")
     return "\n".join(parts)
 
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modelci import fsutil, png, rundir
+from modelci import documents, fsutil, png, rundir
+from modelci.documents import Evaluation, Metrics, RunInfo
 from modelci.errors import UserError
 
 MODEL_CARD = "MODEL_CARD.md"
@@ -70,18 +71,19 @@ class ReleaseRun:
     """An evaluated run directory, read and checked for publishing."""
 
     path: Path
-    info: dict[str, Any]
-    evaluation: dict[str, Any]
-    metrics: dict[str, Any]
+    info: RunInfo
+    evaluation: Evaluation
+    metrics: Metrics
     plots: tuple[tuple[str, Path], ...]  # (asset name, file)
 
     @property
     def name(self) -> str | None:
-        return self.info.get("name") or (self.info.get("config") or {}).get("name")
+        name = self.info.name or self.info.config.get("name")
+        return str(name) if name else None
 
     @property
     def model_sha256(self) -> str:
-        return str(self.info["model"]["sha256"])
+        return self.info.model.sha256
 
 
 def content_type_of(name: str) -> str:
@@ -113,10 +115,6 @@ def open_run(path: Path, *, warn: Any = None) -> ReleaseRun:
                 fix=f"Run `modelci evaluate {path}` first",
             )
     recorded = run.model_sha256
-    if not recorded:
-        raise UserError(
-            f"{path / rundir.RUN} records no model sha256", fix="Re-run `modelci train`"
-        )
     if not run.model_path.is_file():
         raise UserError(f"{run.model_path} not found", fix="Re-run `modelci train`")
     actual = fsutil.sha256_file(run.model_path)
@@ -127,10 +125,10 @@ def open_run(path: Path, *, warn: Any = None) -> ReleaseRun:
             fix="Re-run `modelci train` and `modelci evaluate`",
         )
     evaluation = run.evaluation()
-    metrics = rundir.read_document(path / rundir.METRICS)
+    metrics = documents.read_metrics(path / rundir.METRICS)
     plots: list[tuple[str, Path]] = []
     seen: set[str] = set()
-    for relative in evaluation.get("plots") or []:
+    for relative in evaluation.plots:
         file = path / relative
         if not file.is_file() or not png.is_png(file.read_bytes()):
             if warn is not None:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from modelci.documents import Evaluation, RunInfo
 from modelci.release.tags import ReleaseTag
 from modelci.report.content import ci_label, interval, number, signed
 from modelci.report.markdown import escape
@@ -70,15 +71,12 @@ class ReleaseNotes:
 
 
 def metric_lines(
-    evaluation: Mapping[str, Any],
-    metrics: Mapping[str, Any],
+    evaluation: Evaluation,
+    metrics: Mapping[str, float | None],
     previous: Mapping[str, Any] | None,
 ) -> list[MetricLine]:
     """One line per metric, primary first, then the operational ones; previous values from the
     earlier release's metrics.json (a flat {name: number})."""
-    table: Mapping[str, Any] = evaluation.get("metrics") or {}
-    primary = str(evaluation.get("primary") or "")
-    order = ([primary] if primary in table else []) + [n for n in table if n != primary]
 
     def earlier(name: str) -> float | None:
         value = (previous or {}).get(name)
@@ -86,25 +84,21 @@ def metric_lines(
             float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
         )
 
-    lines = []
-    for name in order:
-        entry = table[name] or {}
-        ci = entry.get("ci")
-        lines.append(
-            MetricLine(
-                name=name,
-                value=entry.get("value"),
-                ci=(float(ci[0]), float(ci[1])) if ci else None,
-                previous=earlier(name),
-                higher_is_better=entry.get("higher_is_better"),
-                primary=name == primary,
-            )
+    primary = evaluation.primary
+    lines = [
+        MetricLine(
+            name=m.name,
+            value=m.value,
+            ci=m.ci,
+            previous=earlier(m.name),
+            higher_is_better=m.higher_is_better,
+            primary=m.name == primary,
         )
+        for m in sorted(evaluation.metrics, key=lambda m: m.name != primary)
+    ]
     for name, higher in OPERATIONAL.items():
-        if name in table:
-            continue
         value = metrics.get(name)
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        if evaluation.metric(name) is None and value is not None:
             lines.append(
                 MetricLine(
                     name=name, value=float(value), previous=earlier(name), higher_is_better=higher
@@ -116,9 +110,9 @@ def metric_lines(
 def build(
     *,
     tag: ReleaseTag,
-    info: Mapping[str, Any],
-    evaluation: Mapping[str, Any],
-    metrics: Mapping[str, Any],
+    info: RunInfo,
+    evaluation: Evaluation,
+    metrics: Mapping[str, float | None],
     card_url: str,
     sums_url: str,
     previous_tag: str | None = None,
@@ -126,18 +120,18 @@ def build(
     previous_metrics: Mapping[str, Any] | None = None,
     previous_problem: str | None = None,
 ) -> ReleaseNotes:
-    card = (info.get("config") or {}).get("card") or {}
-    description = card.get("description")
+    card = info.config.get("card")
+    description = card.get("description") if isinstance(card, Mapping) else None
     return ReleaseNotes(
         tag=tag,
-        estimator=str((info.get("estimator") or {}).get("class") or "unknown estimator"),
-        task=str(info.get("task") or "model"),
-        rows=evaluation.get("n_rows"),
-        confidence=float(evaluation.get("confidence") or 0.95),
+        estimator=info.estimator.class_name if info.estimator else "unknown estimator",
+        task=info.task,
+        rows=evaluation.n_rows,
+        confidence=evaluation.confidence,
         lines=tuple(metric_lines(evaluation, metrics, previous_metrics)),
         card_url=card_url,
         sums_url=sums_url,
-        model_sha256=str((info.get("model") or {}).get("sha256") or ""),
+        model_sha256=info.model.sha256,
         description=description.strip()
         if isinstance(description, str) and description.strip()
         else None,

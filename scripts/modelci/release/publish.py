@@ -8,13 +8,13 @@ already uploaded with the same bytes are kept, others are replaced, nothing is d
 from __future__ import annotations
 
 import dataclasses
-import json
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from modelci import documents
 from modelci.errors import ExternalError, UserError
 from modelci.github.client import Forbidden, GitHubError, Unauthorized
 from modelci.release import card, contents, notes, tags
@@ -184,7 +184,7 @@ def publish_run(
             tag=tag,
             info=run.info,
             evaluation=run.evaluation,
-            metrics=run.metrics,
+            metrics=run.metrics.values,
             card_url=releases.download_url(server_url, tag.raw, contents.MODEL_CARD),
             sums_url=releases.download_url(server_url, tag.raw, contents.SHA256SUMS),
             previous_tag=str(previous["tag_name"]) if previous else None,
@@ -225,14 +225,13 @@ def _previous_metrics(
         dest = Path(scratch) / "metrics.json"
         try:
             releases.download(asset, dest, max_bytes=METRICS_LIMIT)
-            data = json.loads(dest.read_text(encoding="utf-8"))
+            data = documents.read_metrics(dest)
         except (Unauthorized, Forbidden):
             raise
         except GitHubError as error:
             warn(f"could not read metrics.json of {previous['tag_name']}: {error.message}")
             return None, f"metrics.json of {name} could not be read"
-        except (ValueError, UnicodeDecodeError):
-            return None, f"metrics.json of {name} is not valid JSON"
-    if not isinstance(data, dict):
-        return None, f"metrics.json of {name} is not a JSON object"
-    return data, None
+        except UserError as error:
+            warn(f"metrics.json of {previous['tag_name']}: {error.message}")
+            return None, f"metrics.json of {name} is not a modelci metrics file"
+    return dict(data.values), None

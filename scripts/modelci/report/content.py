@@ -28,7 +28,8 @@ SpanStyle = Literal["text", "strong", "code", "number"]
 Align = Literal["left", "right"]
 
 DASH = "—"
-STATUS_ICON = {"ok": "✅", "warn": "⚠️", "fail": "❌"}
+# A skipped check (e.g. no training rows for the duplicate check) reads as a warning.
+STATUS_ICON = {"ok": "✅", "warn": "⚠️", "skipped": "⚠️", "fail": "❌"}
 GATE_CELL = {"pass": "✅ pass", "fail": "❌ fail", "none": "— no gate"}
 TOP_FEATURES = 20
 HASH_CHARS = 12
@@ -462,7 +463,7 @@ def _data_checks(checks: Sequence[DataCheck]) -> Section | None:
     if not checks:
         return None
     # Problems first and in full; passing checks fold into one line.
-    order = {"fail": 0, "warn": 1}
+    order = {"fail": 0, "warn": 1, "skipped": 1}
     problems = sorted((c for c in checks if c.status != "ok"), key=lambda c: order[c.status])
     fine = [c for c in checks if c.status == "ok"]
     items = [
