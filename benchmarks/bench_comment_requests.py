@@ -26,6 +26,7 @@ sys.path[:0] = [str(ROOT / "scripts"), str(ROOT)]
 
 from tests.fakes.github import FakeGitHub  # noqa: E402
 from tests.fakes.github.world import REPO, TOKEN, seed_default  # noqa: E402
+from tests.retry_support import github_retry  # noqa: E402
 
 from modelci import cli  # noqa: E402
 from modelci.commands import comment as comment_command  # noqa: E402
@@ -71,7 +72,7 @@ def run_command(fake: FakeGitHub, directory: Path, run_id: int) -> str:
     }
     args = cli.build_parser().parse_args(["comment", str(directory), "--pr", "1"])
     out = io.StringIO()
-    with GitHub(api_url=fake.api_url, token=TOKEN, sleep=lambda s: None) as github:
+    with GitHub(api_url=fake.api_url, token=TOKEN, retry=github_retry()) as github:
         code = comment_command.comment(args, environ=environ, github=github, out=out)
     if code != 0:
         raise SystemExit(f"modelci comment exited {code}")

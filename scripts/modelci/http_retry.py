@@ -13,7 +13,9 @@ modelci's clients (GitHub's REST API and OCI registries).
 - Every other status is an answer, not an accident; a TLS failure is not retried either.
 
 Time comes from the injected `clock` (wall-clock seconds: rate-limit resets and HTTP-dates
-are wall-clock moments) and passes through the injected `sleep`, so tests take no time.
+are wall-clock moments) and passes through the injected `sleep`, so tests take no time. Each
+retry is told, with its reason and wait, to the injected `log` (a `modelci:` line on stderr
+unless given another). The clients take the whole policy as their one `retry` argument.
 
 >>> policy = RetryPolicy(jitter=0.0, clock=lambda: 1_700_000_000.0)
 >>> [policy.wait_for_status(503, {}, attempt=n) for n in range(3)]
@@ -33,6 +35,7 @@ from __future__ import annotations
 import email.utils
 import random as _random
 import re
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -67,8 +70,9 @@ def is_transient(error: BaseException) -> bool:
     )
 
 
-def _stay_silent(text: str) -> None:
-    """The default log: a client that wants its retries told passes its own."""
+def _stderr(text: str) -> None:
+    """The default log: one `modelci:` line on stderr per retry, for the CI job's log."""
+    print(f"modelci: {text}", file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,7 +87,7 @@ class RetryPolicy:
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
     random: Callable[[], float] = _random.random
-    log: Callable[[str], None] = _stay_silent
+    log: Callable[[str], None] = _stderr
 
     def can_retry(self, attempt: int) -> bool:
         """Whether retry number `attempt + 1` is allowed after `attempt` retries so far."""

@@ -15,6 +15,7 @@ from tests.conftest import Result, run_in_process
 from tests.fakes.github import FakeGitHub
 from tests.fakes.github.state import Asset, Release
 from tests.fakes.github.world import REPO, TOKEN
+from tests.retry_support import github_retry, silent
 
 from modelci.github import GitHub
 
@@ -87,7 +88,7 @@ def no_sleep_client(monkeypatch: pytest.MonkeyPatch) -> RecordingSession:
 
     def from_environment(cls: type[GitHub], env: Any, **kwargs: Any) -> GitHub:
         kwargs.setdefault("session", session)
-        return original(cls, env, sleep=lambda seconds: None, log=lambda text: None, **kwargs)
+        return original(cls, env, retry=github_retry(log=silent), **kwargs)
 
     monkeypatch.setattr(GitHub, "from_environment", classmethod(from_environment))
     return session

@@ -236,6 +236,7 @@ def test_registry_source_verifies_what_pull_wrote(runs: dict[str, Path], tmp_pat
 
 def test_registry_source_end_to_end(runs: dict[str, Path], tmp_path: Path) -> None:
     from tests.fakes.registry import TOKEN, FakeRegistry
+    from tests.retry_support import registry_retry, silent
 
     from modelci.registry import Credentials, RegistryClient, push_run
 
@@ -246,8 +247,7 @@ def test_registry_source_end_to_end(runs: dict[str, Path], tmp_path: Path) -> No
             credentials=Credentials(username="anyone", password=TOKEN),
             plain_http=True,
             actions="pull,push",
-            sleep=lambda s: None,
-            log=lambda t: None,
+            retry=registry_retry(log=silent),
         ) as pusher:
             push_run(runs["base"], f"{fake.host}/octo/cancer:1.0.0", client=pusher)
         ref = f"{fake.host}/octo/cancer:1.0.0"
@@ -277,6 +277,7 @@ def test_registry_source_uses_the_credential_flags(
     runs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.fakes.registry import TOKEN, FakeRegistry
+    from tests.retry_support import registry_retry, silent
 
     from modelci.registry import Credentials, RegistryClient, push_run
 
@@ -287,8 +288,7 @@ def test_registry_source_uses_the_credential_flags(
             credentials=Credentials(username="anyone", password=TOKEN),
             plain_http=True,
             actions="pull,push",
-            sleep=lambda s: None,
-            log=lambda t: None,
+            retry=registry_retry(log=silent),
         ) as pusher:
             push_run(runs["base"], f"{fake.host}/octo/private:1.0.0", client=pusher)
         ref = f"registry:{fake.host}/octo/private:1.0.0"

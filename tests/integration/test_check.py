@@ -14,6 +14,7 @@ from tests.conftest import Result
 from tests.fakes.github import FakeGitHub
 from tests.fakes.github.state import CheckRun, Repo
 from tests.fakes.github.world import READ_ONLY_TOKEN, REPO, TOKEN
+from tests.retry_support import github_retry
 
 from modelci.github import GitHub, workflow
 from modelci.pull_request import check_run
@@ -49,7 +50,7 @@ def client_log(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     original = GitHub.from_environment.__func__  # type: ignore[attr-defined]
 
     def from_environment(cls: type[GitHub], env: Any, **kwargs: Any) -> GitHub:
-        return original(cls, env, sleep=lambda seconds: None, log=seen.append, **kwargs)
+        return original(cls, env, retry=github_retry(log=seen.append), **kwargs)
 
     monkeypatch.setattr(GitHub, "from_environment", classmethod(from_environment))
     return seen

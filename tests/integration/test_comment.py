@@ -28,6 +28,7 @@ from tests.fakes.github import FakeGitHub
 from tests.fakes.github.state import Comment
 from tests.fakes.github.world import BOT, READ_ONLY_TOKEN, REPO, TOKEN
 from tests.fakes.runner import parse_outputs
+from tests.retry_support import github_retry, silent
 
 from modelci import cli
 from modelci.commands import comment as comment_command
@@ -122,8 +123,7 @@ class Runner:
         return self.client_class(
             api_url=self.fake.api_url,
             token=token,
-            sleep=lambda seconds: None,
-            log=self.log.append,
+            retry=github_retry(log=self.log.append),
             **kwargs,
         )
 
@@ -469,7 +469,7 @@ def test_racing_runs_leave_one_comment_and_both_commits(
 
 
 def test_racing_rest_commits_retry_after_not_a_fast_forward(fake_github: FakeGitHub):
-    client = GitHub(api_url=fake_github.api_url, token=TOKEN, sleep=lambda s: None)
+    client = GitHub(api_url=fake_github.api_url, token=TOKEN, retry=github_retry())
     plot_branch.upload_images(
         client, OWNER, NAME, {"plots/a.png": png(1)}, pr=1, run_id=1, run_attempt=1,
         server_url=fake_github.server_url, method="rest",
@@ -478,7 +478,7 @@ def test_racing_rest_commits_retry_after_not_a_fast_forward(fake_github: FakeGit
     done: dict[int, plot_branch.UploadedImages] = {}
 
     def upload(run_id: int) -> None:
-        with GitHub(api_url=fake_github.api_url, token=TOKEN, sleep=lambda s: None) as github:
+        with GitHub(api_url=fake_github.api_url, token=TOKEN, retry=github_retry()) as github:
             done[run_id] = plot_branch.upload_images(
                 github, OWNER, NAME, {"plots/roc.png": png(run_id)}, pr=1, run_id=run_id,
                 run_attempt=1, server_url=fake_github.server_url, method="rest",
@@ -502,7 +502,7 @@ def test_racing_rest_commits_retry_after_not_a_fast_forward(fake_github: FakeGit
 
 
 def test_branch_that_keeps_moving_fails_after_bounded_attempts(fake_github: FakeGitHub):
-    client = GitHub(api_url=fake_github.api_url, token=TOKEN, sleep=lambda s: None)
+    client = GitHub(api_url=fake_github.api_url, token=TOKEN, retry=github_retry())
     plot_branch.upload_images(
         client, OWNER, NAME, {"plots/a.png": png(1)}, pr=1, run_id=1, run_attempt=1,
         server_url=fake_github.server_url,
@@ -1173,9 +1173,7 @@ def test_persistent_faults_fail_cleanly_without_duplicates(
 )
 @pytest.mark.parametrize("times", [2, None], ids=["transient", "persistent"])
 def test_rest_commit_survives_faults(fake_github: FakeGitHub, method, path, kind, times):
-    client = GitHub(
-        api_url=fake_github.api_url, token=TOKEN, sleep=lambda s: None, log=lambda t: None
-    )
+    client = GitHub(api_url=fake_github.api_url, token=TOKEN, retry=github_retry(log=silent))
     first = plot_branch.upload_images(
         client, OWNER, NAME, {"plots/a.png": png(1)}, pr=1, run_id=1, run_attempt=1,
         server_url=fake_github.server_url, method="rest",

@@ -11,6 +11,7 @@ from tests.fakes.github import FakeGitHub
 from tests.fakes.github.state import Pull, Repo
 from tests.fakes.github.world import READ_ONLY_TOKEN, REPO, TOKEN
 from tests.integration.test_comment import png
+from tests.retry_support import github_retry, silent
 
 from modelci.errors import UserError
 from modelci.github import GitHub, GitHubError
@@ -30,7 +31,7 @@ PNG = png(1)  # a valid image: bundles are checked chunk by chunk
 
 
 def client(fake: FakeGitHub, token: str = TOKEN) -> GitHub:
-    return GitHub(api_url=fake.api_url, token=token, sleep=lambda s: None, log=lambda t: None)
+    return GitHub(api_url=fake.api_url, token=token, retry=github_retry(log=silent))
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from tests.registry_support import (
     LocalRegistry,
     make_run_dir,
 )
+from tests.retry_support import registry_retry, silent
 
 from modelci.errors import ExitCode
 from modelci.registry import Credentials, RegistryClient, pull, push_run
@@ -199,8 +200,7 @@ def test_an_upload_dropped_midway_is_restarted(
         registry_proxy.host,
         plain_http=True,
         actions="pull,push",
-        sleep=lambda s: None,
-        log=lambda t: None,
+        retry=registry_retry(log=silent),
     )
     with client:
         pushed = push_run(run, f"{registry_proxy.host}/{name}:1.0.0", client=client)

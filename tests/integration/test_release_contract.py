@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from tests.retry_support import github_retry, silent
 
 from modelci.github import GitHub
 from modelci.release.contents import AssetFile
@@ -138,9 +139,7 @@ def replay() -> Iterator[Any]:
 
 def client(server: Replay) -> GitHub:
     token = server.exchanges[0]["reqheaders"]["authorization"].split()[-1]
-    return GitHub(
-        api_url=f"{server.base}/api", token=token, sleep=lambda s: None, log=lambda t: None
-    )
+    return GitHub(api_url=f"{server.base}/api", token=token, retry=github_retry(log=silent))
 
 
 HELLO = AssetFile.from_bytes("test-upload.txt", b"Hello, world!\n", "text/plain")

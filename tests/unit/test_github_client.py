@@ -13,6 +13,7 @@ import pytest
 from tests.fakes.github import FakeGitHub
 from tests.fakes.github.state import Comment
 from tests.fakes.github.world import READ_ONLY_TOKEN, REPO, TOKEN
+from tests.retry_support import github_retry
 
 from modelci.errors import ExitCode, ExternalError, UserError
 from modelci.github import (
@@ -26,6 +27,7 @@ from modelci.github import (
     Unauthorized,
     Unprocessable,
 )
+from modelci.github.client import DEFAULT_TIMEOUT
 
 # Harmless once tests/conftest.py loads the plugin too; pytest registers it once.
 pytest_plugins = ["tests.fakes.github.pytest_plugin"]
@@ -56,14 +58,15 @@ def recorder() -> Recorder:
 def client_for(recorder: Recorder) -> Callable[..., GitHub]:
     clients: list[GitHub] = []
 
-    def make(fake: FakeGitHub, token: str = TOKEN, **kwargs: Any) -> GitHub:
-        client = GitHub(
-            api_url=fake.api_url,
-            token=token,
+    def make(
+        fake: FakeGitHub, token: str = TOKEN, timeout: float = DEFAULT_TIMEOUT, **policy: Any
+    ) -> GitHub:
+        retry = github_retry(
             sleep=recorder.sleep,
             log=recorder.log,
-            **{"jitter": 0.0, **kwargs},  # exact waits to compare; the policy's tests cover jitter
+            **{"jitter": 0.0, **policy},  # exact waits to compare; the policy's tests cover jitter
         )
+        client = GitHub(api_url=fake.api_url, token=token, timeout=timeout, retry=retry)
         clients.append(client)
         return client
 
@@ -372,11 +375,11 @@ def test_token_never_leaks_into_errors_or_logs(
 ) -> None:
     # The default log writes to stderr; a path that contains the token string shows that
     # exception text from requests (which quotes the URL) is scrubbed too.
-    client = GitHub(api_url=fake_github.api_url, token=TOKEN, sleep=lambda s: None)
+    client = GitHub(api_url=fake_github.api_url, token=TOKEN, retry=github_retry())
     fake_github.faults.add(path=f"/repos/{REPO}", status=503, times=None)
     with pytest.raises(GitHubError) as first:
         client.get(f"/repos/{REPO}")
-    closed = GitHub(api_url="http://127.0.0.1:9", token=TOKEN, sleep=lambda s: None, timeout=1)
+    closed = GitHub(api_url="http://127.0.0.1:9", token=TOKEN, retry=github_retry(), timeout=1)
     with pytest.raises(GitHubError) as second:
         closed.get(f"/repos/{TOKEN}/x")
     assert "***" in str(second.value)

@@ -182,9 +182,7 @@ def test_the_registry_reads_an_http_date_retry_after_with_its_clock(fake_time: F
     client = RegistryClient(
         "registry.test",
         session=session,
-        sleep=fake_time.sleep,
-        clock=fake_time.clock,
-        log=fake_time.lines.append,
+        retry=RetryPolicy(sleep=fake_time.sleep, clock=fake_time.clock, log=fake_time.lines.append),
     )
     assert client.blob_size("o/m", "sha256:" + "0" * 64) is None
     assert fake_time.sleeps == [9.0] and session.sent == 2
@@ -194,7 +192,9 @@ def test_the_registry_reads_an_http_date_retry_after_with_its_clock(fake_time: F
 def test_the_registry_does_not_sit_out_a_long_rate_limit(fake_time: FakeTime) -> None:
     session = CannedSession([(429, {"Retry-After": http_date(NOW + 600)})])
     client = RegistryClient(
-        "registry.test", session=session, sleep=fake_time.sleep, clock=fake_time.clock
+        "registry.test",
+        session=session,
+        retry=RetryPolicy(sleep=fake_time.sleep, clock=fake_time.clock),
     )
     with pytest.raises(RegistryError, match="429"):
         client.blob_size("o/m", "sha256:" + "0" * 64)
@@ -207,9 +207,12 @@ def test_github_waits_by_its_clock_and_gives_up_past_max_wait(fake_time: FakeTim
     client = GitHub(
         api_url="https://api.github.test",
         session=session,
-        sleep=fake_time.sleep,
-        clock=fake_time.clock,
-        log=fake_time.lines.append,
+        retry=RetryPolicy(
+            github_rate_limits=True,
+            sleep=fake_time.sleep,
+            clock=fake_time.clock,
+            log=fake_time.lines.append,
+        ),
     )
     assert client.get("/rate") == {}
     assert fake_time.sleeps == [6.0]
@@ -217,8 +220,7 @@ def test_github_waits_by_its_clock_and_gives_up_past_max_wait(fake_time: FakeTim
     client = GitHub(
         api_url="https://api.github.test",
         session=late,
-        sleep=fake_time.sleep,
-        clock=fake_time.clock,
+        retry=RetryPolicy(github_rate_limits=True, sleep=fake_time.sleep, clock=fake_time.clock),
     )
     with pytest.raises(RateLimited, match="needs a wait over 60 s"):
         client.get("/rate")

@@ -8,6 +8,7 @@ import pytest
 from tests.conftest import run_in_process
 from tests.fakes.registry import TOKEN, FakeRegistry
 from tests.registry_support import make_run_dir
+from tests.retry_support import registry_retry, silent
 
 from modelci.errors import ExitCode, UserError
 from modelci.registry import Credentials, RegistryAuthError, RegistryClient, pull, push_run
@@ -93,8 +94,7 @@ def client(
         credentials=credentials,
         plain_http=True,
         actions=actions,
-        sleep=lambda s: None,
-        log=lambda t: None,
+        retry=registry_retry(log=silent),
     )
 
 

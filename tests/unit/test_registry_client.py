@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from tests.fakes.registry import TOKEN, FakeRegistry
 from tests.registry_support import make_run_dir
+from tests.retry_support import registry_retry
 
 from modelci.errors import UserError
+from modelci.http_retry import RetryPolicy
 from modelci.registry import Credentials, NotFound, RegistryClient, RegistryError, pull, push_run
 from modelci.registry.client import OCI_MANIFEST, Blob, sha256_digest
 
@@ -23,6 +25,13 @@ class Recorder:
         self.lines: list[str] = []
 
 
+def recorded_retry(recorder: Recorder, **changes: Any) -> RetryPolicy:
+    """The default policy with exact waits (the policy's tests cover jitter), recorded."""
+    return registry_retry(
+        jitter=0.0, sleep=recorder.sleeps.append, log=recorder.lines.append, **changes
+    )
+
+
 def make_client(
     fake: FakeRegistry, recorder: Recorder, actions: str = "pull,push"
 ) -> RegistryClient:
@@ -31,9 +40,7 @@ def make_client(
         credentials=Credentials(username="u", password=TOKEN),
         plain_http=True,
         actions=actions,
-        jitter=0.0,  # exact waits to compare; the policy's tests cover jitter
-        sleep=recorder.sleeps.append,
-        log=recorder.lines.append,
+        retry=recorded_retry(recorder),
     )
 
 
@@ -210,10 +217,7 @@ def test_connection_refused_says_where(recorder: Recorder) -> None:
     client = RegistryClient(
         f"127.0.0.1:{port}",
         plain_http=True,
-        max_retries=1,
-        jitter=0.0,
-        sleep=recorder.sleeps.append,
-        log=recorder.lines.append,
+        retry=recorded_retry(recorder, max_retries=1),
     )
     with pytest.raises(RegistryError) as raised:
         client.blob_size("o/m", "sha256:" + "0" * 64)

@@ -4,8 +4,9 @@ Transport only: it knows HTTP, GitHub's headers and GitHub's failure modes, and 
 comments, checks or releases, which are built on top of it. Only the CLI entry builds one (from
 `ActionsEnvironment`); everything else receives it.
 
-Retries follow `modelci.http_retry` with GitHub's rate limits (as octokit's retry and
-throttling plugins do):
+Retries follow the injected `modelci.http_retry.RetryPolicy` (by default
+`RetryPolicy(github_rate_limits=True)`), with GitHub's rate limits as octokit's retry and
+throttling plugins treat them:
 - 5xx, 408, a dropped connection or a timeout: up to `max_retries` retries, waiting
   `backoff * 2**n` seconds plus some jitter;
 - 429, and a 403 that is a rate limit (its message says "rate limit", or it carries
@@ -24,9 +25,7 @@ import contextlib
 import json as _json
 import os
 import re
-import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -37,7 +36,7 @@ import requests
 from modelci import __version__
 from modelci.errors import ExternalError, UserError
 from modelci.github.environment import ActionsEnvironment
-from modelci.http_retry import JITTER, MAX_RETRIES, MAX_WAIT, RetryPolicy, is_transient
+from modelci.http_retry import RetryPolicy, is_transient
 
 API_VERSION = "2022-11-28"
 DEFAULT_TIMEOUT = 30.0
@@ -127,10 +126,6 @@ _FIXES: dict[type[GitHubError], str] = {
 }
 
 
-def _stderr(text: str) -> None:
-    print(f"modelci: {text}", file=sys.stderr, flush=True)
-
-
 class GitHub:
     """A GitHub REST API client over one `requests.Session`."""
 
@@ -141,29 +136,16 @@ class GitHub:
         token: str | None = None,
         session: requests.Session | None = None,
         timeout: float = DEFAULT_TIMEOUT,
-        max_retries: int = MAX_RETRIES,
-        backoff: float = 1.0,
-        jitter: float = JITTER,
-        max_wait: float = MAX_WAIT,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.time,
-        log: Callable[[str], None] = _stderr,
+        retry: RetryPolicy | None = None,
     ):
+        """`retry` is when and how long to retry (its `sleep`, `clock` and `log` too); pass one
+        with `github_rate_limits=True`, or a 403 rate limit reads as a plain `Forbidden`."""
         self.api_url = api_url.rstrip("/")
         self._token = token
         self._own_session = session is None
         self.session = session or requests.Session()
         self.timeout = timeout
-        self.retry = RetryPolicy(
-            max_retries=max_retries,
-            backoff=backoff,
-            jitter=jitter,
-            max_wait=max_wait,
-            github_rate_limits=True,
-            clock=clock,
-            sleep=sleep,
-            log=log,
-        )
+        self.retry = RetryPolicy(github_rate_limits=True) if retry is None else retry
 
     @classmethod
     def from_environment(cls, env: ActionsEnvironment, **kwargs: Any) -> GitHub:

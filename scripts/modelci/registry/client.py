@@ -7,9 +7,9 @@ about run directories or ModelPack, which are built on top of it. Only the comma
 - Auth: anonymous first; a 401 with a `Basic` challenge resends with the credentials; a `Bearer`
   challenge exchanges them at the realm for a token of scope `repository:NAME:ACTIONS` (cached
   per scope). A 401 after a fresh token or with Basic credentials is final.
-- Retries follow `modelci.http_retry`: dropped connections, timeouts, 5xx, 408 and 429
-  (waiting `Retry-After`, capped) are retried up to `max_retries` times with `backoff * 2**n`
-  plus some jitter; other 4xx are answers.
+- Retries follow the injected `modelci.http_retry.RetryPolicy` (by default `RetryPolicy()`):
+  dropped connections, timeouts, 5xx, 408 and 429 (waiting `Retry-After`, capped) are retried
+  up to `max_retries` times with `backoff * 2**n` plus some jitter; other 4xx are answers.
 - Blob uploads stream from the file (POST a session, PATCH the whole body, PUT `?digest=`), so a
   model of any size costs one chunk of memory. An upload interrupted mid-body is restarted in a
   new session (after checking whether the blob arrived after all), at most `max_retries` times.
@@ -27,8 +27,6 @@ import contextlib
 import dataclasses
 import hashlib
 import re
-import sys
-import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -38,14 +36,7 @@ import requests
 
 from modelci import __version__
 from modelci.errors import ExternalError
-from modelci.http_retry import (
-    JITTER,
-    MAX_RETRIES,
-    MAX_WAIT,
-    TRANSIENT_ERRORS,
-    RetryPolicy,
-    is_transient,
-)
+from modelci.http_retry import TRANSIENT_ERRORS, RetryPolicy, is_transient
 from modelci.registry.auth import Challenge, Credentials, parse_challenge
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -131,10 +122,6 @@ def sha256_digest(data: bytes) -> str:
     return f"sha256:{hashlib.sha256(data).hexdigest()}"
 
 
-def _stderr(text: str) -> None:
-    print(f"modelci: {text}", file=sys.stderr, flush=True)
-
-
 class _Body:
     """A request body streamed from a file in chunks; `len()` lets requests send Content-Length."""
 
@@ -173,15 +160,10 @@ class RegistryClient:
         actions: str = "pull",
         session: requests.Session | None = None,
         timeout: float = DEFAULT_TIMEOUT,
-        max_retries: int = MAX_RETRIES,
-        backoff: float = 1.0,
-        jitter: float = JITTER,
-        max_wait: float = MAX_WAIT,
+        retry: RetryPolicy | None = None,
         chunk_size: int = CHUNK,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.time,
-        log: Callable[[str], None] = _stderr,
     ):
+        """`retry` is when and how long to retry (its `sleep`, `clock` and `log` too)."""
         self.registry = registry
         self.base_url = f"{'http' if plain_http else 'https'}://{registry}"
         self.plain_http = plain_http
@@ -190,15 +172,7 @@ class RegistryClient:
         self._own_session = session is None
         self.session = session or requests.Session()
         self.timeout = timeout
-        self.retry = RetryPolicy(
-            max_retries=max_retries,
-            backoff=backoff,
-            jitter=jitter,
-            max_wait=max_wait,
-            clock=clock,
-            sleep=sleep,
-            log=log,
-        )
+        self.retry = RetryPolicy() if retry is None else retry
         self.chunk_size = chunk_size
         self.stats = TransferStats()
         self._basic = False  # the registry asked for Basic auth: send it with every request

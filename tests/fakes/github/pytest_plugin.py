@@ -53,9 +53,9 @@ def fake_ghes(fake_github_factory: Callable[..., FakeGitHub]) -> FakeGitHub:
 
 @pytest.fixture
 def github_client(fake_github: FakeGitHub) -> Iterator[Any]:
+    from tests.retry_support import github_retry, silent
+
     from modelci.github import GitHub
 
-    with GitHub(
-        api_url=fake_github.api_url, token=TOKEN, sleep=lambda seconds: None, log=lambda text: None
-    ) as client:
+    with GitHub(api_url=fake_github.api_url, token=TOKEN, retry=github_retry(log=silent)) as client:
         yield client
