@@ -283,6 +283,44 @@ def test_indices_without_class_labels_are_refused(tmp_path: Path) -> None:
         )
 
 
+# --- XGBoost: a crafted model is refused before it predicts ----------------------------------
+
+
+def _set(key: str, index: int, value: Any) -> Callable[[dict[str, Any]], None]:
+    def edit(model: dict[str, Any]) -> None:
+        target = model["tree_info"] if key == "tree_info" else model["trees"][0][key]
+        target[index] = value
+
+    return edit
+
+
+@_needs("xgboost")
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (_set("left_children", 0, 50), "tree 0 has child 50 out of range"),
+        (_set("left_children", 0, 0), "tree 0 has child 0 out of range or reached twice"),
+        (_set("split_indices", 0, 40), "tree 0 splits on feature 40, outside 0..7"),
+        (_set("tree_info", 0, 7), "its trees feed outputs other than its 1"),
+    ],
+    ids=["child-out-of-range", "cycle", "feature-out-of-range", "output-out-of-range"],
+)
+def test_a_crafted_xgboost_tree_is_refused_before_it_predicts(
+    edit: Callable[[dict[str, Any]], None], problem: str, tmp_path: Path
+) -> None:
+    import json
+
+    model = _xgb_classifier().fit(BINARY.features, BINARY.codes)
+    dump = json.loads(bytes(model.get_booster().save_raw(raw_format="json")))
+    edit(dump["learner"]["gradient_booster"]["model"])
+    (tmp_path / "model.json").write_text(json.dumps(dump))
+
+    with pytest.raises(UserError, match=f"refused, not a sound XGBoost model: {problem}"):
+        flavours.FLAVOURS["xgboost"].load(
+            tmp_path / "model.json", expected_sha256=None, classes=BINARY.classes
+        )
+
+
 # --- LightGBM: a crafted text model is refused before LightGBM parses it ---------------------
 
 

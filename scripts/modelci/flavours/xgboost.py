@@ -1,7 +1,8 @@
 """XGBoost boosters in the library's own UBJSON (`model.ubj`) or JSON (`model.json`) format.
 
 Saved from the Booster with `save_raw`, loaded with `Booster.load_model` from the bytes whose
-sha256 was checked; neither format holds code. Classifiers are trained on encoded labels
+sha256 was checked; neither format holds code. Its trees are checked (`xgboost_checks`) before
+the first prediction. Classifiers are trained on encoded labels
 (`binary:logistic` or `multi:softprob`, so probabilities exist); the file holds no label names,
 so loading takes the run's classes.
 """
@@ -15,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from modelci import fsutil
-from modelci.flavours import base
+from modelci.errors import UserError
+from modelci.flavours import base, xgboost_checks
 
 EXTRA = "xgboost"
 _CLASSIFIER_OBJECTIVES = ("binary:logistic", "multi:softprob")
@@ -78,9 +80,13 @@ class XGBoostFlavour:
         booster = xgb.Booster()
         try:
             booster.load_model(bytearray(data))
+            # XGBoost's own JSON of what it loaded: what its predictor will walk.
+            xgboost_checks.check(json.loads(bytes(booster.save_raw(raw_format="json"))), path)
             config = json.loads(booster.save_config())["learner"]
             objective = str(config["objective"]["name"])
             n_class = int(config["learner_model_param"].get("num_class", "0") or 0)
+        except UserError:
+            raise
         except Exception as error:  # XGBoostError, or a config that is not what it should be
             raise base.unreadable(path, "XGBoost model", error) from None
         found = base.task_of(
