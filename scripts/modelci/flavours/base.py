@@ -238,6 +238,15 @@ def unreadable(path: Path, what: str, error: BaseException) -> UserError:
     )
 
 
+def unsound(path: Path, library: str, problem: str) -> UserError:
+    """The one line for a model file whose structure a library would trust but must not."""
+    return UserError(
+        f"{path}: refused, not a sound {library} model: {problem}",
+        fix="The file was crafted or corrupted; retrain it, and never load a model file "
+        "you do not trust",
+    )
+
+
 def resolve_classes(
     path: Path,
     *,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from modelci.errors import UserError
+from modelci.flavours import base
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,15 +30,17 @@ def check(text: str, path: Path) -> Header:
         n_features = int(header.get("max_feature_idx", "")) + 1
         num_class = int(header.get("num_class", "1"))
     except ValueError:
-        raise _refused(path, "its header has no valid max_feature_idx or num_class") from None
+        raise base.unsound(
+            path, "LightGBM", "its header has no valid max_feature_idx or num_class"
+        ) from None
     if not blocks[0].lstrip().startswith("tree") or n_features < 1:
-        raise _refused(path, "it does not start with a LightGBM model header")
+        raise base.unsound(path, "LightGBM", "it does not start with a LightGBM model header")
     for number, block in enumerate(blocks[1:]):
         # The last tree's block also holds the trailer (end of trees, importances, parameters).
         body = block.split("\nend of trees", 1)[0]
         problem = _tree_problem(_fields(body), n_features)
         if problem:
-            raise _refused(path, f"tree {number} {problem}")
+            raise base.unsound(path, "LightGBM", f"tree {number} {problem}")
     return Header(
         objective=header.get("objective", "").split(" ")[0],
         num_class=num_class,
@@ -120,11 +122,3 @@ def _reach_problem(left: list[int], right: list[int], num_leaves: int) -> str | 
     if len(seen_nodes) != num_leaves - 1 or len(seen_leaves) != num_leaves:
         return "has nodes or leaves no path from the root reaches"
     return None
-
-
-def _refused(path: Path, problem: str) -> UserError:
-    return UserError(
-        f"{path}: refused, not a sound LightGBM model: {problem}",
-        fix="The file was crafted or corrupted; retrain it, and never load a model file "
-        "you do not trust",
-    )

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from modelci.errors import UserError
+from modelci.flavours import base
 
 _NODE_ARRAYS = (
     "left_children",
@@ -36,21 +36,23 @@ def check(dump: dict[str, Any], path: Path) -> None:
         booster = learner["gradient_booster"]
         model = booster["gbtree"]["model"] if booster["name"] == "dart" else booster["model"]
         if booster["name"] not in ("gbtree", "dart"):
-            raise _refused(path, f"its booster is {booster['name']}; modelci takes tree boosters")
+            raise base.unsound(
+                path, "XGBoost", f"its booster is {booster['name']}; modelci takes tree boosters"
+            )
         trees, tree_info = model["trees"], model["tree_info"]
     except (KeyError, TypeError, ValueError):
-        raise _refused(path, "it lacks the parts of an XGBoost tree model") from None
+        raise base.unsound(path, "XGBoost", "it lacks the parts of an XGBoost tree model") from None
     if len(trees) != len(tree_info) or any(
         not isinstance(group, int) or not 0 <= group < n_outputs for group in tree_info
     ):
-        raise _refused(path, f"its trees feed outputs other than its {n_outputs}")
+        raise base.unsound(path, "XGBoost", f"its trees feed outputs other than its {n_outputs}")
     for number, tree in enumerate(trees):
         try:
             problem = _tree_problem(tree, n_features)
         except (KeyError, TypeError, ValueError):
             problem = "lacks the arrays of a tree"
         if problem:
-            raise _refused(path, f"tree {number} {problem}")
+            raise base.unsound(path, "XGBoost", f"tree {number} {problem}")
 
 
 def _tree_problem(tree: dict[str, Any], n_features: int) -> str | None:
@@ -90,11 +92,3 @@ def _categories_problem(tree: dict[str, Any], kinds: list[int], n_nodes: int) ->
     if not categorical <= set(nodes):
         return "has a categorical split with no categories"
     return None
-
-
-def _refused(path: Path, problem: str) -> UserError:
-    return UserError(
-        f"{path}: refused, not a sound XGBoost model: {problem}",
-        fix="The file was crafted or corrupted; retrain it, and never load a model file "
-        "you do not trust",
-    )
