@@ -114,10 +114,19 @@ class BoosterModel:
 
 
 class Flavour(Protocol):
-    name: str
-    extra: str | None  # the pip extra that installs the library; None when always installed
-    file_names: tuple[str, ...]  # the first is the name `save` writes
-    reports: Reports
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def extra(self) -> str | None:
+        """The pip extra that installs the library; None when it is always installed."""
+
+    @property
+    def file_names(self) -> tuple[str, ...]:
+        """The names a model file of this flavour has; `save` writes the first."""
+
+    @property
+    def reports(self) -> Reports: ...
 
     def save(self, model: Any, folder: Path) -> ModelFile: ...
 
@@ -129,6 +138,49 @@ class Flavour(Protocol):
         classes: Sequence[Any] | None = None,
         task: Task | None = None,
     ) -> LoadedModel: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class Source:
+    """A model file's bytes, read and checked by `read_verified`, and what the run knows of it."""
+
+    path: Path
+    data: bytes
+    sha256: str
+    classes: Sequence[Any] | None
+    task: Task | None
+
+
+class NativeFlavour:
+    """What the flavours whose library parses a file's bytes share: the library is imported
+    first (a missing one is the first thing to fix), then the bytes are read and their sha256
+    checked, then `parse` hands them to the library."""
+
+    name: str
+    extra: str
+    module: str  # the library's import name
+    file_names: tuple[str, ...]
+    reports: Reports
+
+    def library(self) -> ModuleType:
+        return require_library(self.module, extra=self.extra, flavour=self.name)
+
+    def load(
+        self,
+        path: Path,
+        *,
+        expected_sha256: str | None,
+        classes: Sequence[Any] | None = None,
+        task: Task | None = None,
+    ) -> LoadedModel:
+        library = self.library()
+        data, digest = read_verified(path, expected_sha256=expected_sha256)
+        return self.parse(
+            library, Source(path=path, data=data, sha256=digest, classes=classes, task=task)
+        )
+
+    def parse(self, library: Any, source: Source) -> LoadedModel:
+        raise NotImplementedError
 
 
 def require_library(module: str, *, extra: str, flavour: str) -> ModuleType:
@@ -175,23 +227,20 @@ def saved_file(
     path: Path, *, library: str, module: ModuleType, sha256: str | None = None
 ) -> ModelFile:
     """The record of a model file on disk (its sha256 computed unless already known)."""
-    return ModelFile(
-        name=path.name,
-        sha256=sha256 or fsutil.sha256_file(path),
-        size_bytes=path.stat().st_size,
-        library=library,
-        library_version=library_version(module),
-    )
+    digest = sha256 or fsutil.sha256_file(path)
+    return _record(path, digest, path.stat().st_size, library=library, module=module)
 
 
-def loaded_file(
-    path: Path, data: bytes, sha256: str, *, library: str, module: ModuleType
-) -> ModelFile:
+def loaded_file(source: Source, *, library: str, module: ModuleType) -> ModelFile:
     """The record of a model file read by `read_verified`."""
+    return _record(source.path, source.sha256, len(source.data), library=library, module=module)
+
+
+def _record(path: Path, sha256: str, size: int, *, library: str, module: ModuleType) -> ModelFile:
     return ModelFile(
         name=path.name,
         sha256=sha256,
-        size_bytes=len(data),
+        size_bytes=size,
         library=library,
         library_version=library_version(module),
     )

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,9 +54,10 @@ class CatBoostModel(base.BoosterModel):
         return {str(n): float(v) for n, v in zip(names, values, strict=True)}
 
 
-class CatBoostFlavour:
+class CatBoostFlavour(base.NativeFlavour):
     name: str = "catboost"
-    extra: str | None = EXTRA
+    extra: str = EXTRA
+    module: str = "catboost"
     file_names: tuple[str, ...] = ("model.cbm",)
     reports: base.Reports = base.Reports(importance=True)
 
@@ -78,16 +78,8 @@ class CatBoostFlavour:
             raise
         return base.saved_file(path, library="catboost", module=catboost)
 
-    def load(
-        self,
-        path: Path,
-        *,
-        expected_sha256: str | None,
-        classes: Sequence[Any] | None = None,
-        task: base.Task | None = None,
-    ) -> CatBoostModel:
-        catboost = _catboost()  # a missing library is the first thing to fix
-        data, digest = base.read_verified(path, expected_sha256=expected_sha256)
+    def parse(self, catboost: Any, source: base.Source) -> CatBoostModel:
+        path, data, classes, task = source.path, source.data, source.classes, source.task
         model = catboost.CatBoost()
         try:
             model.load_model(blob=data)
@@ -113,6 +105,6 @@ class CatBoostFlavour:
             booster=model,
             task=found,
             classes=labels,
-            model_file=base.loaded_file(path, data, digest, library="catboost", module=catboost),
+            model_file=base.loaded_file(source, library="catboost", module=catboost),
             path=path,
         )

@@ -9,7 +9,6 @@ are trained on encoded labels and loading takes the run's classes. LightGBM rewr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,9 +49,10 @@ class LightGBMModel(base.BoosterModel):
         return {str(n): float(g) for n, g in zip(names, gains, strict=True)}
 
 
-class LightGBMFlavour:
+class LightGBMFlavour(base.NativeFlavour):
     name: str = "lightgbm"
-    extra: str | None = EXTRA
+    extra: str = EXTRA
+    module: str = "lightgbm"
     file_names: tuple[str, ...] = ("model.txt",)
     reports: base.Reports = base.Reports(importance=True)
 
@@ -63,16 +63,8 @@ class LightGBMFlavour:
         fsutil.write_text_atomic(path, booster.model_to_string())
         return base.saved_file(path, library="lightgbm", module=lgb)
 
-    def load(
-        self,
-        path: Path,
-        *,
-        expected_sha256: str | None,
-        classes: Sequence[Any] | None = None,
-        task: base.Task | None = None,
-    ) -> LightGBMModel:
-        lgb = _lightgbm()  # a missing library is the first thing to fix
-        data, digest = base.read_verified(path, expected_sha256=expected_sha256)
+    def parse(self, lgb: Any, source: base.Source) -> LightGBMModel:
+        path, data, classes, task = source.path, source.data, source.classes, source.task
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -99,6 +91,6 @@ class LightGBMFlavour:
             booster=booster,
             task=found,
             classes=labels,
-            model_file=base.loaded_file(path, data, digest, library="lightgbm", module=lgb),
+            model_file=base.loaded_file(source, library="lightgbm", module=lgb),
             path=path,
         )

@@ -18,6 +18,7 @@ the config lists them); string keys and labels are matched to the classes by nam
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,11 +164,15 @@ class OnnxModel:
         return None  # a graph has no importance of its own; permutation importance still works
 
 
-class OnnxFlavour:
+class OnnxFlavour(base.NativeFlavour):
     name: str = "onnx"
-    extra: str | None = EXTRA
+    extra: str = EXTRA
+    module: str = "onnx"
     file_names: tuple[str, ...] = ("model.onnx",)
     reports: base.Reports = base.Reports(importance=False)
+
+    def library(self) -> Any:
+        return _onnx(), _onnxruntime()
 
     def save(self, model: Any, folder: Path) -> base.ModelFile:
         onnx = _onnx()
@@ -185,8 +190,14 @@ class OnnxFlavour:
         task: base.Task | None = None,
         input_columns: Mapping[str, Sequence[str]] | None = None,
     ) -> OnnxModel:
-        onnx, ort = _onnx(), _onnxruntime()  # a missing library is the first thing to fix
-        data, digest = base.read_verified(path, expected_sha256=expected_sha256)
+        """As every flavour's `load`; `input_columns` maps graph inputs to feature columns."""
+        loaded = super().load(path, expected_sha256=expected_sha256, classes=classes, task=task)
+        assert isinstance(loaded, OnnxModel)
+        return dataclasses.replace(loaded, input_columns=input_columns)
+
+    def parse(self, library: Any, source: base.Source) -> OnnxModel:
+        onnx, ort = library
+        path, data, classes, task = source.path, source.data, source.classes, source.task
         try:
             proto = onnx.load_model_from_string(data)
         except Exception as error:  # DecodeError on bytes that are not a ModelProto
@@ -219,10 +230,9 @@ class OnnxFlavour:
             session=session,
             task=found,
             classes=labels,
-            model_file=base.loaded_file(path, data, digest, library="onnxruntime", module=ort),
+            model_file=base.loaded_file(source, library="onnxruntime", module=ort),
             path=path,
             outputs=outputs,
-            input_columns=input_columns,
         )
 
 

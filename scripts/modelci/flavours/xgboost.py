@@ -10,7 +10,6 @@ so loading takes the run's classes.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,9 +53,10 @@ class XGBoostModel(base.BoosterModel):
         return {name: float(scores.get(name, 0.0)) for name in names}
 
 
-class XGBoostFlavour:
+class XGBoostFlavour(base.NativeFlavour):
     name: str = "xgboost"
-    extra: str | None = EXTRA
+    extra: str = EXTRA
+    module: str = "xgboost"
     file_names: tuple[str, ...] = ("model.ubj", "model.json")
     reports: base.Reports = base.Reports(importance=True)
 
@@ -67,16 +67,8 @@ class XGBoostFlavour:
         fsutil.write_bytes_atomic(path, bytes(booster.save_raw(raw_format="ubj")))
         return base.saved_file(path, library="xgboost", module=xgb)
 
-    def load(
-        self,
-        path: Path,
-        *,
-        expected_sha256: str | None,
-        classes: Sequence[Any] | None = None,
-        task: base.Task | None = None,
-    ) -> XGBoostModel:
-        xgb = _xgboost()  # a missing library is the first thing to fix
-        data, digest = base.read_verified(path, expected_sha256=expected_sha256)
+    def parse(self, xgb: Any, source: base.Source) -> XGBoostModel:
+        path, data, classes, task = source.path, source.data, source.classes, source.task
         booster = xgb.Booster()
         try:
             booster.load_model(bytearray(data))
@@ -104,6 +96,6 @@ class XGBoostFlavour:
             booster=booster,
             task=found,
             classes=labels,
-            model_file=base.loaded_file(path, data, digest, library="xgboost", module=xgb),
+            model_file=base.loaded_file(source, library="xgboost", module=xgb),
             path=path,
         )
