@@ -130,20 +130,38 @@ def test_a_classifier_trained_on_encoded_labels_scores_the_same_after_loading(
     assert loaded.model_file.sha256 == saved.sha256
 
 
-@_needs("xgboost", "lightgbm", "catboost")
-@pytest.mark.parametrize("name", ["xgboost", "lightgbm", "catboost"])
-def test_a_regressor_scores_the_same_after_loading(name: str, tmp_path: Path) -> None:
-    import catboost
-    import lightgbm
-    import xgboost
+_ALL = [
+    pytest.param("sklearn", id="sklearn"),
+    pytest.param("xgboost", marks=_needs("xgboost"), id="xgboost"),
+    pytest.param("lightgbm", marks=_needs("lightgbm"), id="lightgbm"),
+    pytest.param("catboost", marks=_needs("catboost"), id="catboost"),
+    pytest.param("onnx", marks=_needs("onnx", "onnxruntime"), id="onnx"),
+]
 
-    model = {
-        "xgboost": lambda: xgboost.XGBRegressor(n_estimators=8, max_depth=3, n_jobs=1),
-        "lightgbm": lambda: lightgbm.LGBMRegressor(n_estimators=8, n_jobs=1, verbose=-1),
-        "catboost": lambda: catboost.CatBoostRegressor(
-            iterations=8, depth=3, thread_count=1, verbose=False, allow_writing_files=False
-        ),
-    }[name]().fit(REGRESSION_X, REGRESSION_Y)
+
+def _regressor(name: str) -> Any:
+    if name == "sklearn":
+        from sklearn.ensemble import HistGradientBoostingRegressor
+
+        return HistGradientBoostingRegressor(max_iter=8, random_state=SEED)
+    if name == "xgboost":
+        import xgboost
+
+        return xgboost.XGBRegressor(n_estimators=8, max_depth=3, n_jobs=1)
+    if name == "lightgbm":
+        import lightgbm
+
+        return lightgbm.LGBMRegressor(n_estimators=8, n_jobs=1, verbose=-1)
+    import catboost
+
+    return catboost.CatBoostRegressor(
+        iterations=8, depth=3, thread_count=1, verbose=False, allow_writing_files=False
+    )
+
+
+@pytest.mark.parametrize("name", [p for p in _ALL if p.id != "onnx"])
+def test_a_regressor_scores_the_same_after_loading(name: str, tmp_path: Path) -> None:
+    model = _regressor(name).fit(REGRESSION_X, REGRESSION_Y)
     saved = flavours.FLAVOURS[name].save(model, tmp_path)
 
     loaded = flavours.FLAVOURS[name].load(tmp_path / saved.name, expected_sha256=saved.sha256)
@@ -153,8 +171,20 @@ def test_a_regressor_scores_the_same_after_loading(name: str, tmp_path: Path) ->
     with pytest.raises(UserError, match="regression model has no class probabilities"):
         loaded.predict_proba(REGRESSION_X)
     importance = loaded.importance()
-    assert importance is not None and set(importance) == set(REGRESSION_X.columns)
-    assert max(importance.values()) > 0
+    if name != "sklearn":  # HistGradientBoosting has no feature_importances_
+        assert importance is not None and set(importance) == set(REGRESSION_X.columns)
+        assert max(importance.values()) > 0
+
+
+@pytest.mark.parametrize("name", [p for p in _ALL if p.id != "onnx"])
+def test_a_classifier_loaded_for_a_regression_run_is_one_line(name: str, tmp_path: Path) -> None:
+    saved = _saved_model(name, tmp_path)
+
+    with pytest.raises(UserError, match="is for classification, not regression") as refused:
+        flavours.FLAVOURS[name].load(
+            tmp_path / saved.name, expected_sha256=None, classes=BINARY.classes, task="regression"
+        )
+    assert "Set task: classification" in refused.value.line()
 
 
 @_needs("xgboost")
@@ -194,15 +224,6 @@ def _saved_model(name: str, folder: Path) -> flavours.ModelFile:
     return flavours.FLAVOURS[name].save(
         BOOSTERS[name][0]().fit(BINARY.features, BINARY.codes), folder
     )
-
-
-_ALL = [
-    pytest.param("sklearn", id="sklearn"),
-    pytest.param("xgboost", marks=_needs("xgboost"), id="xgboost"),
-    pytest.param("lightgbm", marks=_needs("lightgbm"), id="lightgbm"),
-    pytest.param("catboost", marks=_needs("catboost"), id="catboost"),
-    pytest.param("onnx", marks=_needs("onnx", "onnxruntime"), id="onnx"),
-]
 
 
 @pytest.mark.parametrize("name", _ALL)
@@ -484,6 +505,43 @@ def test_onnx_inputs_named_after_columns_take_those_columns(tmp_path: Path) -> N
         tmp_path / saved.name, expected_sha256=None, input_columns={"a": ["unused"], "b": ["b"]}
     )
     np.testing.assert_allclose(declared.predict(frame), [1.0, 2.0, 3.0])
+
+
+@_needs("onnx", "onnxruntime")
+def test_an_onnx_sigmoid_output_is_a_binary_classifier_when_the_task_says_so(
+    tmp_path: Path,
+) -> None:
+    from onnx import TensorProto, helper, numpy_helper
+
+    weights = np.linspace(-0.01, 0.01, 8).reshape(8, 1)
+    graph = helper.make_graph(
+        [
+            helper.make_node("MatMul", ["input", "W"], ["logit"]),
+            helper.make_node("Sigmoid", ["logit"], ["p"]),
+        ],
+        "sigmoid",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [None, 8])],
+        [helper.make_tensor_value_info("p", TensorProto.FLOAT, [None, 1])],
+        initializer=[numpy_helper.from_array(weights.astype(np.float32), "W")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    saved = flavours.FLAVOURS["onnx"].save(model, tmp_path)
+    onnx_flavour = flavours.FLAVOURS["onnx"]
+
+    as_classifier = onnx_flavour.load(
+        tmp_path / saved.name, expected_sha256=None, classes=("no", "yes"), task="classification"
+    )
+    as_regressor = onnx_flavour.load(tmp_path / saved.name, expected_sha256=None)
+
+    positive = 1 / (1 + np.exp(-(BINARY.features.to_numpy() @ weights)))
+    np.testing.assert_allclose(
+        as_classifier.predict_proba(BINARY.features),
+        np.column_stack([1 - positive, positive]),
+        rtol=1e-4,
+    )
+    assert set(as_classifier.predict(BINARY.features)) <= {"no", "yes"}
+    assert as_regressor.task == "regression"
+    np.testing.assert_allclose(as_regressor.predict(BINARY.features), positive[:, 0], rtol=1e-4)
 
 
 @_needs("onnx", "onnxruntime")
