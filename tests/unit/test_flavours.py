@@ -447,6 +447,22 @@ def test_a_hand_written_onnx_classifier_is_scored_with_the_run_classes(tmp_path:
         flavour.load(path, expected_sha256=None, classes=("a", "b", "c"))
 
 
+@_needs("onnx", "onnxruntime")
+def test_onnx_logits_are_not_taken_for_probabilities(tmp_path: Path) -> None:
+    graph = _logistic_graph(np.ones((8, 2)), np.zeros(2))
+    softmax = next(node for node in graph.graph.node if node.op_type == "Softmax")
+    softmax.op_type = "Identity"  # the exported network ends at its logits
+    del softmax.attribute[:]
+    saved = flavours.FLAVOURS["onnx"].save(graph, tmp_path)
+    loaded = flavours.FLAVOURS["onnx"].load(
+        tmp_path / saved.name, expected_sha256=None, classes=BINARY.classes
+    )
+
+    with pytest.raises(UserError, match=r"not probabilities .* look like logits") as refused:
+        loaded.predict_proba(BINARY.features)
+    assert "Export the graph with a Softmax" in refused.value.line()
+
+
 @_needs("onnx", "onnxruntime", "skl2onnx")
 @pytest.mark.parametrize("zipmap", [True, False], ids=["zipmap", "tensor"])
 def test_an_skl2onnx_classifier_matches_scikit_learn(zipmap: bool, tmp_path: Path) -> None:

@@ -11,10 +11,10 @@ or ZipMap string keys) must carry the same ones, or plain indices 0..K-1, or it 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -32,7 +32,7 @@ Task = Literal["classification", "regression"]
 MAX_MODEL_BYTES = 2 * 1024**3
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class ModelFile:
     """One saved model file, as run.json records it."""
 
@@ -43,16 +43,10 @@ class ModelFile:
     library_version: str
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "sha256": self.sha256,
-            "size_bytes": self.size_bytes,
-            "library": self.library,
-            "library_version": self.library_version,
-        }
+        return dataclasses.asdict(self)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Reports:
     """What a flavour can report beyond metrics; the report says why an absent one is absent."""
 
@@ -83,7 +77,7 @@ class LoadedModel(Protocol):
         """The model's own feature importance by feature name, or None if it has none."""
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class BoosterModel:
     """A loaded booster whose raw output is the value (regression) or the class probabilities;
     each library's subclass says how to get that output and its importance."""
@@ -140,7 +134,7 @@ class Flavour(Protocol):
     ) -> LoadedModel: ...
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Source:
     """A model file's bytes, read and checked by `read_verified`, and what the run knows of it."""
 

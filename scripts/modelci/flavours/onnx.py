@@ -140,6 +140,7 @@ class OnnxModel:
                 f"{len(self.classes)} classes",
                 fix="List exactly the model's classes in the config, in its output order",
             )
+        _refuse_non_probabilities(proba, self.path)
         return proba
 
     def _from_zipmap(self, rows: list[dict[Any, float]]) -> np.ndarray:
@@ -233,6 +234,22 @@ class OnnxFlavour(base.NativeFlavour):
             model_file=base.loaded_file(source, library="onnxruntime", module=ort),
             path=path,
             outputs=outputs,
+        )
+
+
+def _refuse_non_probabilities(proba: np.ndarray, path: Path) -> None:
+    # A graph exported from a network often ends at the logits; scoring those as probabilities
+    # would give metrics that look plausible and mean nothing.
+    import numpy as np
+
+    outside = ~((proba >= -1e-6) & (proba <= 1 + 1e-6))
+    off = np.abs(proba.sum(axis=1) - 1.0) > 1e-3
+    if outside.any() or off.any():
+        row = int(np.flatnonzero(outside.any(axis=1) | off)[0])
+        raise UserError(
+            f"{path}: the model's class scores are not probabilities (row {row} has "
+            f"{np.round(proba[row], 4).tolist()[:5]}); they look like logits",
+            fix="Export the graph with a Softmax (or Sigmoid) on its output",
         )
 
 
