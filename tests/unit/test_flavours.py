@@ -20,6 +20,7 @@ from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
 
 from modelci import flavours
 from modelci.errors import UserError
+from modelci.flavours import labels as labels_module
 from modelci.flavours import lightgbm_checks
 
 SEED = 0
@@ -46,8 +47,8 @@ def _classification(loader: Callable[..., Any], names: list[str]) -> Data:
     frame = loader(as_frame=True)
     features = frame.data.iloc[::3, :8].reset_index(drop=True)  # small: fast to train
     labels = np.asarray(names, dtype=object)[frame.target.to_numpy()[::3]]
-    classes, codes = np.unique(labels, return_inverse=True)
-    return Data(features, labels, tuple(classes), codes)
+    encoding = labels_module.fit_encoding(labels, where="train")
+    return Data(features, labels, encoding.classes, encoding.encode(labels, where="train"))
 
 
 BINARY = _classification(load_breast_cancer, ["malignant", "benign"])
@@ -273,6 +274,46 @@ def test_a_missing_library_names_the_extra_to_install(
         flavours.FLAVOURS[name].load(path, expected_sha256=None)
     assert f"pip install 'modelci[{name}]'" in refused.value.line()
     assert f"package {module}, which is not installed" in refused.value.line()
+
+
+def test_labels_encode_in_sorted_order_or_the_configured_one_and_decode_back() -> None:
+    fitted = labels_module.fit_encoding(["yes", "no", "maybe", "no"], where="train.csv")
+    configured = labels_module.fit_encoding(
+        ["yes", "no"], classes=["yes", "no", "maybe"], where="modelci.yaml"
+    )
+    numeric = labels_module.fit_encoding(np.array([1.0, 0.0, 1.0]), where="train.csv")
+
+    assert fitted.classes == ("maybe", "no", "yes")
+    assert configured.classes == ("yes", "no", "maybe")
+    assert configured.encode(["no", "maybe"], where="test.csv").tolist() == [1, 2]
+    assert list(configured.decode(np.array([2, 0]))) == ["maybe", "yes"]
+    assert numeric.classes == ("0", "1")  # 1.0 and 1 are one class, recorded as "1"
+    assert numeric.encode([1, "0"], where="test.csv").tolist() == [1, 0]
+
+
+@pytest.mark.parametrize(
+    ("call", "problem"),
+    [
+        (
+            lambda: labels_module.fit_encoding(["a", "b"], where="t").encode(["a", "c"], where="x"),
+            r"x: 1 class\(es\) not among the model's classes \(a, b\): c",
+        ),
+        (
+            lambda: labels_module.fit_encoding(["a", "b", "c"], classes=["a", "b"], where="y"),
+            r"y: 1 class\(es\) not among .*: c",
+        ),
+        (
+            lambda: labels_module.fit_encoding(["a"], classes=["a", "a"], where="y"),
+            "lists a class twice",
+        ),
+        (lambda: labels_module.fit_encoding(["a", "a"], where="t"), "has 1 class \\(a\\)"),
+    ],
+    ids=["unseen-label", "unlisted-training-label", "listed-twice", "one-class"],
+)
+def test_bad_labels_are_one_line(call: Callable[[], Any], problem: str) -> None:
+    with pytest.raises(UserError, match=problem) as refused:
+        call()
+    assert "\n" not in refused.value.line()
 
 
 def test_a_folder_with_no_model_or_two_models_is_one_line(tmp_path: Path) -> None:
