@@ -161,6 +161,30 @@ def _regressor(name: str) -> Any:
     )
 
 
+@pytest.mark.parametrize("name", _ALL)
+def test_a_loaded_model_is_scored_by_modelcis_own_scoring(name: str, tmp_path: Path) -> None:
+    from modelci import scoring
+
+    saved = _saved_model(name, tmp_path)
+    loaded = flavours.FLAVOURS[name].load(
+        tmp_path / saved.name, expected_sha256=saved.sha256, classes=BINARY.classes
+    )
+
+    scored = scoring.predict(
+        loaded,
+        BINARY.features,
+        pd.Series(BINARY.labels),
+        task="classification",
+        row_id=np.arange(len(BINARY.labels)),
+        where="test rows",
+    )
+
+    assert scored.classes == BINARY.classes
+    assert scored.proba is not None and scored.proba.shape == (len(BINARY.labels), 2)
+    assert list(scored.y_pred) == [str(v) for v in loaded.predict(BINARY.features)]
+    assert scoring.latency_ms_per_1k(loaded, BINARY.features, repeats=1) > 0
+
+
 @pytest.mark.parametrize("name", [p for p in _ALL if p.id != "onnx"])
 def test_a_regressor_scores_the_same_after_loading(name: str, tmp_path: Path) -> None:
     model = _regressor(name).fit(REGRESSION_X, REGRESSION_Y)

@@ -76,6 +76,10 @@ class LoadedModel(Protocol):
     def importance(self) -> dict[str, float] | None:
         """The model's own feature importance by feature name, or None if it has none."""
 
+    @property
+    def classes_(self) -> tuple[Any, ...] | None:
+        """`classes` again, under the name `scoring.predict` reads (scikit-learn's)."""
+
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class BoosterModel:
@@ -87,6 +91,11 @@ class BoosterModel:
     classes: tuple[Any, ...] | None
     model_file: ModelFile
     path: Path
+
+    @property
+    def classes_(self) -> tuple[Any, ...] | None:
+        """`classes` under scikit-learn's name, so `scoring.predict` takes any loaded model."""
+        return self.classes
 
     def raw(self, features: Any) -> Any:
         raise NotImplementedError

@@ -73,6 +73,11 @@ class OnnxModel:
     outputs: Outputs
     input_columns: Mapping[str, Sequence[str]] | None = None
 
+    @property
+    def classes_(self) -> tuple[Any, ...] | None:
+        """`classes` under scikit-learn's name, so `scoring.predict` takes any loaded model."""
+        return self.classes
+
     def _run(self, features: Any, names: list[str]) -> dict[str, Any]:
         feeds = {
             spec.name: _feed(spec, columns, features, self.path)

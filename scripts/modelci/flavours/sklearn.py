@@ -23,6 +23,11 @@ class SklearnModel:
     # True when the estimator was trained on encoded labels 0..K-1 and outputs must be decoded.
     encoded: bool = False
 
+    @property
+    def classes_(self) -> tuple[Any, ...] | None:
+        """`classes` under scikit-learn's name, so `scoring.predict` takes any loaded model."""
+        return self.classes
+
     def predict(self, features: Any) -> np.ndarray:
         import numpy as np
 
