@@ -667,6 +667,39 @@ def test_onnx_external_data_must_stay_inside_the_model_folder(tmp_path: Path) ->
 
 
 @_needs("onnx", "onnxruntime")
+def test_model_files_over_the_size_limit_are_refused_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import onnx
+    from onnx import numpy_helper
+
+    from modelci.flavours import base
+
+    graph = _logistic_graph(np.ones((8, 2)), np.zeros(2))
+    graph.graph.initializer.append(numpy_helper.from_array(np.zeros(4096, np.float32), "pad"))
+    onnx.save_model(
+        graph,
+        str(tmp_path / "model.onnx"),
+        save_as_external_data=True,
+        location="weights.bin",
+        size_threshold=0,
+    )
+    model_size = (tmp_path / "model.onnx").stat().st_size
+    assert (tmp_path / "weights.bin").stat().st_size > model_size + 1
+    monkeypatch.setattr(base, "MAX_MODEL_BYTES", model_size + 1)
+
+    with pytest.raises(UserError, match="external data is over modelci's limit"):
+        flavours.FLAVOURS["onnx"].load(
+            tmp_path / "model.onnx", expected_sha256=None, classes=BINARY.classes
+        )
+    monkeypatch.setattr(base, "MAX_MODEL_BYTES", 16)
+    with pytest.raises(UserError, match="over modelci's limit of 16 bytes for a model file"):
+        flavours.FLAVOURS["onnx"].load(
+            tmp_path / "model.onnx", expected_sha256=None, classes=BINARY.classes
+        )
+
+
+@_needs("onnx", "onnxruntime")
 def test_onnx_external_data_beside_the_model_is_loaded(tmp_path: Path) -> None:
     import onnx
 

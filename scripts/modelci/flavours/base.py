@@ -211,8 +211,8 @@ def read_verified(path: Path, *, expected_sha256: str | None) -> tuple[bytes, st
     size = path.stat().st_size
     if size > MAX_MODEL_BYTES:
         raise UserError(
-            f"{path} is {size / 1024**3:.1f} GiB, over modelci's limit of "
-            f"{MAX_MODEL_BYTES // 1024**3} GiB for a model file",
+            f"{path} is {size:,} bytes, over modelci's limit of {MAX_MODEL_BYTES:,} bytes "
+            "for a model file",
             fix="Pass a smaller model",
         )
     data = path.read_bytes()

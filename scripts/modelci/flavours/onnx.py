@@ -301,7 +301,7 @@ def _refuse_unsafe(proto: Any, path: Path) -> None:
                     fix="Export the model with standard ONNX operators only; custom operators "
                     "need native code modelci does not load",
                 )
-    folder = path.parent.resolve()
+    folder, external_bytes = path.parent.resolve(), 0
     for tensor in _tensors(proto):
         if tensor.data_location != 1:
             continue
@@ -312,6 +312,13 @@ def _refuse_unsafe(proto: Any, path: Path) -> None:
                 f"{path}: refused, tensor {tensor.name!r} keeps its data in {location!r}, "
                 "not a file inside the model's folder",
                 fix="Save the model with its external data beside it (or inside it)",
+            )
+        external_bytes += target.stat().st_size
+        if external_bytes > base.MAX_MODEL_BYTES:
+            raise UserError(
+                f"{path}: its external data is over modelci's limit of "
+                f"{base.MAX_MODEL_BYTES:,} bytes for a model",
+                fix="Pass a smaller model",
             )
 
 
