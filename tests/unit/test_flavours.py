@@ -341,6 +341,7 @@ def test_bad_labels_are_one_line(call: Callable[[], Any], problem: str) -> None:
 
 
 def test_a_folder_with_no_model_or_two_models_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / flavours.PREPROCESS_FILE).write_bytes(b"x")  # preprocessing is not a model
     with pytest.raises(UserError, match=r"holds no model file.*model\.skops"):
         flavours.find_model_file(tmp_path)
     (tmp_path / "model.ubj").write_bytes(b"x")

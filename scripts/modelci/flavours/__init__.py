@@ -29,6 +29,7 @@ from modelci.flavours.xgboost import XGBoostFlavour
 __all__ = [
     "BY_FILE_NAME",
     "FLAVOURS",
+    "PREPROCESS_FILE",
     "Flavour",
     "LoadedModel",
     "ModelFile",
@@ -47,6 +48,9 @@ FLAVOURS: dict[str, Flavour] = {
         OnnxFlavour(),
     )
 }
+# modelci's own preprocessing, kept beside a library model that cannot hold it (a booster, a
+# graph); a skops Pipeline like model.skops, but never taken for the model itself.
+PREPROCESS_FILE = "preprocess.skops"
 BY_FILE_NAME: dict[str, Flavour] = {
     file_name: flavour for flavour in FLAVOURS.values() for file_name in flavour.file_names
 }
