@@ -43,7 +43,7 @@ def info() -> dict[str, Any]:
             "intended_use": "Teaching.\n\n- not diagnosis",
             "limitations": "One hospital.",
             "ethical_considerations": None,
-            "authors": "Team <ml@example.org>",
+            "authors": "Team <ml@example.org>, cc @octocat",
             "license": "MIT",
         },
         "gates": {"roc_auc": {"max_drop": 0.01}},
@@ -83,7 +83,8 @@ def test_render_holds_what_a_card_promises(
     assert "## Intended use\n\nTeaching.\n\n- not diagnosis\n" in text
     assert "## Limitations\n\nOne hospital.\n" in text
     assert "_Not stated. Set `card.ethical_considerations` in modelci.yaml._" in text
-    assert "| Authors | Team &lt;ml@\u2060example.org&gt; |" in text
+    # An e-mail address pings nobody and stays readable; a mention is neutralised.
+    assert "| Authors | Team &lt;ml@example.org&gt;, cc @\u2060octocat |" in text
     assert "| License | MIT |" in text
     # Metrics with their intervals, the primary first.
     auc = evaluation["metrics"]["roc_auc"]
