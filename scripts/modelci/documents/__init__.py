@@ -8,8 +8,9 @@ shape is one `UserError` line naming the file and the field path, e.g.
     runs/x/run.json: model must be an object with file and sha256, got a string
 
 Writers stage the file (temp, then rename) and emit only finite numbers: NaN and infinity,
-wherever they occur (a metric, an estimator parameter such as XGBoost's `missing=nan`), are
-written as null. No other module parses these files.
+wherever they still occur (a metric that could not be computed), are written as null; training
+records estimator parameters such as XGBoost's `missing=nan` as strings before that (`"nan"`).
+No other module parses these files.
 
 The package: `contract` (file names, schemas), `fields` (strict reading, finite writing),
 `parts` (pieces several documents share), and one module per document.
