@@ -12,7 +12,7 @@ UV := $(shell command -v uv 2>/dev/null)
 $(STAMP): pyproject.toml
 ifdef UV
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
-	$(UV) pip install --quiet --python $(BIN)/python -e '.[test]'
+	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[test]'
 else
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip

@@ -142,7 +142,10 @@ install_venv() {
   if [[ -n "${uv}" ]]; then
     log "installing modelci ${version} with uv into ${venv}"
     "${uv}" venv --quiet --python "${python_exe}" "${venv}" >&2
-    "${uv}" pip install --quiet --python "${venv}/bin/python" "${requirement}" ${packages[@]+"${packages[@]}"} >&2
+    # Bytecode now, once, into the cached venv: otherwise every process of every job compiles
+    # scikit-learn, pandas and scipy again where nothing may write it (PYTHONDONTWRITEBYTECODE),
+    # ~3 s per `modelci` call (pip compiles by default).
+    "${uv}" pip install --quiet --compile-bytecode --python "${venv}/bin/python" "${requirement}" ${packages[@]+"${packages[@]}"} >&2
   else
     log "installing modelci ${version} with pip into ${venv}"
     "${python_exe}" -m venv "${venv}" >&2
