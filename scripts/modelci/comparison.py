@@ -270,7 +270,7 @@ def _describe(run: Run, label: str, evaluation: Evaluation | None) -> dict[str, 
         "name": run.info.name,
         "model_sha256": run.model_sha256,
         "estimator": run.info.estimator.class_name if run.info.estimator else None,
-        "size_bytes": model.size_bytes if evaluation is not None else run.info.model.size_bytes,
+        "size_bytes": model.size_bytes if evaluation is not None else run.model.size_bytes,
         "latency_ms_per_1k_rows": model.latency_ms_per_1k_rows,
         "git": None if git is None else {"commit": git.commit, "dirty": git.dirty},
     }

@@ -161,7 +161,7 @@ def _check_evaluation_out(out: Path, run: Run, inputs: tuple[Path, ...]) -> None
     fsutil.check_replaceable(out, marker=rundir.RUN, inputs=inputs)
     if (out / rundir.RUN).is_file():
         other = documents.read_run(out / rundir.RUN)
-        if other.model.sha256 != run.model_sha256:
+        if other.model != run.info.model:
             raise UserError(
                 f"--out {out} holds another run (a different model); evaluating into it would "
                 "overwrite its run.json and model",

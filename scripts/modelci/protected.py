@@ -60,7 +60,10 @@ def model_and_data(directory: Path) -> tuple[Path, ...]:
     facts: list[DataFacts | None] = [evaluated.data] if evaluated is not None else []
     base = Path.cwd()
     if info is not None:
-        paths.append(directory / info.model.file)
+        if info.model is not None:
+            paths.append(directory / info.model.file)
+            if info.model.preprocess is not None:
+                paths.append(directory / info.model.preprocess.file)
         base = Path(info.config_dir) if info.config_dir else base
         facts += [info.data.train, info.data.test]
     for fact in facts:

@@ -53,12 +53,34 @@ class Run:
         return cls(path=path, info=documents.read_run(path / RUN))
 
     @property
+    def has_model(self) -> bool:
+        """False for a predictions run: only its predictions were evaluated."""
+        return self.info.model is not None
+
+    @property
+    def model(self) -> documents.ModelFile:
+        """The run's model file record; a predictions run has none, which is one line."""
+        if self.info.model is None:
+            raise UserError(
+                f"{self.path} is a predictions run: it has no model file",
+                fix="This step needs a run trained by modelci or a training script that "
+                "saves a model",
+            )
+        return self.info.model
+
+    @property
     def model_path(self) -> Path:
-        return self.path / self.info.model.file
+        return self.path / self.model.file
 
     @property
     def model_sha256(self) -> str:
-        return self.info.model.sha256
+        return self.model.sha256
+
+    @property
+    def preprocess_path(self) -> Path | None:
+        """modelci's preprocessing kept beside a library model, when there is one."""
+        kept = self.model.preprocess
+        return None if kept is None else self.path / kept.file
 
     @property
     def task(self) -> str:

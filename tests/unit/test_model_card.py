@@ -101,7 +101,7 @@ def test_render_holds_what_a_card_promises(
     assert "```yaml\nname: cancer\n" in text and "max_drop: 0.01" in text
     assert "intended_use" not in text.split("## Training configuration")[1]
     assert "modelci baseline --from release:cancer@v1.2.0" in text
-    assert "`model.skops` (skops), 240 KiB, sha256 `" + "c4" * 32 + "`" in text
+    assert "`model.skops` (sklearn), 240 KiB, sha256 `" + "c4" * 32 + "`" in text
 
 
 def test_data_values_cannot_break_a_table(info: dict[str, Any], evaluation: dict[str, Any]) -> None:

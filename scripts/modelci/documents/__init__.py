@@ -81,6 +81,7 @@ from modelci.documents.parts import (
 )
 from modelci.documents.run import (
     Estimator,
+    FileRef,
     ModelFile,
     RunData,
     RunInfo,
@@ -113,6 +114,7 @@ __all__ = [
     "EvaluatedModel",
     "Evaluation",
     "FeatureImportance",
+    "FileRef",
     "Gate",
     "GateChange",
     "Git",

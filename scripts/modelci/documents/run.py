@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from modelci.documents.contract import RUN, SCHEMAS, Task
 from modelci.documents.fields import (
+    MISSING,
     Node,
     as_flag,
     as_integer,
@@ -23,10 +24,69 @@ from modelci.documents.parts import DataFacts, Git
 
 
 @dataclass(frozen=True, kw_only=True)
-class ModelFile:
+class FileRef:
+    """A file of the run beside its model (modelci's preprocessing kept apart from a booster)."""
+
     file: str
     sha256: str
     size_bytes: int | None = None
+
+    @classmethod
+    def parse(cls, node: Node) -> FileRef:
+        ref = node.obj("an object with file and sha256")
+        return cls(
+            file=ref["file"].text(),
+            sha256=ref["sha256"].text(),
+            size_bytes=ref["size_bytes"].optional(as_integer),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return drop_none({"file": self.file, "sha256": self.sha256, "size_bytes": self.size_bytes})
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelFile:
+    """The run's one model file (`modelci.flavours`): which flavour reads it, the library and
+    version that wrote it, and modelci's preprocessing when it is kept apart (`preprocess`)."""
+
+    file: str
+    sha256: str
+    size_bytes: int | None = None
+    # Runs written before flavours existed record none: theirs is a skops pipeline.
+    flavour: str | None = None
+    library: str | None = None
+    library_version: str | None = None
+    preprocess: FileRef | None = None
+
+    @classmethod
+    def parse(cls, node: Node) -> ModelFile:
+        model = node.obj("an object with file and sha256")
+        return cls(
+            file=model["file"].text(),
+            sha256=model["sha256"].text(),
+            size_bytes=model["size_bytes"].optional(as_integer),
+            flavour=model["flavour"].optional(as_text),
+            library=model["library"].optional(as_text),
+            library_version=model["library_version"].optional(as_text),
+            preprocess=model["preprocess"].optional(FileRef.parse),
+        )
+
+    @property
+    def flavour_name(self) -> str:
+        return self.flavour or "sklearn"
+
+    def to_json(self) -> dict[str, Any]:
+        return drop_none(
+            {
+                "file": self.file,
+                "sha256": self.sha256,
+                "size_bytes": self.size_bytes,
+                "flavour": self.flavour,
+                "library": self.library,
+                "library_version": self.library_version,
+                "preprocess": None if self.preprocess is None else self.preprocess.to_json(),
+            }
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,7 +114,9 @@ class RunInfo:
 
     task: Task
     target: str
-    model: ModelFile
+    # None for a predictions run (`evaluate --predictions`, or a training script that wrote
+    # predictions): there is no model to load, re-score, size or time.
+    model: ModelFile | None
     features: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     estimator: Estimator | None = None
     classes: tuple[str, ...] | None = None
@@ -68,8 +130,16 @@ class RunInfo:
     versions: Mapping[str, str] = field(default_factory=dict)
     git: Git | None = None
     timings: Mapping[str, float] = field(default_factory=dict)
+    # How the model or predictions were made by the user's own training script
+    # (`train.command`): command, produced files, seconds; None when modelci trained it.
+    training: Mapping[str, Any] | None = None
     modelci_version: str | None = None
     created: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """ "model", or "predictions" for a run that has only predictions."""
+        return "model" if self.model is not None else "predictions"
 
     def section(self, key: str) -> Mapping[str, Any]:
         """One section of the recorded config (`compare`, `metrics`, `data`), empty if absent."""
@@ -78,7 +148,6 @@ class RunInfo:
 
     @classmethod
     def parse(cls, node: Node) -> RunInfo:
-        model = node["model"].obj("an object with file and sha256")
         estimator = node["estimator"]
         git = node["git"]
         data = node["data"]
@@ -86,11 +155,7 @@ class RunInfo:
         return cls(
             task=cast(Task, node["task"].choice(("classification", "regression"))),
             target=node["target"].text(),
-            model=ModelFile(
-                file=model["file"].text(),
-                sha256=model["sha256"].text(),
-                size_bytes=model["size_bytes"].optional(as_integer),
-            ),
+            model=_model(node["model"]),
             features={key: value.strings() for key, value in node["features"].items()},
             estimator=None
             if estimator.absent
@@ -119,6 +184,7 @@ class RunInfo:
                 dirty=git["dirty"].optional(as_flag),
             ),
             timings={key: value.number() for key, value in node["timings"].items()},
+            training=node["training"].optional(lambda n: n.free()),
             modelci_version=node["modelci_version"].optional(as_text),
             created=node["created"].optional(as_text),
         )
@@ -152,15 +218,18 @@ class RunInfo:
             if self.git is None
             else {"commit": self.git.commit, "dirty": self.git.dirty},
             "timings": dict(self.timings),
-            "model": drop_none(
-                {
-                    "file": self.model.file,
-                    "sha256": self.model.sha256,
-                    "size_bytes": self.model.size_bytes,
-                }
-            ),
+            "model": None if self.model is None else self.model.to_json(),
         }
+        if self.training is not None:
+            out["training"] = dict(self.training)
         return out
+
+
+def _model(node: Node) -> ModelFile | None:
+    """The model, or None written out as null (a predictions run); never simply left out."""
+    if node.value is MISSING:
+        node.fail("an object with file and sha256, or null for a predictions run")
+    return node.optional(ModelFile.parse)
 
 
 def read_run(path: Path) -> RunInfo:

@@ -45,7 +45,7 @@ def push_run(
             fix=f"Give REGISTRY/NAME:TAG, e.g. {target.registry}/{target.repository}:1.0.0",
         )
     run = rundir.Run.open(run_dir)
-    model_file = run.info.model.file
+    model_file = run.model.file
     env = os.environ if environ is None else environ
     log = progress.current
 
@@ -101,7 +101,7 @@ def push_run(
 
 def _check_model(run: rundir.Run, model_file: str, blob: Blob) -> None:
     """Never publish a model that is not the one its run.json describes."""
-    recorded = run.info.model.sha256
+    recorded = run.model_sha256
     if recorded and f"sha256:{recorded}" != blob.digest:
         raise UserError(
             f"{run.path / model_file} does not match the sha256 in run.json",

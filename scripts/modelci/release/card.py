@@ -141,12 +141,16 @@ def _details(info: RunInfo, card: Mapping[str, Any], tag: ReleaseTag | None) -> 
     if dropped:
         counts += "; dropped: " + ", ".join(_cell(c) for c in dropped)
     rows.append(("Features", counts))
-    rows.append(
-        (
-            "Model file",
-            f"{_cell(model.file)} (skops), {size(model.size_bytes)}, sha256 {_cell(model.sha256)}",
+    if model is None:
+        rows.append(("Model file", "none: only the predictions were evaluated"))
+    else:
+        rows.append(
+            (
+                "Model file",
+                f"{_cell(model.file)} ({escape(model.flavour_name)}), "
+                f"{size(model.size_bytes)}, sha256 {_cell(model.sha256)}",
+            )
         )
-    )
     created, by = info.created, info.modelci_version
     rows.append(("Trained", escape(f"{created or DASH}" + (f" with modelci {by}" if by else ""))))
     if info.versions:

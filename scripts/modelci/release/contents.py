@@ -82,8 +82,8 @@ class ReleaseRun:
         return str(name) if name else None
 
     @property
-    def model_sha256(self) -> str:
-        return self.info.model.sha256
+    def model_sha256(self) -> str | None:
+        return self.info.model.sha256 if self.info.model is not None else None
 
 
 def content_type_of(name: str) -> str:

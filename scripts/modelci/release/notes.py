@@ -62,7 +62,7 @@ class ReleaseNotes:
     lines: tuple[MetricLine, ...]
     card_url: str
     sums_url: str
-    model_sha256: str
+    model_sha256: str | None  # None: a predictions run has no model file
     description: str | None = None
     previous_tag: str | None = None
     previous_url: str | None = None
@@ -131,7 +131,7 @@ def build(
         lines=tuple(metric_lines(evaluation, metrics, previous_metrics)),
         card_url=card_url,
         sums_url=sums_url,
-        model_sha256=info.model.sha256,
+        model_sha256=info.model.sha256 if info.model is not None else None,
         description=description.strip()
         if isinstance(description, str) and description.strip()
         else None,
@@ -185,6 +185,11 @@ def render(notes: ReleaseNotes) -> str:
         parts.append("The first release of this model: nothing to compare with.\n")
     parts.append(
         f"📄 [Model card]({notes.card_url}) · [SHA256SUMS]({notes.sums_url}) · "
-        f"model sha256 `{notes.model_sha256}`\n"
+        + (
+            f"model sha256 `{notes.model_sha256}`"
+            if notes.model_sha256
+            else "predictions only: no model file"
+        )
+        + "\n"
     )
     return "\n".join(parts)

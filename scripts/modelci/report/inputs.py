@@ -202,7 +202,7 @@ def find_run_dir(recorded: Any, compare_dir: Path) -> Path | None:
 
 def _model_sha256(run: RunInfo | None, evaluation: Evaluation | None) -> str | None:
     if run is not None:
-        return run.model.sha256
+        return run.model.sha256 if run.model is not None else None
     return evaluation.model.sha256 if evaluation is not None else None
 
 
@@ -220,7 +220,7 @@ def _run_facts(
     eval_data = evaluation.data if evaluation else None
     test = data.test if data and data.test else eval_data
     # run.json is written with the model file, so it wins over the evaluation's copy.
-    size_bytes = (run.model.size_bytes if run else None) or (
+    size_bytes = (run.model.size_bytes if run and run.model else None) or (
         evaluated.size_bytes if evaluated else None
     )
     git = run.git if run else None
@@ -241,7 +241,7 @@ def _run_facts(
         versions=tuple(run.versions.items()) if run else (),
         git_commit=git.commit if git else None,
         git_dirty=git.dirty if git else None,
-        model_sha256=(run.model.sha256 if run else None)
+        model_sha256=(run.model.sha256 if run and run.model else None)
         or (evaluated.sha256 if evaluated else None)
         or (side.model_sha256 if side else None),
         model_size_bytes=size_bytes,
