@@ -8,11 +8,34 @@ truth changed) and writes run.json and evaluation.json as a predictions run has 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from tests.conftest import mixed_frame, run_in_process
+
+CONFIG = """\
+data:
+  train: data/mixed.csv
+  target: label
+  seed: 1
+model:
+  estimator: {estimator}
+  params: {params}
+metrics:
+  resamples: 200
+  importance: false
+  plots: false
+gates:
+  roc_auc: {{max_drop: 0.5}}
+"""
+ESTIMATORS = {
+    "lr": ("sklearn.linear_model.LogisticRegression", "{}"),
+    "tree": ("sklearn.tree.DecisionTreeClassifier", "{max_depth: 3}"),
+}
 
 REASON = "needs a model; this run has only predictions"
 UNAVAILABLE = {
@@ -75,3 +98,28 @@ def predictions_run(
     flat.update(model_size_bytes=None, latency_ms_per_1k_rows=None)
     (out / "metrics.json").write_text(json.dumps(flat, indent=2))
     return out
+
+
+def model_runs(root: Path) -> dict[str, Path]:
+    """Two evaluated binary model runs on the same rows, `lr` and `tree`, under `root`/runs."""
+    (root / "data").mkdir(parents=True)
+    mixed_frame().to_csv(root / "data" / "mixed.csv", index=False)
+    runs = {}
+    with contextlib.chdir(root):
+        for name, (estimator, params) in ESTIMATORS.items():
+            Path(f"{name}.yaml").write_text(CONFIG.format(estimator=estimator, params=params))
+            for args in (
+                ("train", "-q", "-c", f"{name}.yaml", "--out", f"runs/{name}"),
+                ("evaluate", "-q", f"runs/{name}"),
+            ):
+                done = run_in_process(*args)
+                assert done.code == 0, done.stderr
+            runs[name] = root / "runs" / name
+    return runs
+
+
+def copy_runs(runs: dict[str, Path], into: Path) -> dict[str, Path]:
+    """The model runs (and their data and configs) copied into a test's own folder."""
+    source = next(iter(runs.values())).parents[1]
+    shutil.copytree(source, into, dirs_exist_ok=True)
+    return {name: into / "runs" / name for name in runs}
