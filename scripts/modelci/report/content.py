@@ -326,35 +326,31 @@ def _unmeasured(report: Report) -> list[Block]:
     """Why size, latency or importance are absent: a side with only predictions, or what a
     model's flavour cannot report (evaluation.json `unavailable`)."""
     runs = [run for run in (report.candidate_run, report.baseline_run) if run is not None]
-    blocks: list[Block] = []
     without = [run.label for run in runs if not run.has_model]
-    if report.comparison is None and without:
+    who = None
+    if without:
+        who = "this run has" if report.comparison is None else f"the {without[0]} has"
+        who = "both runs have" if len(without) == 2 else who
+    blocks: list[Block] = []
+    if who is not None:
         blocks.append(
-            Paragraph(spans=_t(f"ℹ️ {NEEDS_A_MODEL}; this run has only predictions."), small=True)
-        )
-    elif len(without) == 2:
-        blocks.append(
-            Paragraph(spans=_t(f"ℹ️ {NEEDS_A_MODEL}; both runs have only predictions."), small=True)
-        )
-    elif without:
-        blocks.append(
-            Paragraph(
-                spans=_t(f"ℹ️ {NEEDS_A_MODEL}; the {without[0]} has only predictions."), small=True
-            )
+            Paragraph(spans=_t(f"ℹ️ {NEEDS_A_MODEL}; {who} only predictions."), small=True)
         )
     candidate = report.candidate_run
-    if candidate is not None:
-        other = [
-            (name, why)
-            for name, why in candidate.unavailable
-            if candidate.has_model or name not in MODEL_MEASURES
-        ]
-        if other:
-            whose = f" for the {candidate.label}" if report.comparison else ""
-            parts: list[str | Span] = [f"ℹ️ Not measured{whose}: "]
-            for index, (name, why) in enumerate(other):
-                parts += (["; "] if index else []) + [_strong(name), f" ({why})"]
-            blocks.append(Paragraph(spans=_t(*parts), small=True))
+    if candidate is None:
+        return blocks
+    # A predictions run's own three are said above; anything else (or a model's) by name.
+    other = [
+        (name, why)
+        for name, why in candidate.unavailable
+        if candidate.has_model or name not in MODEL_MEASURES
+    ]
+    if other:
+        whose = f" for the {candidate.label}" if report.comparison else ""
+        parts: list[str | Span] = [f"ℹ️ Not measured{whose}: "]
+        for index, (name, why) in enumerate(other):
+            parts += (["; "] if index else []) + [_strong(name), f" ({why})"]
+        blocks.append(Paragraph(spans=_t(*parts), small=True))
     return blocks
 
 
