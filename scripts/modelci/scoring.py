@@ -39,13 +39,13 @@ class Predictions:
         """Targets for the metrics: codes of seen rows (classification) or numbers."""
         if self.classes is None:
             return self.y_true.astype(float)
-        return _codes(self.y_true[self.seen], self.classes)
+        return codes(self.y_true[self.seen], self.classes)
 
     @functools.cached_property
     def pred(self) -> np.ndarray:
         if self.classes is None:
             return self.y_pred.astype(float)
-        return _codes(self.y_pred[self.seen], self.classes)
+        return codes(self.y_pred[self.seen], self.classes)
 
     @functools.cached_property
     def proba_seen(self) -> np.ndarray | None:
@@ -54,14 +54,15 @@ class Predictions:
         return self.proba[self.seen]
 
 
-def _codes(labels: np.ndarray, classes: tuple[str, ...]) -> np.ndarray:
-    """Each label's position in `classes` (every label is one of them)."""
+def codes(labels: np.ndarray, classes: tuple[str, ...]) -> np.ndarray:
+    """Each label's position in `classes` (every label must be one of them)."""
     import numpy as np
     import pandas as pd
 
-    codes = pd.Index(classes).get_indexer(labels)
-    assert (codes >= 0).all(), "a label outside the classes"
-    return codes.astype(np.int64)
+    found = pd.Index(classes).get_indexer(labels)
+    if (found < 0).any():
+        raise ValueError(f"label {labels[found < 0][0]!r} is not one of {classes}")
+    return found.astype(np.int64)
 
 
 def predict(
