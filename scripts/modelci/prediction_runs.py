@@ -252,7 +252,7 @@ def from_table(
         where = "the model's classes" if classes is not None else "the truth's classes"
         check.fail(
             unknown[0],
-            f"column {columns.prediction} predicts {pred_labels.text()[unknown[0]]!r}, not one "
+            f"column {columns.prediction} predicts {_shown(pred_labels.text()[unknown[0]])}, not one "
             f"of {where} ({_listed(known)}); {unknown.size} row(s) do",
             "Predict only classes that occur in the truth, or check the column is the "
             "prediction (--prediction-column)",
@@ -328,7 +328,7 @@ def _refuse_duplicates(check: _Checker, ids: pd.Series, columns: Columns) -> Non
         first = int(np.flatnonzero((ids == ids.iloc[again]).to_numpy())[0])
         check.fail(
             again,
-            f"row id {ids.iloc[again]!r} in column {columns.id} appears again (first at "
+            f"row id {_shown(ids.iloc[again])} in column {columns.id} appears again (first at "
             f"{check.table.row_ref(first)}); {int(duplicated.sum())} rows share an id",
             "Give every row its own id",
         )
@@ -412,7 +412,7 @@ class _Checker:
         if bad.size:
             self.fail(
                 bad[0],
-                f"column {column} holds {values.iloc[bad[0]]!r}, not a number, and the task "
+                f"column {column} holds {_shown(values.iloc[bad[0]])}, not a number, and the task "
                 f"is regression; {bad.size} row(s) do",
                 "Write numbers, or evaluate labels with --task classification",
             )
@@ -425,6 +425,11 @@ class _Checker:
                 "Fix those values (rescale a huge target)",
             )
         return parsed
+
+
+def _shown(value: Any) -> str:
+    """A cell as a user wrote it: 'yes', 3 (not np.int64(3))."""
+    return repr(value.item() if hasattr(value, "item") else value)
 
 
 def _listed(labels: Any) -> str:
@@ -472,7 +477,7 @@ def _probabilities(
         if bad.size:
             check.fail(
                 bad[0],
-                f"column {name} holds {series.iloc[bad[0]]!r}, not a probability",
+                f"column {name} holds {_shown(series.iloc[bad[0]])}, not a probability",
                 "Write numbers between 0 and 1",
             )
         outside = np.flatnonzero((values < 0) | (values > 1))
@@ -510,14 +515,14 @@ def _align(check: _Checker, ids: pd.Series, truth: pd.Series, columns: Columns) 
         check.fail(
             None,
             f"{absent.size} of the {len(truth_ids)} test rows have no prediction (no row with "
-            f"that {columns.id}), first row id {truth_ids[absent[0]]!r}",
+            f"that {columns.id}), first row id {_shown(truth_ids[absent[0]])}",
             "Predict every row of the test file, keeping its ids",
         )
     extra = np.flatnonzero(truth_ids.get_indexer(file_ids) < 0)
     if extra.size:
         check.fail(
             extra[0],
-            f"row id {ids.iloc[extra[0]]!r} in column {columns.id} is not one of the test rows; "
+            f"row id {_shown(ids.iloc[extra[0]])} in column {columns.id} is not one of the test rows; "
             f"{extra.size} row(s) are not",
             "Predict the rows of the test file only, keeping its ids",
         )
@@ -547,8 +552,8 @@ def _same_truth(
     if bad.size:
         check.fail(
             bad[0],
-            f"column {column} holds {in_file[bad[0]]!r} but the test row's truth is "
-            f"{given[bad[0]]!r}; {bad.size} row(s) differ",
+            f"column {column} holds {_shown(in_file[bad[0]])} but the test row's truth is "
+            f"{_shown(given[bad[0]])}; {bad.size} row(s) differ",
             f"Leave out {column} (modelci takes the truth from the test file) or copy it unchanged",
         )
 
