@@ -250,10 +250,11 @@ def from_table(
     unknown = np.flatnonzero(predicted < 0)
     if unknown.size:
         where = "the model's classes" if classes is not None else "the truth's classes"
+        shown = _shown(pred_labels.text()[unknown[0]])
         check.fail(
             unknown[0],
-            f"column {columns.prediction} predicts {_shown(pred_labels.text()[unknown[0]])}, not one "
-            f"of {where} ({_listed(known)}); {unknown.size} row(s) do",
+            f"column {columns.prediction} predicts {shown}, not one of {where} "
+            f"({_listed(known)}); {unknown.size} row(s) do",
             "Predict only classes that occur in the truth, or check the column is the "
             "prediction (--prediction-column)",
         )
@@ -522,8 +523,8 @@ def _align(check: _Checker, ids: pd.Series, truth: pd.Series, columns: Columns) 
     if extra.size:
         check.fail(
             extra[0],
-            f"row id {_shown(ids.iloc[extra[0]])} in column {columns.id} is not one of the test rows; "
-            f"{extra.size} row(s) are not",
+            f"row id {_shown(ids.iloc[extra[0]])} in column {columns.id} is not one of the test "
+            f"rows; {extra.size} row(s) are not",
             "Predict the rows of the test file only, keeping its ids",
         )
     return order
