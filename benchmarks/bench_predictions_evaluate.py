@@ -99,6 +99,25 @@ def best_of(repeats: int, fn: Callable[[], None]) -> float:
     return min(times)
 
 
+def measure(name: str, make, plain, directory: Path, *, rows: int, repeats: int) -> None:
+    path = directory / f"{name.split()[0]}.csv"
+    make(path, rows)
+    out = directory / "run"
+    # Warm imports and caches on both sides before timing.
+    plain(path)
+    with_modelci(path, out, plots=False)
+    t_plain = best_of(repeats, lambda: plain(path))
+    t_ours = best_of(repeats, lambda: with_modelci(path, out, plots=False))
+    t_plots = best_of(repeats, lambda: with_modelci(path, out, plots=True))
+    print(name)
+    print(f"  pandas + scikit-learn point metrics {t_plain:8.3f} s")
+    print(
+        f"  modelci evaluate --predictions      {t_ours:8.3f} s   ratio "
+        f"{t_ours / t_plain:5.2f}x (goal <= 2x)"
+    )
+    print(f"    … with plots                      {t_plots:8.3f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -107,27 +126,11 @@ def main() -> None:
     progress.current = progress.Progress(progress.QUIET)
     print(f"rows={args.rows} (best of {args.repeats})")
     with tempfile.TemporaryDirectory() as tmp:
-        directory = Path(tmp)
         for name, make, plain in (
             ("binary + probabilities", binary_file, plain_binary),
             ("regression", regression_file, plain_regression),
         ):
-            path = directory / f"{name.split()[0]}.csv"
-            make(path, args.rows)
-            out = directory / "run"
-            # Warm imports on both sides before timing.
-            plain(path)
-            with_modelci(path, out, plots=False)
-            t_plain = best_of(args.repeats, lambda: plain(path))
-            t_ours = best_of(args.repeats, lambda: with_modelci(path, out, plots=False))
-            t_plots = best_of(args.repeats, lambda: with_modelci(path, out, plots=True))
-            print(f"{name}")
-            print(f"  pandas + scikit-learn point metrics {t_plain:8.3f} s")
-            print(
-                f"  modelci evaluate --predictions      {t_ours:8.3f} s   ratio "
-                f"{t_ours / t_plain:5.2f}x (goal <= 2x)"
-            )
-            print(f"    … with plots                      {t_plots:8.3f} s")
+            measure(name, make, plain, Path(tmp), rows=args.rows, repeats=args.repeats)
 
 
 if __name__ == "__main__":
