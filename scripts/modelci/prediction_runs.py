@@ -721,13 +721,31 @@ def write_predictions(path: Path, predictions: Predictions) -> None:
         return
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow(table.column_names)
+    # pyarrow quotes every text cell when asked for "needed"; unquoted, the file reads as
+    # pandas writes it (yes, not "yes") and is safe whenever no text holds a delimiter.
+    quoting = "none" if _plain_text(table) else "needed"
     with open(path, "wb") as out:
         out.write(header.getvalue().encode())
         pa_csv.write_csv(
             table,
             out,
-            write_options=pa_csv.WriteOptions(include_header=False, quoting_style="needed"),
+            write_options=pa_csv.WriteOptions(include_header=False, quoting_style=quoting),
         )
+
+
+def _plain_text(table: Any) -> bool:
+    """No text cell of `table` holds a comma, a quote or a line break."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for column in table.columns:
+        values = column.combine_chunks()
+        if pa.types.is_dictionary(values.type):
+            values = values.dictionary
+        text = pa.types.is_string(values.type) or pa.types.is_large_string(values.type)
+        if text and pc.any(pc.match_substring_regex(values, '[,"\r\n]')).as_py():
+            return False
+    return True
 
 
 def _arrow_columns(predictions: Predictions) -> dict[str, Any]:

@@ -132,6 +132,8 @@ def test_write_run_makes_a_predictions_run_that_reads_back(tmp_path):
         training={"command": "python train.py", "output": "predictions"},
     )
     run = rundir.Run.open(stage)
+    written = (stage / rundir.PREDICTIONS).read_text().splitlines()
+    assert written[:2] == ["row_id,y_true,y_pred,proba_no,proba_yes", "0,no,no,0.8,0.2"]
     assert info.kind == run.info.kind == "predictions"
     assert run.info.model is None and run.classes == ("no", "yes")
     assert run.info.positive_class == "yes" and run.info.training is not None
