@@ -1,9 +1,8 @@
-"""Predictions runs for compare/report tests, made from an evaluated model run's own files.
+"""Prediction runs for compare/report tests, made from an evaluated model run's own files.
 
-`predictions_run` keeps the model run's predictions.csv (optionally shuffled, cut or with some
-truth changed) and writes run.json and evaluation.json as a predictions run has them
-(docs/run-directory.md): `model` null, no estimator, `importance` null and the reasons in
-`unavailable`. Its metrics stay those of the model run, which is what its predictions score.
+`predictions_run` hands the model run's predictions.csv (optionally shuffled, cut, with rows
+added or some truth changed) to `modelci evaluate --predictions`, as a user with only their
+model's predictions would: a predictions run, run.json `model` null.
 """
 
 from __future__ import annotations
@@ -37,13 +36,6 @@ ESTIMATORS = {
     "tree": ("sklearn.tree.DecisionTreeClassifier", "{max_depth: 3}"),
 }
 
-REASON = "needs a model; this run has only predictions"
-UNAVAILABLE = {
-    "importance": f"permutation importance {REASON}",
-    "latency_ms_per_1k_rows": f"latency {REASON}",
-    "model_size_bytes": f"model size {REASON}",
-}
-
 
 def predictions_run(
     model_run: Path,
@@ -55,8 +47,7 @@ def predictions_run(
     flip_truth: int = 0,
     name: str | None = None,
 ) -> Path:
-    """A predictions run at `out` with the predictions of the evaluated `model_run`."""
-    out.mkdir(parents=True)
+    """A predictions run at `out` from the predictions of the evaluated `model_run`."""
     frame = pd.read_csv(model_run / "predictions.csv", dtype={"y_true": str, "y_pred": str})
     if shuffle:
         frame = frame.sample(frac=1.0, random_state=7).reset_index(drop=True)
@@ -71,32 +62,15 @@ def predictions_run(
         for index in range(flip_truth):
             was = frame.loc[index, "y_true"]
             frame.loc[index, "y_true"] = labels[(labels.index(was) + 1) % len(labels)]
-    frame.to_csv(out / "predictions.csv", index=False)
-
-    run = json.loads((model_run / "run.json").read_text())
-    run.update(
-        name=name,
-        model=None,
-        estimator=None,
-        features={},
-        config={},
-        config_path=None,
-        config_dir=None,
+    source = out.parent / f"{out.name}-predictions.csv"
+    frame.to_csv(source, index=False)
+    done = run_in_process(
+        "evaluate", "-q", "--no-plots", "--predictions", str(source), "--out", str(out)
     )
-    run["data"] = {
-        "test": {"source": "preds.csv", "sha256": "0" * 64, "rows": len(frame)},
-        "split": {"kind": "predictions", "test_fingerprint": "f" * 64},
-    }
-    (out / "run.json").write_text(json.dumps(run, indent=2))
-
-    evaluation = json.loads((model_run / "evaluation.json").read_text())
-    evaluation.update(model=None, importance=None, unavailable=UNAVAILABLE, plots=[])
-    evaluation["n_rows"] = len(frame)
-    evaluation["data"] = {**run["data"]["test"], "test_fingerprint": "f" * 64}
-    (out / "evaluation.json").write_text(json.dumps(evaluation, indent=2))
-    flat = json.loads((model_run / "metrics.json").read_text())
-    flat.update(model_size_bytes=None, latency_ms_per_1k_rows=None)
-    (out / "metrics.json").write_text(json.dumps(flat, indent=2))
+    assert done.code == 0, done.stderr
+    if name is not None:
+        info = json.loads((out / "run.json").read_text())
+        (out / "run.json").write_text(json.dumps({**info, "name": name}))
     return out
 
 

@@ -36,8 +36,8 @@ def by_row_id(
     import numpy as np
     import pandas as pd
 
-    cand_ids = _keys(candidate.row_id, candidate_where)
-    base_ids = _keys(baseline.row_id, baseline_where)
+    cand_ids = _keys(candidate.row_id)
+    base_ids = _keys(baseline.row_id)
     order = np.argsort(cand_ids, kind="stable")
     candidate, cand_ids = _take(candidate, order), cand_ids[order]
     position = pd.Index(base_ids).get_indexer(cand_ids)
@@ -55,19 +55,10 @@ def by_row_id(
     return candidate, aligned
 
 
-def _keys(row_id: np.ndarray, where: str) -> np.ndarray:
-    """Row ids as text, so 7, 7.0 and "7" from two files are one row; duplicates refused."""
-    import pandas as pd
-
-    keys = data.label_text(row_id)
-    duplicated = pd.Index(keys).duplicated()
-    if duplicated.any():
-        first = int(duplicated.nonzero()[0][0])
-        raise UserError(
-            f"{where}: row_id {keys[first]} appears more than once (line {first + 2})",
-            fix="Each row needs its own id: re-run `modelci evaluate` on that run",
-        )
-    return keys
+def _keys(row_id: np.ndarray) -> np.ndarray:
+    """Row ids as text, so 7, 7.0 and "7" from two files are one row. Each file's ids are
+    distinct: the predictions reader refuses a repeated one with its line."""
+    return data.label_text(row_id)
 
 
 def _take(predictions: Predictions, position: np.ndarray) -> Predictions:

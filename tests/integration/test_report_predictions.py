@@ -101,17 +101,22 @@ def report(directory: str, cli: Any, *extra: str) -> str:
     return Path("report.md").read_text()
 
 
-def facts(html: str) -> dict[str, list[str]]:
-    table = re.search(r"<summary>Run facts</summary>.*?<table>(.*?)</table>", html, re.S)
-    assert table, "no run facts"
-    rows = {}
-    for row in re.findall(r"<tr>(.*?)</tr>", table.group(1), re.S)[1:]:
-        cells = [
+def body_rows(table: str) -> list[list[str]]:
+    """The text of each body cell of one rendered table, row by row."""
+    rows = re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]
+    return [
+        [
             html_module.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
             for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
         ]
-        rows[cells[0]] = cells[1:]
-    return rows
+        for row in rows
+    ]
+
+
+def facts(html: str) -> dict[str, list[str]]:
+    table = re.search(r"<summary>Run facts</summary>.*?<table>(.*?)</table>", html, re.S)
+    assert table, "no run facts"
+    return {cells[0]: cells[1:] for cells in body_rows(table.group(1))}
 
 
 # --- report ------------------------------------------------------------------------------------
@@ -179,20 +184,12 @@ def test_a_leaderboard_with_a_predictions_candidate(here, cli) -> None:
     assert done.code == 0, done.stderr
     md = Path("board.md").read_text()
     html = assert_clean(md)
-    board = re.search(r"<table>(.*?)</table>", html, re.S).group(1)
-    rows = {
-        cells[1]: cells
-        for cells in (
-            [
-                re.sub(r"<[^>]+>", "", c).strip()
-                for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
-            ]
-            for row in re.findall(r"<tr>(.*?)</tr>", board, re.S)[1:]
-        )
-    }
-    assert set(rows) == {"lr predictions", "cmp-model"} or len(rows) == 2, rows
-    predictions = next(cells for name, cells in rows.items() if "predictions" in name)
-    model = next(cells for name, cells in rows.items() if "predictions" not in name)
+    board = re.search(r"<table>(.*?)</table>", html, re.S)
+    assert board, "no leaderboard table"
+    rows = {cells[1]: cells for cells in body_rows(board.group(1))}
+    # Named by run.json `name`, else the config file; a predictions run has no config.
+    assert set(rows) == {"lr predictions", "lr.yaml"}, rows
+    predictions, model = rows["lr predictions"], rows["lr.yaml"]
     assert predictions[-2:] == ["—", "—"]
     assert model[-2].endswith("KiB") and model[-1].endswith(" ms")
     assert "Size and latency need a model: — for a candidate with only predictions." in md
@@ -264,3 +261,25 @@ def test_check_posts_a_predictions_comparison(
     summary = posted.output["summary"]
     assert CANDIDATE_ONLY in summary
     assert_clean(summary)
+
+
+# --- a model whose flavour cannot report everything ---------------------------------------------
+
+
+def test_a_model_without_an_estimator_is_named_by_its_flavour_and_says_what_it_lacks(
+    here, cli
+) -> None:
+    run = here / "runs" / "tree"
+    info = json.loads((run / "run.json").read_text())
+    info["estimator"] = None
+    info["model"].update(flavour="onnx", library="onnx", library_version="1.17.0")
+    (run / "run.json").write_text(json.dumps(info))
+    evaluation = json.loads((run / "evaluation.json").read_text())
+    evaluation["unavailable"] = {"importance": "an ONNX graph has no feature importance"}
+    (run / "evaluation.json").write_text(json.dumps(evaluation))
+    md = report("runs/tree", cli)
+    html = assert_clean(md)
+    assert "<sub>`onnx model` (onnx 1.17.0) · 80 test rows · classification</sub>" in md
+    assert "ℹ️ Not measured: **importance** (an ONNX graph has no feature importance)" in md
+    assert "need a model" not in md
+    assert facts(html)["model library"] == ["onnx 1.17.0"]

@@ -153,8 +153,8 @@ def test_a_repeated_row_id_is_refused_with_its_line(cli, runs, tmp_path) -> None
     lines[2] = lines[1].split(",", 1)[0] + "," + second
     (lr / "predictions.csv").write_text("\n".join(lines) + "\n")
     line = one_line(cli("compare", str(lr), str(runs["tree"]), "--out", "cmp"))
-    assert f"{lr}/predictions.csv: row_id {lines[1].split(',')[0]} appears more than once" in line
-    assert "(line 3)" in line
+    assert f"{lr}/predictions.csv:3: row id {lines[1].split(',')[0]}" in line
+    assert "2 rows share an id" in line
 
 
 # --- the aligner on its own -------------------------------------------------------------------

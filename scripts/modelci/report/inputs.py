@@ -229,9 +229,12 @@ def _same_model(side: Side, run: RunInfo | None, evaluation: Evaluation | None) 
     return True
 
 
-def _unavailable(evaluation: Evaluation | None) -> tuple[tuple[str, str], ...]:
-    reasons = getattr(evaluation, "unavailable", None) or {}
-    return tuple((str(name), str(why)) for name, why in dict(reasons).items())
+def _kind(run: RunInfo | None, evaluation: Evaluation | None, side: Side | None) -> str | None:
+    if run is not None:
+        return run.kind
+    if side is not None and side.kind is not None:
+        return side.kind
+    return None if evaluation is None else ("model" if evaluation.has_model else "predictions")
 
 
 def _run_facts(
@@ -277,12 +280,12 @@ def _run_facts(
         latency_ms_per_1k_rows=evaluated.latency_ms_per_1k_rows if evaluated else None,
         created=run.created if run else None,
         rescored=side.rescored if side else None,
-        kind=run.kind if run else (side.kind if side else None),
+        kind=_kind(run, evaluation, side),
         flavour=(model.flavour if model else None) or (side.flavour if side else None),
         library=model.library if model else None,
         library_version=model.library_version if model else None,
         training_command=_training_command(run),
-        unavailable=_unavailable(evaluation),
+        unavailable=evaluation.unavailable if evaluation else (),
     )
 
 
