@@ -251,6 +251,9 @@ def evaluate_predictions(
     when it need not be formatted again (a copy of its input)."""
     settings = _settings(info)
     recorded = info.data.test
+    if primary is None and settings["primary"] is None and predictions.classes is not None:
+        # Labels alone are a common way to hand in predictions: headline what they can show.
+        primary = default_primary(info.task) if predictions.proba is not None else "accuracy"
     document = build_document(
         info,
         predictions,
@@ -302,7 +305,7 @@ def build_document(
         reason = skipped.get(primary, "not a metric of this task")
         raise UserError(
             f"primary metric '{primary}' cannot be computed: {reason}",
-            fix="Set metrics.primary to one of " + ", ".join(metric_values),
+            fix="Set metrics.primary (or pass --primary) to one of " + ", ".join(metric_values),
         )
     document: dict[str, Any] = {
         "schema": rundir.SCHEMAS[rundir.EVALUATION],
