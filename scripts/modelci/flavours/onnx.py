@@ -169,6 +169,18 @@ class OnnxModel:
     def importance(self) -> dict[str, float] | None:
         return None  # a graph has no importance of its own; permutation importance still works
 
+    @property
+    def feature_names(self) -> tuple[str, ...] | None:
+        """The columns the graph takes by name: its inputs' names when there is one input per
+        column (or the declared mapping's columns); None for one [N, F] input, which takes
+        whatever feature columns it is given, in order."""
+        if self.input_columns is not None:
+            return tuple(dict.fromkeys(c for cols in self.input_columns.values() for c in cols))
+        specs = self.session.get_inputs()
+        if _takes_all_columns(specs):
+            return None
+        return tuple(spec.name for spec in specs)
+
 
 class OnnxFlavour(base.NativeFlavour):
     name: str = "onnx"
@@ -366,6 +378,11 @@ def _static_width(session: Any, outputs: Outputs) -> int | None:
     return None
 
 
+def _takes_all_columns(specs: Sequence[Any]) -> bool:
+    """One input of rank 2 ([N, F]) takes all the feature columns, in order."""
+    return len(specs) == 1 and isinstance(specs[0].shape, list) and len(specs[0].shape) == 2
+
+
 def _input_mapping(
     specs: Sequence[Any], features: Any, declared: Mapping[str, Sequence[str]] | None, path: Path
 ) -> list[tuple[Any, list[str] | None]]:
@@ -389,12 +406,15 @@ def _input_mapping(
                 fix=f"Map every graph input ({', '.join(names)}) to feature columns",
             )
         return [(spec, list(declared[spec.name])) for spec in specs]
-    if len(specs) == 1 and isinstance(specs[0].shape, list) and len(specs[0].shape) == 2:
+    if _takes_all_columns(specs):
         return [(specs[0], None)]
     if columns and all(name in columns for name in names):
         return [(spec, [spec.name]) for spec in specs]
+    absent = [name for name in names if name not in columns]
+    # Some inputs named after columns: the others most likely name columns the data lacks.
+    detail = f": the data has no column {absent}" if len(absent) < len(names) else ""
     raise UserError(
-        f"{path}: cannot tell which feature columns feed the graph inputs {names}",
+        f"{path}: cannot tell which feature columns feed the graph inputs {names}{detail}",
         fix="Export one [N, F] input, name each input after its column, or declare the "
         "mapping in the config",
     )
@@ -413,9 +433,21 @@ def _feed(spec: Any, columns: list[str] | None, features: Any, path: Path) -> np
     values = np.asarray(table)
     if values.ndim == 1:
         values = values.reshape(-1, 1)
+    rank = len(spec.shape) if isinstance(spec.shape, list) else 2
+    width = spec.shape[1] if rank == 2 else None
+    if isinstance(width, int) and values.shape[1] != width:
+        # onnxruntime's own message names dimensions, not columns.
+        given = [str(c) for c in getattr(table, "columns", ())] if columns is None else columns
+        shown = ", ".join(given[:5]) + (" …" if len(given) > 5 else "")
+        raise UserError(
+            f"{path}: graph input {spec.name} takes {width} feature(s) but the data gives "
+            f"{values.shape[1]} ({shown})",
+            fix="Score with exactly the columns the model was exported for, in its order "
+            "(drop the others from the data, or list them in data.drop)",
+        )
     if dtype == "object":
-        values = values.astype(str).astype(object)
-    elif (
+        return _shaped(values.astype(str).astype(object), rank)
+    if (
         np.dtype(dtype).kind in "iub"
         and values.dtype.kind == "f"
         and not (np.all(np.isfinite(values)) and np.all(values == np.round(values)))
@@ -425,6 +457,15 @@ def _feed(spec: Any, columns: list[str] | None, features: Any, path: Path) -> np
             "fractions or missing values",
             fix="Export the input as a float tensor, or clean the columns",
         )
-    values = values.astype(dtype)
-    rank = len(spec.shape) if isinstance(spec.shape, list) else 2
+    try:
+        values = values.astype(dtype)
+    except (TypeError, ValueError):  # text in a column fed to a numeric input
+        raise UserError(
+            f"{path}: graph input {spec.name} takes {spec.type} but its columns hold text",
+            fix="Export a string input for text columns, or encode them as numbers",
+        ) from None
+    return _shaped(values, rank)
+
+
+def _shaped(values: np.ndarray, rank: int) -> np.ndarray:
     return values.reshape(-1) if rank == 1 else values
