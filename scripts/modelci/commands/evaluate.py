@@ -24,9 +24,13 @@ HELP = "evaluate a run (or a bring-your-own model) and write metrics, plots, pre
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", nargs="?", type=Path, help="run directory made by train")
     parser.add_argument("--data", help="evaluate on this CSV/TSV/Parquet instead")
-    parser.add_argument("--model", type=Path, help="a skops model file trained elsewhere")
+    parser.add_argument(
+        "--model", type=Path, help="a model file trained elsewhere: model.skops, model.ubj, …"
+    )
     parser.add_argument("--target", help="target column (with --model)")
     parser.add_argument("--sha256", help="expected sha256 of --model")
+    parser.add_argument("--task", choices=("classification", "regression"), help="with --model")
+    parser.add_argument("--classes", help="with --model: a,b,c in the order of its outputs")
     parser.add_argument(
         "--out",
         type=Path,
@@ -66,7 +70,13 @@ def run(args: argparse.Namespace) -> int:
         out = args.out or Path("runs/evaluation")
         with tempfile.TemporaryDirectory(prefix="modelci-byo-") as work:
             run_ = evaluation.bring_your_own(
-                args.model, args.data, args.target, Path(work), sha256=args.sha256
+                args.model,
+                args.data,
+                args.target,
+                Path(work),
+                sha256=args.sha256,
+                task=args.task,
+                classes=args.classes,
             )
             outputs = evaluate_run(
                 run_, out=out, primary=args.primary, plots=args.plots, inputs=(args.model,)
