@@ -97,8 +97,8 @@ def load(run: Run) -> ScoredModel:
     flavour = flavours.flavour_named(record.flavour_name)
     if run.model_path.name not in flavour.file_names:
         raise UserError(
-            f"{run.path / 'run.json'}: the model file {record.file} is not a {flavour.name} "
-            f"file (those are named {', '.join(flavour.file_names)})",
+            f"{run.path / 'run.json'}: the model file {record.file} is not of the {flavour.name} "
+            f"flavour (its files are named {', '.join(flavour.file_names)})",
             fix="Re-create the run with modelci; do not edit run.json by hand",
         )
     preprocess = None
