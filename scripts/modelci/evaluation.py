@@ -15,7 +15,6 @@ from modelci import (
     documents,
     features,
     fsutil,
-    persist,
     progress,
     protected,
     rows,

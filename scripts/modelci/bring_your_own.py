@@ -1,0 +1,210 @@
+"""`evaluate --model FILE`: a run directory for a model trained elsewhere, of any flavour.
+
+The file's name says its flavour (`modelci.flavours.BY_FILE_NAME`). What the run needs is taken
+from the model where it says, else from the flags, else from the data:
+- task: the model's (scikit-learn's `classes_`, a booster's objective, a graph's outputs), which
+  `--task` must agree with; `--task classification` makes a single sigmoid output a classifier;
+- classes: those the model carries (scikit-learn, CatBoost's names, ONNX string labels) checked
+  against `--classes`; for outputs that are only indices (XGBoost, LightGBM, ONNX) `--classes` in
+  output order, else the target's labels sorted, as modelci orders a training target;
+- feature columns: those the model names (`feature_names_in_`, the booster's feature names, ONNX
+  inputs named after columns), else every column but the target, in file order.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from modelci import data, documents, features, rundir
+from modelci.errors import UserError
+
+if TYPE_CHECKING:
+    from modelci.models import ScoredModel
+    from modelci.rundir import Run
+
+# Flavours whose class outputs are positions only: their classes default to the sorted labels.
+INDEX_OUTPUTS = frozenset({"xgboost", "lightgbm", "onnx"})
+TASKS = ("classification", "regression")
+
+
+def parse_classes(text: str | None) -> tuple[str, ...] | None:
+    """`--classes a,b,c`: class labels in the model's output order.
+
+    >>> parse_classes("no, yes")
+    ('no', 'yes')
+    """
+    if text is None:
+        return None
+    listed = tuple(item.strip() for item in text.split(","))
+    fix = "List the classes in the model's output order, separated by commas: --classes no,yes"
+    if any(not item for item in listed):
+        raise UserError(f"--classes {text!r} has an empty class name", fix=fix)
+    repeated = sorted({c for c in listed if listed.count(c) > 1})
+    if repeated:
+        raise UserError(f"--classes names {', '.join(repeated)} twice", fix=fix)
+    if len(listed) < 2:
+        raise UserError(
+            f"--classes {text!r} names one class; a classifier has two or more", fix=fix
+        )
+    return listed
+
+
+def make_run(
+    model_path: Path,
+    data_path: str,
+    target: str,
+    workdir: Path,
+    *,
+    sha256: str | None = None,
+    task: str | None = None,
+    classes: Sequence[str] | None = None,
+) -> Run:
+    """Load `model_path`, check it against the data, and write a run directory into `workdir`
+    (the model copied under its flavour's file name, `models.run_file_name`; run.json beside it)."""
+    from modelci import __version__, models, training
+    from modelci.flavours import BY_FILE_NAME
+    from modelci.rundir import Run
+
+    if task is not None and task not in TASKS:
+        raise UserError(f"--task {task!r} is not a task", fix="Use classification or regression")
+    if classes is not None:
+        if task == "regression":
+            raise UserError(
+                "--classes names classes, but --task is regression",
+                fix="Drop --classes, or use --task classification",
+            )
+        task = "classification"  # a single value output is then the second class's probability
+    file_name = models.run_file_name(model_path)  # a name no flavour has is one line
+    flavour = BY_FILE_NAME[file_name]
+    table = data.read_table(data_path, Path.cwd())
+    data.require_target(table, target)
+    data.check_target_values(table, target)
+    sorted_labels = None
+    if classes is None and flavour.name in INDEX_OUTPUTS:
+        sorted_labels = _sorted_labels(table.frame[target], task)
+    try:
+        model = models.load_file(
+            model_path, task=task, classes=classes or sorted_labels, sha256=sha256
+        )
+    except UserError as error:
+        if sorted_labels is None or "class" not in error.message:
+            raise
+        raise UserError(
+            f"{error.message} (the sorted labels of {data_path}'s target)",
+            where=error.where,
+            fix="Pass --classes with the model's classes in its output order",
+        ) from None
+    try:
+        data.check_target_for_task(table, target, model.task)
+    except UserError as error:
+        if task is not None or model.task != "regression" or flavour.name != "onnx":
+            raise
+        raise UserError(
+            f"{model_path}: the graph gives one value per row, a regressor's output, but "
+            f"{error.message}",
+            fix="If that value is the probability of the second of two classes, pass "
+            "--task classification (and --classes in output order)",
+        ) from None
+    columns = _feature_columns(model, list(map(str, table.frame.columns)), target)
+    missing = [c for c in columns if c not in table.frame.columns]
+    if missing:
+        shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
+        raise UserError(
+            f"{data_path} lacks column(s) the model takes by name: {shown}",
+            fix="Score the model on data with those columns",
+        )
+    spec = features.FeatureSpec(numeric=tuple(columns), categorical=(), dates=(), dropped=())
+    data.check_finite_columns(table, spec.numeric)
+    # Score once here, so that a graph or booster refusing the data is named by the user's
+    # path rather than by the temporary run directory that evaluate reads it from.
+    design = features.design_matrix(table.frame, spec, source=data_path)
+    if model.task == "classification":
+        model.predict_proba(design)
+    else:
+        model.predict(design)
+    labels = [str(c) for c in model.classes_] if model.task == "classification" else None
+    record = model.loaded.model_file
+    info = {
+        "schema": rundir.SCHEMAS[rundir.RUN],
+        "modelci_version": __version__,
+        "task": model.task,
+        "config": {"data": {"seed": 0}, "metrics": {}},
+        "config_dir": str(Path.cwd()),
+        "estimator": {"class": _class_name(model), "params": {}},
+        "target": target,
+        "features": spec.to_dict(),
+        "classes": labels,
+        "positive_class": labels[-1] if labels and len(labels) == 2 else None,
+        "data": {
+            "test": {"source": data_path, "sha256": table.sha256, "rows": len(table.frame)},
+            "split": {"kind": "file"},
+        },
+        "versions": training.library_versions(),
+        "model": {
+            "file": file_name,
+            "sha256": record.sha256,
+            "size_bytes": record.size_bytes,
+            "flavour": model.flavour,
+            "library": record.library,
+            "library_version": record.library_version,
+        },
+    }
+    shutil.copy2(model_path, workdir / file_name)
+    path = workdir / rundir.RUN
+    documents.write_run(path, documents.parse_run(info, where=str(path)))
+    return Run.open(workdir)
+
+
+def _sorted_labels(target: Any, task: str | None) -> tuple[str, ...] | None:
+    """The target's labels as modelci orders a training target (`flavours.labels`); None for a
+    regression run or a target with one value (the model then says what it is)."""
+    from modelci.flavours import labels
+
+    if task == "regression":
+        return None
+    try:
+        return labels.fit_encoding(target, where="--data").classes
+    except UserError:
+        return None
+
+
+# Names a library makes up for unnamed columns: they name nothing in the data.
+_GENERATED = {"lightgbm": "Column_{}", "catboost": "{}", "xgboost": "f{}"}
+
+
+def _feature_columns(model: ScoredModel, columns: list[str], target: str) -> list[str]:
+    own = _own_feature_names(model)
+    if own is not None and list(own) != [
+        _GENERATED.get(model.flavour, "\0{}").format(i) for i in range(len(own))
+    ]:
+        return list(own)
+    return [c for c in columns if c != target]
+
+
+def _own_feature_names(model: ScoredModel) -> Sequence[str] | None:
+    """The feature columns the model names, by flavour; None where it names none."""
+    loaded: Any = model.loaded
+    if model.flavour == "onnx":
+        return loaded.feature_names
+    if model.flavour == "sklearn":
+        names = getattr(loaded.estimator, "feature_names_in_", None)
+    elif model.flavour == "xgboost":
+        names = loaded.booster.feature_names
+    elif model.flavour == "lightgbm":
+        names = loaded.booster.feature_name()
+    elif model.flavour == "catboost":
+        names = loaded.booster.feature_names_
+    else:
+        names = None
+    return None if names is None or len(names) == 0 else [str(n) for n in names]
+
+
+def _class_name(model: ScoredModel) -> str:
+    loaded: Any = model.loaded
+    inner = getattr(loaded, "estimator", None) or getattr(loaded, "booster", None)
+    if inner is not None:
+        return type(inner).__name__
+    return "ONNX graph" if model.flavour == "onnx" else model.flavour
