@@ -117,7 +117,8 @@ class OnnxModel:
                 raise UserError(
                     f"{self.path}: the model predicted label {int(label.max())}, outside the "
                     f"{len(self.classes)} classes",
-                    fix="List the model's classes in the config, in its output order",
+                    fix="List the model's classes in its output order (model.classes, or "
+                    "--classes)",
                 )
             return base.decode(label, self.classes)
         by_name = {str(c): c for c in self.classes}
@@ -125,7 +126,7 @@ class OnnxModel:
         if unknown:
             raise UserError(
                 f"{self.path}: the model predicted labels not among the classes: {unknown[:3]}",
-                fix="List the model's classes in the config",
+                fix="List the model's classes (model.classes, or --classes)",
             )
         return np.asarray([by_name[str(v)] for v in label], dtype=object)
 
@@ -143,7 +144,8 @@ class OnnxModel:
             raise UserError(
                 f"{self.path}: the model gives {proba.shape[-1]} probability columns for "
                 f"{len(self.classes)} classes",
-                fix="List exactly the model's classes in the config, in its output order",
+                fix="List exactly the model's classes in its output order (model.classes, "
+                "or --classes)",
             )
         _refuse_non_probabilities(proba, self.path)
         return proba
@@ -161,7 +163,7 @@ class OnnxModel:
                     raise UserError(
                         f"{self.path}: the model gives a probability for class {key!r}, not "
                         "among the classes",
-                        fix="List the model's classes in the config",
+                        fix="List the model's classes (model.classes, or --classes)",
                     )
                 proba[i, k] = value
         return proba
