@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,10 +21,16 @@ def test_there_is_an_example_for_every_flavour():
     assert sorted(path.stem for path in EXAMPLES) == sorted(flavours.FLAVOURS)
 
 
+def _needs_train_command(path: Path) -> None:
+    if "\ntrain:" in path.read_text() and importlib.util.find_spec("modelci.training_script") is None:
+        pytest.skip("train.command is not in this modelci yet")
+
+
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_each_example_config_loads_and_the_readme_shows_it_verbatim(path):
     from modelci import config
 
+    _needs_train_command(path)
     loaded = config.load(path)
     assert loaded.data.train == "sklearn:breast_cancer"  # runnable offline, on bundled data
     assert f"```yaml\n{path.read_text()}```" in README
@@ -38,3 +48,26 @@ def test_the_readme_names_every_model_file_and_extra():
         if flavour.extra is not None:
             assert f"pip install 'modelci[{flavour.extra}]'" in section, name
     assert "`preprocess.skops`" in section and "exactly one" in section
+
+
+@pytest.mark.skipif(
+    any(importlib.util.find_spec(m) is None for m in ("onnx", "onnxruntime", "skl2onnx")),
+    reason="needs pip install 'modelci[onnx]' skl2onnx",
+)
+def test_the_onnx_example_trains_a_graph_with_its_script_and_evaluates_it(cli, monkeypatch):
+    config = ROOT / "examples/flavours/onnx.yaml"
+    _needs_train_command(config)
+    # the script's `python` is this interpreter, which has scikit-learn and skl2onnx
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+
+    trained = cli("train", "-c", str(config), "--out", "runs/onnx")
+    assert trained.code == 0, trained.stderr
+    evaluated = cli("evaluate", "runs/onnx", "--no-plots")
+    assert evaluated.code == 0, evaluated.stderr
+
+    run = json.loads(Path("runs/onnx/run.json").read_text())
+    assert run["model"]["file"] == "model.onnx" and run["model"]["flavour"] == "onnx"
+    assert run["training"]["command"] == "python train_onnx.py"
+    evaluation = json.loads(Path("runs/onnx/evaluation.json").read_text())
+    assert evaluation["classes"] == ["0", "1"]
+    assert evaluation["metrics"]["roc_auc"]["value"] > 0.95  # a scaled logistic regression
