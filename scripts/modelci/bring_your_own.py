@@ -64,8 +64,7 @@ def make_run(
 ) -> Run:
     """Load `model_path`, check it against the data, and write a run directory into `workdir`
     (the model copied under its flavour's file name, `models.run_file_name`; run.json beside it)."""
-    from modelci import __version__, models, training
-    from modelci.flavours import BY_FILE_NAME
+    from modelci import models
     from modelci.rundir import Run
 
     if task is not None and task not in TASKS:
@@ -78,36 +77,11 @@ def make_run(
             )
         task = "classification"  # a single value output is then the second class's probability
     file_name = models.run_file_name(model_path)  # a name no flavour has is one line
-    flavour = BY_FILE_NAME[file_name]
     table = data.read_table(data_path, Path.cwd())
     data.require_target(table, target)
     data.check_target_values(table, target)
-    sorted_labels = None
-    if classes is None and flavour.name in INDEX_OUTPUTS:
-        sorted_labels = _sorted_labels(table.frame[target], task)
-    try:
-        model = models.load_file(
-            model_path, task=task, classes=classes or sorted_labels, sha256=sha256
-        )
-    except UserError as error:
-        if sorted_labels is None or "class" not in error.message:
-            raise
-        raise UserError(
-            f"{error.message} (the sorted labels of {data_path}'s target)",
-            where=error.where,
-            fix="Pass --classes with the model's classes in its output order",
-        ) from None
-    try:
-        data.check_target_for_task(table, target, model.task)
-    except UserError as error:
-        if task is not None or model.task != "regression" or flavour.name != "onnx":
-            raise
-        raise UserError(
-            f"{model_path}: the graph gives one value per row, a regressor's output, but "
-            f"{error.message}",
-            fix="If that value is the probability of the second of two classes, pass "
-            "--task classification (and --classes in output order)",
-        ) from None
+    model = _load(model_path, file_name, table, target, task=task, classes=classes, sha256=sha256)
+    _check_target(model, table, target, path=model_path, task_given=task is not None)
     columns = _feature_columns(model, list(map(str, table.frame.columns)), target)
     missing = [c for c in columns if c not in table.frame.columns]
     if missing:
@@ -118,16 +92,83 @@ def make_run(
         )
     spec = features.FeatureSpec(numeric=tuple(columns), categorical=(), dates=(), dropped=())
     data.check_finite_columns(table, spec.numeric)
-    # Score once here, so that a graph or booster refusing the data is named by the user's
-    # path rather than by the temporary run directory that evaluate reads it from.
-    design = features.design_matrix(table.frame, spec, source=data_path)
-    if model.task == "classification":
-        model.predict_proba(design)
-    else:
-        model.predict(design)
+    _score_once(model, table, target, spec)
+    shutil.copy2(model_path, workdir / file_name)
+    path = workdir / rundir.RUN
+    info = _run_document(model, file_name, table, target, spec)
+    documents.write_run(path, documents.parse_run(info, where=str(path)))
+    return Run.open(workdir)
+
+
+def _load(
+    path: Path,
+    file_name: str,
+    table: data.Table,
+    target: str,
+    *,
+    task: str | None,
+    classes: Sequence[str] | None,
+    sha256: str | None,
+) -> ScoredModel:
+    from modelci import models
+    from modelci.flavours import BY_FILE_NAME
+
+    sorted_labels = None
+    if classes is None and BY_FILE_NAME[file_name].name in INDEX_OUTPUTS:
+        sorted_labels = _sorted_labels(table.frame[target], task)
+    try:
+        return models.load_file(path, task=task, classes=classes or sorted_labels, sha256=sha256)
+    except UserError as error:
+        if sorted_labels is None or "class" not in error.message:
+            raise
+        raise UserError(
+            f"{error.message} (the sorted labels of {table.source}'s target)",
+            where=error.where,
+            fix="Pass --classes with the model's classes in its output order",
+        ) from None
+
+
+def _check_target(
+    model: ScoredModel, table: data.Table, target: str, *, path: Path, task_given: bool
+) -> None:
+    try:
+        data.check_target_for_task(table, target, model.task)
+    except UserError as error:
+        if task_given or model.task != "regression" or model.flavour != "onnx":
+            raise
+        raise UserError(
+            f"{path}: the graph gives one value per row, a regressor's output, but {error.message}",
+            fix="If that value is the probability of the second of two classes, pass "
+            "--task classification (and --classes in output order)",
+        ) from None
+
+
+def _score_once(model: ScoredModel, table: data.Table, target: str, spec: Any) -> None:
+    """Score the rows once here, so that a model refusing them is named by the user's path, not
+    by the temporary run directory evaluate reads it from."""
+    import numpy as np
+
+    from modelci import scoring
+
+    design = features.design_matrix(table.frame, spec, source=table.source)
+    scoring.predict(
+        model,
+        design,
+        table.frame[target],
+        task=model.task,
+        row_id=np.arange(len(table.frame)),
+        where=table.source,
+    )
+
+
+def _run_document(
+    model: ScoredModel, file_name: str, table: data.Table, target: str, spec: Any
+) -> dict[str, Any]:
+    from modelci import __version__, training
+
     labels = [str(c) for c in model.classes_] if model.task == "classification" else None
     record = model.loaded.model_file
-    info = {
+    return {
         "schema": rundir.SCHEMAS[rundir.RUN],
         "modelci_version": __version__,
         "task": model.task,
@@ -139,7 +180,7 @@ def make_run(
         "classes": labels,
         "positive_class": labels[-1] if labels and len(labels) == 2 else None,
         "data": {
-            "test": {"source": data_path, "sha256": table.sha256, "rows": len(table.frame)},
+            "test": {"source": table.source, "sha256": table.sha256, "rows": len(table.frame)},
             "split": {"kind": "file"},
         },
         "versions": training.library_versions(),
@@ -152,10 +193,6 @@ def make_run(
             "library_version": record.library_version,
         },
     }
-    shutil.copy2(model_path, workdir / file_name)
-    path = workdir / rundir.RUN
-    documents.write_run(path, documents.parse_run(info, where=str(path)))
-    return Run.open(workdir)
 
 
 def _sorted_labels(target: Any, task: str | None) -> tuple[str, ...] | None:
