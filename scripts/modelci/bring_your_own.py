@@ -82,6 +82,7 @@ def make_run(
     data.check_target_values(table, target)
     model = _load(model_path, file_name, table, target, task=task, classes=classes, sha256=sha256)
     _check_target(model, table, target, path=model_path, task_given=task is not None)
+    _refuse_external_data(model, model_path)
     columns = _feature_columns(model, list(map(str, table.frame.columns)), target)
     missing = [c for c in columns if c not in table.frame.columns]
     if missing:
@@ -126,6 +127,20 @@ def _load(
             where=error.where,
             fix="Pass --classes with the model's classes in its output order",
         ) from None
+
+
+def _refuse_external_data(model: ScoredModel, path: Path) -> None:
+    """A run keeps one model file (publish, baseline and pull move that file): a graph whose
+    weights lie in other files beside it would arrive without them."""
+    external = getattr(model.loaded, "external_files", ())
+    if external:
+        shown = ", ".join(external[:3])
+        raise UserError(
+            f"{path} keeps its weights in {len(external)} other file(s) ({shown}); a run holds "
+            "one model file",
+            fix="Save the graph with its weights inside: onnx.save_model(model, path, "
+            "save_as_external_data=False) (a graph over 2 GB cannot be)",
+        )
 
 
 def _check_target(

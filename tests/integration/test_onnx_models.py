@@ -365,3 +365,20 @@ def test_text_in_a_column_fed_to_a_float_input(cli, tmp_path):
         _evaluate_refused(cli, tmp_path, "--classes", "no,yes"),
         "graph input X takes tensor(float) but its columns hold text",
     )
+
+
+def test_a_graph_with_its_weights_in_another_file(cli, tmp_path, test_csv):
+    import onnx
+
+    onnx.save_model(
+        _logistic_graph(),
+        str(tmp_path / "model.onnx"),
+        save_as_external_data=True,
+        location="weights.bin",
+        size_threshold=0,
+    )
+    assert_one_clear_line(
+        _evaluate_refused(cli, tmp_path, "--task", "classification"),
+        "keeps its weights in 1 other file(s) (weights.bin)",
+        "save_as_external_data=False",
+    )

@@ -22,7 +22,8 @@ def test_there_is_an_example_for_every_flavour():
 
 
 def _needs_train_command(path: Path) -> None:
-    if "\ntrain:" in path.read_text() and importlib.util.find_spec("modelci.training_script") is None:
+    script_runner = importlib.util.find_spec("modelci.training_script")
+    if "\ntrain:" in path.read_text() and script_runner is None:
         pytest.skip("train.command is not in this modelci yet")
 
 

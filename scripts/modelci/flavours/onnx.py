@@ -72,6 +72,8 @@ class OnnxModel:
     path: Path
     outputs: Outputs
     input_columns: Mapping[str, Sequence[str]] | None = None
+    # Files beside the model holding tensors (external data), by their location in the graph.
+    external_files: tuple[str, ...] = ()
 
     @property
     def classes_(self) -> tuple[Any, ...] | None:
@@ -223,6 +225,7 @@ class OnnxFlavour(base.NativeFlavour):
         except Exception as error:  # DecodeError on bytes that are not a ModelProto
             raise base.unreadable(path, "ONNX model", error) from None
         _refuse_unsafe(proto, path)
+        external = _external_locations(proto)  # before loading the data clears them
         try:
             if _has_external_data(proto):
                 # Paths were checked to stay inside the folder; load them into the proto here
@@ -253,6 +256,7 @@ class OnnxFlavour(base.NativeFlavour):
             model_file=base.loaded_file(source, library="onnxruntime", module=ort),
             path=path,
             outputs=outputs,
+            external_files=external,
         )
 
 
@@ -300,6 +304,18 @@ def _tensors(proto: Any) -> Iterator[Any]:
 
 def _has_external_data(proto: Any) -> bool:
     return any(tensor.data_location == 1 for tensor in _tensors(proto))  # 1: EXTERNAL
+
+
+def _external_locations(proto: Any) -> tuple[str, ...]:
+    """The files beside the model that its tensors' external data is in."""
+    found = {
+        entry.value
+        for tensor in _tensors(proto)
+        if tensor.data_location == 1  # EXTERNAL
+        for entry in tensor.external_data
+        if entry.key == "location"
+    }
+    return tuple(sorted(found))
 
 
 def _refuse_unsafe(proto: Any, path: Path) -> None:
