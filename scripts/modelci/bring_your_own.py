@@ -259,4 +259,7 @@ def _class_name(model: ScoredModel) -> str:
     inner = getattr(loaded, "estimator", None) or getattr(loaded, "booster", None)
     if inner is not None:
         return type(inner).__name__
-    return "ONNX graph" if model.flavour == "onnx" else model.flavour
+    producer = getattr(loaded, "producer", "")
+    if model.flavour == "onnx":
+        return f"ONNX graph ({producer})" if producer else "ONNX graph"
+    return model.flavour

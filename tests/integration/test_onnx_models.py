@@ -253,6 +253,8 @@ def test_an_skl2onnx_classifier_with_zipmap_and_text_labels_matches_scikit_learn
     assert result.code == 0, result.stderr
     evaluation = _evaluation(tmp_path / "runs/zipmap")
     assert evaluation["classes"] == ["no", "yes"]
+    run = json.loads((tmp_path / "runs/zipmap/run.json").read_text())
+    assert run["estimator"]["class"].startswith("ONNX graph (skl2onnx ")
     proba = model.predict_proba(x_test)
     truth = test["label"].to_numpy()
     _assert_metrics(

@@ -19,6 +19,7 @@ the config lists them); string keys and labels are matched to the classes by nam
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +75,8 @@ class OnnxModel:
     input_columns: Mapping[str, Sequence[str]] | None = None
     # Files beside the model holding tensors (external data), by their location in the graph.
     external_files: tuple[str, ...] = ()
+    # Who exported the graph, as it says (producer_name and version: "pytorch 2.3"); may be "".
+    producer: str = ""
 
     @property
     def classes_(self) -> tuple[Any, ...] | None:
@@ -257,7 +260,14 @@ class OnnxFlavour(base.NativeFlavour):
             path=path,
             outputs=outputs,
             external_files=external,
+            producer=_plain(f"{proto.producer_name} {proto.producer_version}"),
         )
+
+
+def _plain(text: str) -> str:
+    """Text from the file, reduced to what a name and version need: it reaches run.json and the
+    report (a PR comment), so no markup survives."""
+    return re.sub(r"[^A-Za-z0-9 ._+-]", "", text).strip()[:60]
 
 
 def _refuse_non_probabilities(proba: np.ndarray, path: Path) -> None:
