@@ -267,6 +267,34 @@ def test_an_skl2onnx_classifier_with_zipmap_and_text_labels_matches_scikit_learn
     )
 
 
+@pytest.mark.skipif(importlib.util.find_spec("skl2onnx") is None, reason="needs skl2onnx")
+def test_a_graph_exported_from_a_dataframe_takes_each_column_by_name_text_included(cli, tmp_path):
+    from skl2onnx import to_onnx
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    from tests.conftest import mixed_frame
+
+    frame = mixed_frame().drop(columns="when").dropna()
+    inputs = frame[["x1", "x2", "colour"]].astype({"x1": np.float32, "x2": np.float32})
+    encode = ColumnTransformer(
+        [("num", StandardScaler(), ["x1", "x2"]), ("cat", OneHotEncoder(), ["colour"])]
+    )
+    model = make_pipeline(encode, LogisticRegression()).fit(inputs, frame["label"])
+    graph = to_onnx(model, inputs[:1])  # one input per column: x1, x2 (float), colour (string)
+    assert [i.name for i in graph.graph.input] == ["x1", "x2", "colour"]
+    _save(graph, tmp_path / "model.onnx")
+    frame.to_csv(tmp_path / "test.csv", index=False)
+
+    result = _byo(cli, out="runs/frame")
+
+    assert result.code == 0, result.stderr
+    expected = roc_auc_score(frame["label"] == "yes", model.predict_proba(inputs)[:, 1])
+    _assert_metrics(_evaluation(tmp_path / "runs/frame"), {"roc_auc": expected})
+
+
 # ---- bad input: one line, exit 2, nothing written -----------------------------------------
 
 
