@@ -99,10 +99,26 @@ def train(cfg: Config, out: Path) -> dict[str, Any]:
         }
         if len(files) > MAX_RECORDED_FILES:
             facts["files_total"] = len(files)
+        if name in PREDICTION_FILES:
+            from modelci import prediction_runs
+
+            predictions, source = _read_predictions(cfg, dataset, output / name)
+            with fsutil.staged_dir(out, marker=rundir.RUN, inputs=inputs) as stage:
+                written = prediction_runs.write_run(
+                    stage, predictions, source_facts=source, config=cfg, training=facts
+                )
+            return written.to_json()
+        # Loaded from a copy of modelci's own, so a refused model leaves no run folder behind.
+        kept = folder / "model"
+        kept.mkdir()
+        shutil.copyfile(output / name, kept / name)
+        model = _load_model(cfg, dataset, kept / name)
         with fsutil.staged_dir(out, marker=rundir.RUN, inputs=inputs) as stage:
-            if name in PREDICTION_FILES:
-                return _predictions_run(cfg, dataset, output / name, stage, facts)
-            return _model_run(cfg, dataset, spec, output / name, stage, facts, {"load_s": load_s})
+            shutil.copyfile(kept / name, stage / name)
+            info = _model_info(cfg, dataset, spec, model, facts, {"load_s": load_s})
+            run = documents.parse_run(info, where=str(stage / rundir.RUN))
+            documents.write_run(stage / rundir.RUN, run)
+        return run.to_json()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -379,48 +395,47 @@ def _listed(names: list[str]) -> str:
     return shown + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
-def _model_run(
+def _load_model(cfg: Config, dataset: Dataset, path: Path) -> Any:
+    """The script's model loaded with its flavour (the proof it is one modelci can score),
+    with the classes of the training labels or model.classes."""
+    from modelci import flavours, prediction_runs
+
+    flavour = flavours.BY_FILE_NAME[path.name]
+    classes = None
+    if dataset.task == "classification":
+        classes = cfg.model.classes or prediction_runs.class_order(dataset.train[dataset.target])
+    task: Any = dataset.task
+    try:
+        if flavour.name == "onnx":  # the one flavour told which columns feed which input
+            return flavour.load(  # type: ignore[call-arg]
+                path,
+                expected_sha256=None,
+                classes=classes,
+                task=task,
+                input_columns=cfg.model.inputs,
+            )
+        return flavour.load(path, expected_sha256=None, classes=classes, task=task)
+    except UserError as error:
+        raise _named(error, path, f"{OUT}/{path.name} (written by train.command)") from None
+
+
+def _model_info(
     cfg: Config,
     dataset: Dataset,
     spec: features.FeatureSpec,
-    written: Path,
-    stage: Path,
+    model: Any,
     facts: dict[str, Any],
     timings: dict[str, float],
 ) -> dict[str, Any]:
-    """Copy the model (only it) into the run, load it with its flavour, record run.json."""
-    from modelci import flavours, prediction_runs
+    """run.json of a script's model: as for modelci's own fit, with `training` and the model's
+    flavour, library and version."""
+    from modelci import flavours
     from modelci import training as trainer
 
-    flavour = flavours.BY_FILE_NAME[written.name]
-    path = stage / written.name
-    shutil.copyfile(written, path)
-    if dataset.task == "classification":
-        classes = cfg.model.classes or prediction_runs.class_order(dataset.train[dataset.target])
-    else:
-        classes = None
-    try:
-        if flavour.name == "onnx":
-            loaded: Any = flavour.load(  # type: ignore[call-arg]
-                path,
-                expected_sha256=None,
-                classes=classes,
-                task=dataset.task,  # type: ignore[arg-type]
-                input_columns=cfg.model.inputs,
-            )
-        else:
-            loaded = flavour.load(
-                path,
-                expected_sha256=None,
-                classes=classes,
-                task=dataset.task,  # type: ignore[arg-type]
-            )
-    except UserError as error:
-        raise _named(error, path, f"{OUT}/{written.name} (written by train.command)") from None
-    record = loaded.model_file
-    labels = [str(c) for c in loaded.classes] if loaded.classes is not None else None
-    timings = dict(timings, fit_s=facts["seconds"])
-    info = {
+    record = model.model_file
+    flavour = flavours.BY_FILE_NAME[record.name]
+    labels = [str(c) for c in model.classes] if model.classes is not None else None
+    return {
         "schema": rundir.SCHEMAS[rundir.RUN],
         "modelci_version": __version__,
         "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -437,9 +452,9 @@ def _model_run(
         "data": dataset.facts,
         "versions": trainer.library_versions(),
         "git": trainer.git_facts(cfg.base_dir),
-        "timings": timings,
+        "timings": dict(timings, fit_s=facts["seconds"]),
         "model": documents.ModelFile(
-            file=written.name,
+            file=record.name,
             sha256=record.sha256,
             size_bytes=record.size_bytes,
             flavour=flavour.name,
@@ -448,15 +463,11 @@ def _model_run(
         ).to_json(),
         "training": facts,
     }
-    run = documents.parse_run(info, where=str(stage / rundir.RUN))
-    documents.write_run(stage / rundir.RUN, run)
-    return run.to_json()
 
 
-def _predictions_run(
-    cfg: Config, dataset: Dataset, written: Path, stage: Path, facts: dict[str, Any]
-) -> dict[str, Any]:
-    """The script's predictions of the test rows, checked against modelci's truth."""
+def _read_predictions(cfg: Config, dataset: Dataset, written: Path) -> tuple[Any, dict[str, Any]]:
+    """The script's predictions of the test rows, checked against modelci's truth, and the
+    facts of the file for run.json."""
     import pandas as pd
 
     from modelci import prediction_runs
@@ -476,18 +487,11 @@ def _predictions_run(
     predictions = prediction_runs.from_table(
         table, task=dataset.task, classes=tuple(classes) if classes else None, truth=truth
     )
-    info = prediction_runs.write_run(
-        stage,
-        predictions,
-        source_facts={
-            "source": f"{written.name} written by train.command",
-            "sha256": table.sha256,
-            "rows": int(table.frame.shape[0]),
-        },
-        config=cfg,
-        training=facts,
-    )
-    return info.to_json()
+    return predictions, {
+        "source": f"{written.name} written by train.command",
+        "sha256": table.sha256,
+        "rows": int(table.frame.shape[0]),
+    }
 
 
 def _named(error: UserError, path: Path, name: str) -> UserError:

@@ -127,8 +127,9 @@ def run(args: argparse.Namespace) -> int:
     cfg = config.load(args.config, overrides_from(args))
     if cfg.train.command is not None:
         info = training_script.train(cfg, args.out)
-        made = "predictions" if info["model"] is None else f"a {info['model']['flavour']} model"
-        print(f"train.command made {made} ({info['task']}) → {args.out}")
+        model = info["model"]
+        made = "predictions" if model is None else f"{model['file']} ({model['flavour']})"
+        print(f"train.command made {made} for {info['task']} → {args.out}")
     else:
         info = training.train(cfg, args.out)
         print(f"trained {info['estimator']['class']} ({info['task']}) → {args.out}")
