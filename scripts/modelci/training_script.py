@@ -397,26 +397,17 @@ def _listed(names: list[str]) -> str:
 
 def _load_model(cfg: Config, dataset: Dataset, path: Path) -> Any:
     """The script's model loaded with its flavour (the proof it is one modelci can score),
-    with the classes of the training labels or model.classes."""
-    from modelci import flavours, prediction_runs
+    with the classes of the training labels or model.classes; its `LoadedModel`."""
+    from modelci import models, prediction_runs
 
-    flavour = flavours.BY_FILE_NAME[path.name]
     classes = None
     if dataset.task == "classification":
         classes = cfg.model.classes or prediction_runs.class_order(dataset.train[dataset.target])
-    task: Any = dataset.task
     try:
-        if flavour.name == "onnx":  # the one flavour told which columns feed which input
-            return flavour.load(  # type: ignore[call-arg]
-                path,
-                expected_sha256=None,
-                classes=classes,
-                task=task,
-                input_columns=cfg.model.inputs,
-            )
-        return flavour.load(path, expected_sha256=None, classes=classes, task=task)
+        scored = models.load_file(path, task=dataset.task, classes=classes, inputs=cfg.model.inputs)
     except UserError as error:
         raise _named(error, path, f"{OUT}/{path.name} (written by train.command)") from None
+    return scored.loaded
 
 
 def _model_info(
