@@ -222,6 +222,62 @@ def test_an_xgboost_booster_is_compared_with_a_scikit_learn_baseline_on_the_same
     assert comparison["n_rows"] == 48
 
 
+# ---- the predictions path: a script that writes only predictions ------------------------------
+
+PREDICTIONS_SCRIPT = (
+    READ
+    + """
+import numpy as np
+
+# A "model" of the user's own: a logistic score of x1 - x2, probabilities for no and yes.
+score = 1 / (1 + np.exp(-(test["x1"] - test["x2"]) * 3))
+ids = test[env["MODELCI_ID_COLUMN"]] if "MODELCI_ID_COLUMN" in env else np.arange(len(test))
+frame = pd.DataFrame({"row_id": ids, "y_pred": np.where(score > 0.5, "yes", "no"),
+                      "proba_no": 1 - score, "proba_yes": score})
+frame = frame.iloc[::-1]  # any row order: rows are matched by id
+if "--parquet" in sys.argv:
+    frame.to_parquet(out / "predictions.parquet", index=False)
+else:
+    frame.to_csv(out / "predictions.csv", index=False)
+"""
+)
+
+
+@pytest.mark.parametrize("form", ["csv", "parquet"])
+def test_a_script_that_writes_predictions_makes_a_predictions_run(cli, tmp_path, project, form):
+    if form == "parquet":
+        pytest.importorskip("pyarrow")
+    numeric_frame(ids=True).to_csv(project / "ids.csv", index=False)
+    make(project, PREDICTIONS_SCRIPT, data="ids.csv", extra="  id_column: id\n")
+    if form == "parquet":
+        text = (project / "modelci.yaml").read_text().replace("--depth 3", "--parquet")
+        (project / "modelci.yaml").write_text(text)
+    result = cli("train", "-c", "proj/modelci.yaml", "--out", "runs/p", "--evaluate")
+    assert result.code == 0, result.stderr
+    assert "train.command made predictions for classification" in result.stdout
+    run = tmp_path / "runs/p"
+    info = json.loads((run / "run.json").read_text())
+    assert info["model"] is None and info["estimator"] is None
+    assert info["training"]["output"] == "predictions"
+    assert f"predictions.{form}" in info["training"]["files"]
+    assert info["classes"] == ["no", "yes"]
+    predictions = pd.read_csv(run / "predictions.csv")
+    assert list(predictions.columns) == ["row_id", "y_true", "y_pred", "proba_no", "proba_yes"]
+    assert len(predictions) == 48 and predictions["row_id"].str.startswith("r").all()
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["roc_auc"] > 0.8
+
+
+def test_predictions_that_miss_test_rows_are_one_line_naming_the_file(cli, tmp_path, project):
+    script = PREDICTIONS_SCRIPT.replace("frame = frame.iloc[::-1]", "frame = frame.iloc[2:]")
+    make(project, script)
+    result = cli("train", "-c", "proj/modelci.yaml", "--out", "runs/p")
+    assert_one_error_line(
+        result, "$MODELCI_OUT/predictions.csv", "2 of the 48 test rows have no prediction"
+    )
+    assert not (tmp_path / "runs").exists()
+
+
 # ---- the output is streamed while the script runs ----------------------------------------------
 
 
