@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -416,3 +417,23 @@ def test_train_command_with_an_estimator_is_refused(cli, tmp_path, project):
         "train", "-c", "proj/modelci.yaml", "--estimator", "sklearn.tree.DecisionTreeClassifier"
     )
     assert_one_error_line(result, "--estimator: train.command and model.estimator")
+
+
+def test_the_shipped_example_trains_and_evaluates(cli, tmp_path):
+    """examples/train-script as a user runs it (their `python`, here this interpreter)."""
+    example = tmp_path / "train-script"
+    shutil.copytree(ROOT / "examples/train-script", example)
+    result = cli(
+        "train",
+        "-c",
+        "train-script/modelci.yaml",
+        "--set",
+        f"train.command={sys.executable} train.py --trees 20",
+        "--out",
+        "runs/example",
+        "--evaluate",
+    )
+    assert result.code == 0, result.stderr
+    assert "  | training a forest of 20 trees on 426 rows, 30 features" in result.stderr
+    metrics = json.loads((tmp_path / "runs/example/metrics.json").read_text())
+    assert metrics["roc_auc"] > 0.95
