@@ -437,3 +437,16 @@ def test_the_shipped_example_trains_and_evaluates(cli, tmp_path):
     assert "  | training a forest of 20 trees on 426 rows, 30 features" in result.stderr
     metrics = json.loads((tmp_path / "runs/example/metrics.json").read_text())
     assert metrics["roc_auc"] > 0.95
+
+
+def test_the_readme_script_works_as_written(cli, tmp_path, project):
+    import re
+
+    section = (ROOT / "README.md").read_text().split("## Your own training script", 1)[1]
+    script = re.search(r"```python\n(.*?)```", section.split("\n## ", 1)[0], re.S)
+    assert script is not None
+    make(project, script.group(1))
+    result = cli("train", "-c", "proj/modelci.yaml", "--out", "runs/readme", "--evaluate")
+    assert result.code == 0, result.stderr
+    info = json.loads((tmp_path / "runs/readme/run.json").read_text())
+    assert info["model"]["flavour"] == "sklearn" and info["training"]["files"] == ["model.skops"]
