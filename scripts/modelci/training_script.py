@@ -171,13 +171,16 @@ def data_format(spec: str | None) -> str:
     return "tsv" if suffix in (".tsv", ".tab") else "csv"
 
 
-def handed_columns(frame: pd.DataFrame, spec: features.FeatureSpec, cfg: Config) -> list[str]:
-    """The columns a script gets: the features in the order its model is scored with them
-    (numeric, categorical, dates: `features.design_matrix`), then the id column and the
-    target. data.drop and all-empty columns are left out, as for modelci's own fit."""
-    ids = [cfg.data.id_column] if cfg.data.id_column else []
-    wanted = [*spec.numeric, *spec.categorical, *spec.dates, *ids, cfg.data.target]
-    return [column for column in wanted if column in frame.columns]
+def handed_frame(frame: pd.DataFrame, spec: features.FeatureSpec, cfg: Config) -> pd.DataFrame:
+    """What a script gets of one side: the features exactly as its model will be scored with
+    them (`features.design_matrix`: numeric, categorical as text, dates split into parts), then
+    the id column and the target. data.drop and all-empty columns are left out, as for
+    modelci's own fit."""
+    out = features.design_matrix(frame, spec, source=cfg.data.train)
+    for column in (cfg.data.id_column, cfg.data.target):
+        if column:
+            out[column] = frame[column].to_numpy()
+    return out
 
 
 def write_sides(
@@ -191,7 +194,7 @@ def write_sides(
     ):
         kind = data_format(source)
         path = folder / f"{side}.{kind}"
-        table = frame.loc[:, handed_columns(frame, spec, cfg)]
+        table = handed_frame(frame, spec, cfg)
         if kind == "parquet":
             table.to_parquet(path, index=False)
         else:

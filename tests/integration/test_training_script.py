@@ -333,6 +333,10 @@ BAD_SCRIPTS = {
         "def fit():\n    raise ValueError('labels look wrong')\nfit()\n",
         "its last line: ValueError: labels look wrong",
     ),
+    "is killed by a signal": (
+        "import os, signal\nprint('about to die')\nos.kill(os.getpid(), signal.SIGKILL)\n",
+        "train.command was killed by SIGKILL after",
+    ),
     "exits 0 having written nothing": (
         "import sys\nsys.exit(0)\n",
         "ended without writing a model or predictions into $MODELCI_OUT (it wrote nothing)",
@@ -450,3 +454,77 @@ def test_the_readme_script_works_as_written(cli, tmp_path, project):
     assert result.code == 0, result.stderr
     info = json.loads((tmp_path / "runs/readme/run.json").read_text())
     assert info["model"]["flavour"] == "sklearn" and info["training"]["files"] == ["model.skops"]
+
+
+MIXED_SCRIPT = (
+    READ
+    + """
+import skops.io
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder
+
+text = list(X.select_dtypes("object").columns)
+numbers = [c for c in X.columns if c not in text]
+print("columns:", ",".join(X.columns))
+encode = ColumnTransformer([
+    ("numbers", SimpleImputer(), numbers),
+    ("text", make_pipeline(SimpleImputer(strategy="most_frequent"),
+                           OneHotEncoder(handle_unknown="ignore")), text),
+])
+model = make_pipeline(encode, LogisticRegression(max_iter=500)).fit(X, train[target])
+skops.io.dump(model, out / "model.skops")
+"""
+)
+
+
+def test_categorical_and_date_columns_reach_the_script_as_the_model_is_scored(
+    cli, tmp_path, project, mixed_csv
+):
+    make(project, MIXED_SCRIPT, data="../data/mixed.csv")
+    result = cli("train", "-c", "proj/modelci.yaml", "--out", "runs/mixed", "--evaluate")
+    assert result.code == 0, result.stderr
+    parts = ",".join(f"when__{p}" for p in ("year", "month", "day", "day_of_week"))
+    assert f"  | columns: x1,x2,colour,{parts}" in result.stderr.splitlines()
+    assert json.loads((tmp_path / "runs/mixed/metrics.json").read_text())["roc_auc"] > 0.7
+
+
+def test_with_quiet_the_last_lines_are_shown_only_when_the_script_fails(cli, tmp_path, project):
+    make(project, "for i in range(30):\n    print(f'step {i}')\nraise SystemExit(1)\n")
+    result = cli("train", "--quiet", "-c", "proj/modelci.yaml", "--out", "runs/x")
+    assert_one_error_line(result, "failed with exit code 1", "its last line: step 29")
+    lines = result.stderr.splitlines()
+    assert lines[0] == "the last 20 lines of train.command's output:"
+    assert lines[1:21] == [f"  | step {i}" for i in range(10, 30)]
+    make(project, SKLEARN_SCRIPT)
+    result = cli("train", "--quiet", "-c", "proj/modelci.yaml", "--out", "runs/x")
+    assert result.code == 0 and result.stderr == ""
+
+
+REGRESSION_SCRIPT = (
+    READ
+    + """
+import skops.io
+from sklearn.linear_model import Ridge
+
+assert env["MODELCI_TASK"] == "regression" and env["MODELCI_TRAIN"].endswith(".tsv")
+train = pd.read_csv(env["MODELCI_TRAIN"], sep="\\t")
+skops.io.dump(Ridge().fit(train.drop(columns=[target]), train[target]), out / "model.skops")
+"""
+)
+
+
+def test_a_regression_script_on_tsv_data(cli, tmp_path, project):
+    frame = numeric_frame()
+    frame["y"] = 2 * frame["x1"] - frame["x2"]
+    frame.drop(columns=["label"]).to_csv(project / "data.tsv", sep="\t", index=False)
+    make(project, REGRESSION_SCRIPT, data="data.tsv")
+    text = (project / "modelci.yaml").read_text().replace("target: label", "target: y")
+    (project / "modelci.yaml").write_text(text)
+    result = cli("train", "-c", "proj/modelci.yaml", "--out", "runs/r", "--evaluate")
+    assert result.code == 0, result.stderr
+    info = json.loads((tmp_path / "runs/r/run.json").read_text())
+    assert info["task"] == "regression" and info["classes"] is None
+    assert json.loads((tmp_path / "runs/r/metrics.json").read_text())["r2"] > 0.99
