@@ -151,10 +151,11 @@ def command_words(cfg: Config) -> list[str]:
         return [str(path), *words[1:]]
     found = shutil.which(program)
     if found is None:
+        fix = "Install it, or give the full path of the program (no shell runs the command)"
+        if program == "python" and shutil.which("python3"):
+            fix = "Write python3: this system has no `python` on PATH"
         raise UserError(
-            f"train.command runs {program!r}, which is not found on PATH",
-            where=where,
-            fix="Install it, or give the full path of the program (no shell runs the command)",
+            f"train.command runs {program!r}, which is not found on PATH", where=where, fix=fix
         )
     return [found, *words[1:]]
 
@@ -171,12 +172,14 @@ def data_format(spec: str | None) -> str:
     return "tsv" if suffix in (".tsv", ".tab") else "csv"
 
 
-def handed_frame(frame: pd.DataFrame, spec: features.FeatureSpec, cfg: Config) -> pd.DataFrame:
+def handed_frame(
+    frame: pd.DataFrame, spec: features.FeatureSpec, cfg: Config, *, source: str
+) -> pd.DataFrame:
     """What a script gets of one side: the features exactly as its model will be scored with
     them (`features.design_matrix`: numeric, categorical as text, dates split into parts), then
     the id column and the target. data.drop and all-empty columns are left out, as for
     modelci's own fit."""
-    out = features.design_matrix(frame, spec, source=cfg.data.train)
+    out = features.design_matrix(frame, spec, source=source)
     for column in (cfg.data.id_column, cfg.data.target):
         if column:
             out[column] = frame[column].to_numpy()
@@ -194,7 +197,7 @@ def write_sides(
     ):
         kind = data_format(source)
         path = folder / f"{side}.{kind}"
-        table = handed_frame(frame, spec, cfg)
+        table = handed_frame(frame, spec, cfg, source=source)
         if kind == "parquet":
             table.to_parquet(path, index=False)
         else:

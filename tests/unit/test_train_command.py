@@ -230,3 +230,13 @@ def test_an_inherited_id_column_variable_is_not_passed_on(tmp_path, monkeypatch)
     )
     assert "MODELCI_ID_COLUMN" not in env and env["MODELCI_TASK"] == "regression"
     assert env["MODELCI_SEED"] == "0" and env["PATH"] == os.environ["PATH"]
+
+
+def test_python_missing_where_python3_exists_suggests_python3(tmp_path, monkeypatch):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3").write_text("#!/bin/sh\n")
+    (bin_dir / "python3").chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    with pytest.raises(UserError, match="Write python3"):
+        training_script.command_words(cfg_with(tmp_path, "python train.py"))
