@@ -528,3 +528,49 @@ def test_a_regression_script_on_tsv_data(cli, tmp_path, project):
     info = json.loads((tmp_path / "runs/r/run.json").read_text())
     assert info["task"] == "regression" and info["classes"] is None
     assert json.loads((tmp_path / "runs/r/metrics.json").read_text())["r2"] > 0.99
+
+
+ONNX_SCRIPT = (
+    READ
+    + """
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+# What torch.onnx.export of a one-layer softmax net gives: features [N, F] -> probabilities [N, K].
+classes = sorted(train[target].astype(str).unique())
+y = train[target].astype(str).map({c: i for i, c in enumerate(classes)}).to_numpy()
+x = X.to_numpy(dtype=np.float32)
+w = np.zeros((x.shape[1], len(classes)), dtype=np.float32)
+b = np.zeros(len(classes), dtype=np.float32)
+for _ in range(300):  # plain gradient descent on the cross-entropy
+    z = x @ w + b
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(len(y)), y] -= 1
+    w -= 0.5 * x.T @ p / len(y)
+    b -= 0.5 * p.mean(axis=0)
+graph = helper.make_graph(
+    [helper.make_node("MatMul", ["features", "w"], ["z0"]),
+     helper.make_node("Add", ["z0", "b"], ["z"]),
+     helper.make_node("Softmax", ["z"], ["probabilities"], axis=1)],
+    "net",
+    [helper.make_tensor_value_info("features", TensorProto.FLOAT, [None, x.shape[1]])],
+    [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [None, len(classes)])],
+    initializer=[numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")],
+)
+model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+model.ir_version = 8
+onnx.save(model, str(out / "model.onnx"))
+"""
+)
+
+
+def test_a_network_exported_to_onnx_is_evaluated(cli, tmp_path, project):
+    pytest.importorskip("onnxruntime")
+    make(project, ONNX_SCRIPT)
+    result = cli("train", "-c", "proj/modelci.yaml", "--out", "runs/onnx", "--evaluate")
+    assert result.code == 0, result.stderr
+    info = json.loads((tmp_path / "runs/onnx/run.json").read_text())
+    assert info["model"]["flavour"] == "onnx" and info["classes"] == ["no", "yes"]
+    assert json.loads((tmp_path / "runs/onnx/metrics.json").read_text())["roc_auc"] > 0.8
