@@ -611,6 +611,13 @@ def _check_train_and_model(
             where=at("model.estimator"),
             fix="Keep one: your script (train.command) or modelci's fit (model.estimator)",
         )
+    if train.command is not None and model.params:
+        raise UserError(
+            "model.params has no effect with train.command: your script trains the model",
+            where=at("model.params"),
+            fix="Pass the script its settings as arguments in train.command, e.g. "
+            "python train.py --max-depth 3",
+        )
 
 
 def _check_metric_name(name: str, dotted: str, where: str) -> None:

@@ -184,6 +184,10 @@ def test_train_section_and_model_classes_and_inputs():
             "model:\n  estimator: a.B\ntrain:\n  command: python t.py\n",
             "cfg.yaml:5: train.command and model.estimator both say what to train",
         ),
+        (
+            "model:\n  params: {max_depth: 3}\ntrain:\n  command: python t.py\n",
+            "cfg.yaml:5: model.params has no effect with train.command",
+        ),
     ],
 )
 def test_bad_train_and_model_keys_are_one_line_with_the_line(extra, expected):
