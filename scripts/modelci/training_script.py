@@ -4,7 +4,7 @@ modelci splits the data as for a model it trains itself (`training.load_dataset`
 two sides to a temporary folder in the input's format, and runs the command (no shell, in the
 config's folder) with the files, target, task, seed and an empty output folder in `MODELCI_*`
 variables. Its output is streamed as it comes. The script leaves in `MODELCI_OUT` exactly one
-model file, found by name (`flavours.find_model_file`), or a predictions file; the model is
+model file, found by name (`flavours.BY_FILE_NAME`), or a predictions file; the model is
 copied into the run directory and loaded with its flavour before run.json records it, the
 predictions become a predictions run (`prediction_runs`). Every way this can go wrong is one
 line and exit 2; a failing script's last lines are on screen above it.
