@@ -240,3 +240,21 @@ def test_python_missing_where_python3_exists_suggests_python3(tmp_path, monkeypa
     monkeypatch.setenv("PATH", str(bin_dir))
     with pytest.raises(UserError, match="Write python3"):
         training_script.command_words(cfg_with(tmp_path, "python train.py"))
+
+
+def test_ctrl_c_while_the_script_runs_stops_it_too(tmp_path, shown, monkeypatch):
+    import subprocess
+
+    real_wait = subprocess.Popen.wait
+    started: list[subprocess.Popen] = []
+
+    def interrupted(self, timeout=None):
+        if timeout == 60:  # the wait for the script itself: the user presses Ctrl-C
+            started.append(self)
+            raise KeyboardInterrupt
+        return real_wait(self, timeout=timeout)
+
+    monkeypatch.setattr(subprocess.Popen, "wait", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run(script(tmp_path, "import time\ntime.sleep(120)\n"), tmp_path, timeout=60)
+    assert started and started[0].poll() is not None, "the script outlived modelci"
