@@ -14,12 +14,12 @@ classifier is trained on the codes 0..K-1 of its labels (`flavours.labels`): the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modelci import documents, flavours
+from modelci import documents, features, flavours
 from modelci.errors import UserError
 from modelci.flavours import labels
 
@@ -56,6 +56,29 @@ def quieten(estimator: Any, flavour: flavours.Flavour) -> None:
     for names, values in rules:
         if not any(given.get(name) is not None for name in names):
             estimator.set_params(**values)
+
+
+def native_categories(
+    pipeline: Any, spec: features.FeatureSpec, flavour: flavours.Flavour, *, given: Collection[str]
+) -> dict[str, Any]:
+    """Let XGBoost and LightGBM split on the categorical columns as categories: modelci's
+    preprocessing codes them 0..n-1 after the numeric inputs (`features.build_preprocessor`),
+    and the library is told which columns they are (XGBoost `feature_types`, LightGBM
+    `categorical_feature`; a config that sets these, or `enable_categorical`, decides itself).
+    Returns the fit parameters to pass. CatBoost takes the codes as numbers."""
+    if len(pipeline) < 2 or not spec.categorical:
+        return {}
+    n_numeric = len(features.numeric_inputs(spec))
+    n_categorical = len(spec.categorical)
+    model = pipeline[-1]
+    if flavour.name == "xgboost" and not {"feature_types", "enable_categorical"} & set(given):
+        if model.get_params(deep=False).get("feature_types") is None:
+            model.set_params(
+                feature_types=["q"] * n_numeric + ["c"] * n_categorical, enable_categorical=True
+            )
+    if flavour.name == "lightgbm" and not {"categorical_feature", "cat_feature"} & set(given):
+        return {"model__categorical_feature": list(range(n_numeric, n_numeric + n_categorical))}
+    return {}
 
 
 def encoding_for(

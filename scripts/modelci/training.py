@@ -162,7 +162,7 @@ def _sklearn_is_classifier(estimator: Any) -> bool:
     return bool(is_classifier(estimator))
 
 
-def fit(pipeline: Any, X: pd.DataFrame, y: Any, *, where: str) -> None:
+def fit(pipeline: Any, X: pd.DataFrame, y: Any, *, where: str, **fit_params: Any) -> None:
     """Fit; whatever the estimator raises (its code may be the user's) is one user error."""
     from sklearn.exceptions import ConvergenceWarning
 
@@ -176,7 +176,7 @@ def fit(pipeline: Any, X: pd.DataFrame, y: Any, *, where: str) -> None:
     ):
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("ignore", UserWarning)
-        pipeline.fit(X, y)
+        pipeline.fit(X, y, **fit_params)
 
 
 def train(cfg: Config, out: Path) -> dict[str, Any]:
@@ -205,6 +205,9 @@ def train(cfg: Config, out: Path) -> dict[str, Any]:
         pipeline = build_pipeline(cfg, dataset.task, spec, estimator=named)
         flavour = trained_models.flavour_of(pipeline[-1])
         trained_models.quieten(pipeline[-1], flavour)
+        fit_params = trained_models.native_categories(
+            pipeline, spec, flavour, given=cfg.model.params
+        )
         encoding = None
         if dataset.task == "classification":
             listed = trained_models.configured_classes(cfg)
@@ -217,7 +220,7 @@ def train(cfg: Config, out: Path) -> dict[str, Any]:
         y_fit = trained_models.targets(y, encoding, where=cfg.data.train)
         began = time.perf_counter()
         with log.stage(f"fit {type(pipeline[-1]).__name__}"):
-            fit(pipeline, X, y_fit, where=cfg.where("model.estimator"))
+            fit(pipeline, X, y_fit, where=cfg.where("model.estimator"), **fit_params)
         with estimators.user_code(
             f"reading the parameters of {type(pipeline[-1]).__name__}",
             where=cfg.where("model.estimator"),
