@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,3 +73,39 @@ def test_the_onnx_example_trains_a_graph_with_its_script_and_evaluates_it(cli, m
     evaluation = json.loads(Path("runs/onnx/evaluation.json").read_text())
     assert evaluation["classes"] == ["0", "1"]
     assert evaluation["metrics"]["roc_auc"]["value"] > 0.95  # a scaled logistic regression
+
+
+def _library_example(name: str, module: str) -> Any:
+    return pytest.param(
+        name,
+        marks=pytest.mark.skipif(
+            importlib.util.find_spec(module) is None,
+            reason=f"needs pip install 'modelci[{name}]'",
+        ),
+        id=name,
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("sklearn", id="sklearn"),
+        _library_example("xgboost", "xgboost"),
+        _library_example("lightgbm", "lightgbm"),
+        _library_example("catboost", "catboost"),
+    ],
+)
+def test_each_library_example_trains_and_evaluates_as_shipped(name, cli):
+    from modelci import flavours
+
+    config = ROOT / f"examples/flavours/{name}.yaml"
+    fast = ("--set", "metrics.plots=false", "--set", "metrics.importance=false")
+    result = cli("train", "-c", str(config), "--out", f"runs/{name}", "--evaluate", *fast)
+    assert result.code == 0, result.stderr
+
+    run = json.loads(Path(f"runs/{name}/run.json").read_text())
+    assert run["model"]["flavour"] == name
+    assert run["model"]["file"] == flavours.FLAVOURS[name].file_names[0]
+    assert (run["model"].get("preprocess") is not None) == (name != "sklearn")
+    evaluation = json.loads(Path(f"runs/{name}/evaluation.json").read_text())
+    assert evaluation["metrics"]["roc_auc"]["value"] > 0.95  # breast cancer: every one does
