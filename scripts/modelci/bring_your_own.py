@@ -77,6 +77,7 @@ def make_run(
             )
         task = "classification"  # a single value output is then the second class's probability
     file_name = models.run_file_name(model_path)  # a name no flavour has is one line
+    _refuse_a_runs_booster(model_path, data_path)
     table = data.read_table(data_path, Path.cwd())
     data.require_target(table, target)
     data.check_target_values(table, target)
@@ -127,6 +128,19 @@ def _load(
             where=error.where,
             fix="Pass --classes with the model's classes in its output order",
         ) from None
+
+
+def _refuse_a_runs_booster(path: Path, data_path: str) -> None:
+    """A booster modelci trained scores what its preprocess.skops makes of the columns, and
+    only its run directory says which columns are which (numeric, categorical, dates)."""
+    from modelci.flavours import PREPROCESS_FILE
+
+    if (path.parent / PREPROCESS_FILE).is_file() and (path.parent / rundir.RUN).is_file():
+        raise UserError(
+            f"{path} is the model of a modelci run: it takes the columns as {PREPROCESS_FILE} "
+            "beside it makes them, and the run says which columns those are",
+            fix=f"Evaluate the run: modelci evaluate {path.parent} --data {data_path}",
+        )
 
 
 def _refuse_external_data(model: ScoredModel, path: Path) -> None:

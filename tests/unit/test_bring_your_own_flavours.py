@@ -255,3 +255,24 @@ def test_bad_task_or_classes_flags(cli, tmp_path, flags, needle):
     result = _byo(cli, "model.skops", *flags, out="runs/bad")
     assert result.code == 2 and needle in result.stderr, result.stderr
     assert not Path("runs/bad").exists()
+
+
+@_needs("xgboost", "xgboost")
+def test_the_booster_of_a_modelci_run_is_sent_to_its_run(cli, tmp_path):
+    from tests.conftest import mixed_frame, write_config
+
+    mixed_frame().to_csv(tmp_path / "test.csv", index=False)
+    write_config(
+        tmp_path,
+        "data: {train: test.csv, target: label}\n"
+        "model: {estimator: xgboost.XGBClassifier, params: {n_estimators: 5}}\n",
+    )
+    assert cli("train", "--out", "runs/x").code == 0
+    assert (tmp_path / "runs/x/preprocess.skops").is_file()
+
+    assert_one_clear_line(
+        _byo(cli, "runs/x/model.ubj", out="runs/bad"),
+        "is the model of a modelci run",
+        "modelci evaluate runs/x --data test.csv",
+    )
+    assert not Path("runs/bad").exists()
