@@ -276,3 +276,25 @@ def test_the_booster_of_a_modelci_run_is_sent_to_its_run(cli, tmp_path):
         "modelci evaluate runs/x --data test.csv",
     )
     assert not Path("runs/bad").exists()
+
+
+@_needs("lightgbm", "lightgbm")
+def test_a_booster_trained_on_an_array_takes_every_other_column_in_file_order(cli, tmp_path):
+    import lightgbm
+
+    train, test = _frame(seed=1), _frame(seed=2)
+    booster = lightgbm.train(  # no names: LightGBM calls the columns Column_0, Column_1, …
+        {"objective": "binary", "verbose": -1, "seed": 0},
+        lightgbm.Dataset(train[FEATURES].to_numpy(), label=(train["label"] == "yes").to_numpy()),
+        num_boost_round=20,
+    )
+    booster.save_model(str(tmp_path / "model.txt"))
+    test[[*FEATURES, "label"]].to_csv(tmp_path / "test.csv", index=False)
+
+    evaluation = _evaluate(cli, "model.txt")
+
+    assert _run_json()["features"]["numeric"] == FEATURES
+    p_yes = booster.predict(test[FEATURES].to_numpy())
+    assert _value(evaluation, "accuracy") == pytest.approx(
+        float(np.mean(np.where(p_yes > 0.5, "yes", "no") == test["label"]))
+    )
