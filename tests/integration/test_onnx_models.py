@@ -412,3 +412,20 @@ def test_a_graph_with_its_weights_in_another_file(cli, tmp_path, test_csv):
         "keeps its weights in 1 other file(s) (weights.bin)",
         "save_as_external_data=False",
     )
+
+
+def test_a_graph_taking_a_tensor_that_is_not_a_table(cli, tmp_path, test_csv):
+    from onnx import TensorProto, helper
+
+    _save(
+        _make_model(
+            [helper.make_node("ReduceMean", ["images"], ["p"], axes=[1, 2], keepdims=0)],
+            [helper.make_tensor_value_info("images", TensorProto.FLOAT, [None, 8, 8])],
+            [helper.make_tensor_value_info("p", TensorProto.FLOAT, [None])],
+        ),
+        tmp_path / "model.onnx",
+    )
+    assert_one_clear_line(
+        _evaluate_refused(cli, tmp_path, "--task", "classification"),
+        "graph input images has shape [None, 8, 8]; modelci feeds a table",
+    )

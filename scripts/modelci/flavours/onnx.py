@@ -184,8 +184,8 @@ class OnnxModel:
         if self.input_columns is not None:
             return tuple(dict.fromkeys(c for cols in self.input_columns.values() for c in cols))
         specs = self.session.get_inputs()
-        if _takes_all_columns(specs):
-            return None
+        if _takes_all_columns(specs) or any(_rank(spec) not in (1, 2) for spec in specs):
+            return None  # the data is fed whole; a tensor input is refused when scoring
         return tuple(spec.name for spec in specs)
 
 
@@ -406,6 +406,10 @@ def _static_width(session: Any, outputs: Outputs) -> int | None:
     return None
 
 
+def _rank(spec: Any) -> int:
+    return len(spec.shape) if isinstance(spec.shape, list) else 2
+
+
 def _takes_all_columns(specs: Sequence[Any]) -> bool:
     """One input of rank 2 ([N, F]) takes all the feature columns, in order."""
     return len(specs) == 1 and isinstance(specs[0].shape, list) and len(specs[0].shape) == 2
@@ -417,6 +421,13 @@ def _input_mapping(
     """(graph input, its feature columns) pairs; None columns means all of them, in order."""
     columns = [str(c) for c in getattr(features, "columns", [])]
     names = [spec.name for spec in specs]
+    for spec in specs:
+        if _rank(spec) not in (1, 2):
+            raise UserError(
+                f"{path}: graph input {spec.name} has shape {spec.shape}; modelci feeds a table "
+                "(one [N, F] input, or one [N] or [N, 1] input per column)",
+                fix="Export a graph that takes tabular features (reshape inside the graph)",
+            )
     if declared is not None:
         unknown = sorted(set(declared) - set(names))
         absent = sorted({c for cols in declared.values() for c in cols} - set(columns))
