@@ -243,19 +243,19 @@ _GENERATED = {"lightgbm": "Column_{}", "catboost": "{}", "xgboost": "f{}"}
 
 def _feature_columns(model: ScoredModel, columns: list[str], target: str) -> list[str]:
     own = _own_feature_names(model)
-    if own is not None and list(own) != [
-        _GENERATED.get(model.flavour, "\0{}").format(i) for i in range(len(own))
-    ]:
+    pattern = _GENERATED.get(model.flavour)
+    generated = pattern is not None and own == [pattern.format(i) for i in range(len(own or ()))]
+    if own is not None and not generated:
         return list(own)
     return [c for c in columns if c != target]
 
 
-def _own_feature_names(model: ScoredModel) -> Sequence[str] | None:
+def _own_feature_names(model: ScoredModel) -> list[str] | None:
     """The feature columns the model names, by flavour; None where it names none."""
     loaded: Any = model.loaded
     if model.flavour == "onnx":
-        return loaded.feature_names
-    if model.flavour == "sklearn":
+        names = loaded.feature_names
+    elif model.flavour == "sklearn":
         names = getattr(loaded.estimator, "feature_names_in_", None)
     elif model.flavour == "xgboost":
         names = loaded.booster.feature_names
@@ -270,9 +270,10 @@ def _own_feature_names(model: ScoredModel) -> Sequence[str] | None:
 
 def _class_name(model: ScoredModel) -> str:
     loaded: Any = model.loaded
-    inner = getattr(loaded, "estimator", None) or getattr(loaded, "booster", None)
-    if inner is not None:
-        return type(inner).__name__
+    for attribute in ("estimator", "booster"):  # scikit-learn's; the boosters'
+        inner = getattr(loaded, attribute, None)
+        if inner is not None:
+            return type(inner).__name__
     producer = getattr(loaded, "producer", "")
     if model.flavour == "onnx":
         return f"ONNX graph ({producer})" if producer else "ONNX graph"
