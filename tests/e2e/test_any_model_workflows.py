@@ -6,8 +6,8 @@
   importable only if the script runs in modelci's venv) and saves it with `skops.io.dump`; the
   candidate job runs on `train-runs-on`.
 - A pull request that supplies only predictions (`predictions: predictions.csv`), compared with
-  an evaluated run committed beside it (`baseline-path`), and one whose baseline is the same
-  predictions file at the merge base.
+  an evaluated run committed beside it (`baseline-path`); one whose baseline is the same
+  predictions file at the merge base; and a first one, with no config and no release yet.
 
 Each gets the sticky comment and the check, as the scikit-learn path does (test_workflows.py).
 The wiring (act, stubs, the fake GitHub) is tests/e2e/harness.py's.
@@ -124,6 +124,7 @@ def fake(workdir: Path) -> Iterator[Fake]:
                     {"number": 1, "head": "script", "title": "Train with our own train.py"},
                     {"number": 2, "head": "predictions", "title": "Predictions only"},
                     {"number": 3, "head": "new-predictions", "title": "New predictions"},
+                    {"number": 4, "head": "first-predictions", "title": "First predictions"},
                 ],
             }
         ],
@@ -288,3 +289,34 @@ def test_predictions_compared_with_the_same_file_at_the_merge_base(
     assert len(comments) == 1, comments
     assert has_metrics_table(comments[0]["body"]), comments[0]["body"]
     assert [c["name"] for c in fake.check_runs(3)] == ["modelci"]
+
+
+def test_first_predictions_without_a_config_or_a_release(
+    fake: Fake, workdir: Path, modelci_copy: Path, cache: Path
+) -> None:
+    """The default baseline (the latest release) for a repository of predictions and no
+    modelci.yaml: no release yet, so the candidate alone, with its comment and check."""
+    run = evaluated_run(workdir, "first", LOGISTIC)
+    scenario = make_repo(
+        workdir,
+        "first-predictions",
+        base={"README.md": "demo\n"},
+        head={
+            "scores/predictions.csv": (run / "predictions.csv").read_bytes(),
+            ".github/workflows/modelci.yml": caller(
+                baseline=None, inputs={"predictions": "scores/predictions.csv"}
+            ),
+        },
+        branch="first-predictions",
+    )
+    done, log = run_pull_request(scenario, 4, fake=fake, modelci=modelci_copy, cache=cache)
+    assert done.returncode == 0, log[-8000:]
+    assert "the report shows the candidate alone" in log, log[-8000:]
+    folder = result(scenario.artifacts)
+    assert json.loads((folder / "candidate" / "run.json").read_text())["model"] is None
+    assert not (folder / "baseline").exists() and not (folder / "compare").exists()
+    comments = fake.comments(4)
+    assert len(comments) == 1, comments
+    assert not has_metrics_table(comments[0]["body"]), comments[0]["body"]
+    assert "roc_auc" in comments[0]["body"], comments[0]["body"]
+    assert [c["name"] for c in fake.check_runs(4)] == ["modelci"]
