@@ -318,5 +318,5 @@ def test_first_predictions_without_a_config_or_a_release(
     comments = fake.comments(4)
     assert len(comments) == 1, comments
     assert not has_metrics_table(comments[0]["body"]), comments[0]["body"]
-    assert "roc_auc" in comments[0]["body"], comments[0]["body"]
+    assert "predictions only" in comments[0]["body"], comments[0]["body"]
     assert [c["name"] for c in fake.check_runs(4)] == ["modelci"]
