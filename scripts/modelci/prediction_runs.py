@@ -285,7 +285,7 @@ class Labels:
         import pandas as pd
 
         codes, distinct = pd.factorize(values, use_na_sentinel=True)
-        return cls(codes=codes, distinct=pd.Series(distinct))
+        return cls(codes=codes, distinct=pd.Series(distinct, dtype=values.dtype))
 
     def distinct_text(self) -> np.ndarray:
         # label_text's rule holds for the distinct values as for the column: "1.0" → "1" iff
@@ -309,6 +309,12 @@ class Labels:
 
         values = data.class_values(self.distinct)
         return tuple(str(v) for v in data.label_text(np.unique(values.to_numpy())))
+
+
+def class_order(truth: pd.Series) -> tuple[str, ...]:
+    """The classes a model trained on `truth` would have, in its order: numbers by value
+    (2 before 10), everything else as text; written as label text."""
+    return Labels.of(truth).class_order()
 
 
 def _ascending_numbers(ids: pd.Series) -> bool:
