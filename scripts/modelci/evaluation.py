@@ -149,7 +149,11 @@ def evaluate_predictions_run(
     inputs: tuple[Path, ...] = (),
 ) -> Evaluation:
     """Evaluate a predictions run from its predictions.csv (there is no model to run)."""
-    fix = "Make the run again: modelci evaluate --predictions FILE --out DIR"
+    fix = (
+        "Make the run again: modelci train (its training script wrote the predictions)"
+        if run.info.training is not None
+        else "Make the run again: modelci evaluate --predictions FILE --out DIR"
+    )
     if data_override is not None:
         raise UserError(
             f"{run.path} is a predictions run: it has no model to score --data {data_override} "
@@ -164,6 +168,7 @@ def evaluate_predictions_run(
             classes=run.classes,
             rows=recorded.test.rows if recorded.test is not None else None,
             fix=fix,
+            distribution=True,
         )
     from modelci import prediction_runs
 
