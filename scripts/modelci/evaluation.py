@@ -16,7 +16,6 @@ from modelci import (
     documents,
     features,
     fsutil,
-    persist,
     progress,
     protected,
     rows,
@@ -150,7 +149,11 @@ def evaluate_predictions_run(
     inputs: tuple[Path, ...] = (),
 ) -> Evaluation:
     """Evaluate a predictions run from its predictions.csv (there is no model to run)."""
-    fix = "Make the run again: modelci evaluate --predictions FILE --out DIR"
+    fix = (
+        "Make the run again: modelci train (its training script wrote the predictions)"
+        if run.info.training is not None
+        else "Make the run again: modelci evaluate --predictions FILE --out DIR"
+    )
     if data_override is not None:
         raise UserError(
             f"{run.path} is a predictions run: it has no model to score --data {data_override} "
@@ -165,6 +168,7 @@ def evaluate_predictions_run(
             classes=run.classes,
             rows=recorded.test.rows if recorded.test is not None else None,
             fix=fix,
+            distribution=True,
         )
     from modelci import prediction_runs
 
@@ -251,6 +255,9 @@ def evaluate_predictions(
     when it need not be formatted again (a copy of its input)."""
     settings = _settings(info)
     recorded = info.data.test
+    if primary is None and settings["primary"] is None and predictions.classes is not None:
+        # Labels alone are a common way to hand in predictions: headline what they can show.
+        primary = default_primary(info.task) if predictions.proba is not None else "accuracy"
     document = build_document(
         info,
         predictions,
@@ -302,7 +309,7 @@ def build_document(
         reason = skipped.get(primary, "not a metric of this task")
         raise UserError(
             f"primary metric '{primary}' cannot be computed: {reason}",
-            fix="Set metrics.primary to one of " + ", ".join(metric_values),
+            fix="Set metrics.primary (or pass --primary) to one of " + ", ".join(metric_values),
         )
     document: dict[str, Any] = {
         "schema": rundir.SCHEMAS[rundir.EVALUATION],
@@ -687,59 +694,28 @@ def importance(
 
 
 def bring_your_own(
-    model_path: Path, data_path: str, target: str, workdir: Path, *, sha256: str | None = None
+    model_path: Path,
+    data_path: str,
+    target: str,
+    workdir: Path,
+    *,
+    sha256: str | None = None,
+    task: str | None = None,
+    classes: str | None = None,
 ) -> Run:
-    """A run directory in `workdir` for a model trained elsewhere (`evaluate --model`).
+    """A run directory in `workdir` for a model of any flavour trained elsewhere
+    (`evaluate --model`; `modelci.bring_your_own`). `classes` is `--classes a,b,c`.
 
     The caller evaluates it with `out=` the final directory, so nothing is left behind when
     evaluation fails."""
-    from modelci import __version__, training
+    from modelci import bring_your_own as byo
 
-    model = persist.load(model_path, expected_sha256=sha256)
-    table = data.read_table(data_path, Path.cwd())
-    data.require_target(table, target)
-    data.check_target_values(table, target)
-    from sklearn.base import is_classifier
-
-    task = "classification" if is_classifier(model) else "regression"
-    if task == "regression":
-        data.check_target_for_task(table, target, task)
-    names = getattr(model, "feature_names_in_", None)
-    columns = (
-        [str(c) for c in names]
-        if names is not None
-        else [c for c in table.frame.columns if c != target]
+    return byo.make_run(
+        model_path,
+        data_path,
+        target,
+        workdir,
+        sha256=sha256,
+        task=task,
+        classes=byo.parse_classes(classes),
     )
-    spec = features.FeatureSpec(numeric=tuple(columns), categorical=(), dates=(), dropped=())
-    data.check_finite_columns(table, spec.numeric)
-    classes = [str(c) for c in model.classes_] if task == "classification" else None
-    info = {
-        "schema": rundir.SCHEMAS[rundir.RUN],
-        "modelci_version": __version__,
-        "task": task,
-        "config": {"data": {"seed": 0}, "metrics": {}},
-        "config_dir": str(Path.cwd()),
-        "estimator": {"class": type(model).__name__, "params": {}},
-        "target": target,
-        "features": spec.to_dict(),
-        "classes": classes,
-        "positive_class": classes[-1] if classes and len(classes) == 2 else None,
-        "data": {
-            "test": {
-                "source": data_path,
-                "sha256": table.sha256,
-                "rows": int(table.frame.shape[0]),
-            },
-            "split": {"kind": "file"},
-        },
-        "versions": training.library_versions(),
-        "model": {
-            "file": rundir.MODEL,
-            "sha256": fsutil.sha256_file(model_path),
-            "size_bytes": model_path.stat().st_size,
-        },
-    }
-    shutil.copy2(model_path, workdir / rundir.MODEL)
-    path = workdir / rundir.RUN
-    documents.write_run(path, documents.parse_run(info, where=str(path)))
-    return Run.open(workdir)

@@ -176,8 +176,11 @@ def from_table(
     classes: tuple[str, ...] | None = None,
     truth: pd.Series | None = None,
     fix: str | None = None,
+    distribution: bool = True,
 ) -> Predictions:
-    """`read` on a table already read (see `read`)."""
+    """`read` on a table already read (see `read`). `distribution` False leaves out the check
+    that probabilities lie in [0, 1] and sum to 1: for a model run's own predictions.csv, whose
+    model's scores were taken as they came."""
     import numpy as np
 
     from modelci.scoring import Predictions
@@ -258,7 +261,11 @@ def from_table(
             "Predict only classes that occur in the truth, or check the column is the "
             "prediction (--prediction-column)",
         )
-    proba = _probabilities(check, frame, proba_names, known, columns) if proba_names else None
+    proba = (
+        _probabilities(check, frame, proba_names, known, columns, distribution=distribution)
+        if proba_names
+        else None
+    )
     return _in_truth_order(
         Predictions(
             task=task,
@@ -285,7 +292,7 @@ class Labels:
         import pandas as pd
 
         codes, distinct = pd.factorize(values, use_na_sentinel=True)
-        return cls(codes=codes, distinct=pd.Series(distinct))
+        return cls(codes=codes, distinct=pd.Series(distinct, dtype=values.dtype))
 
     def distinct_text(self) -> np.ndarray:
         # label_text's rule holds for the distinct values as for the column: "1.0" → "1" iff
@@ -309,6 +316,12 @@ class Labels:
 
         values = data.class_values(self.distinct)
         return tuple(str(v) for v in data.label_text(np.unique(values.to_numpy())))
+
+
+def class_order(truth: pd.Series) -> tuple[str, ...]:
+    """The classes a model trained on `truth` would have, in its order: numbers by value
+    (2 before 10), everything else as text; written as label text."""
+    return Labels.of(truth).class_order()
 
 
 def _ascending_numbers(ids: pd.Series) -> bool:
@@ -444,9 +457,11 @@ def _probabilities(
     names: list[str],
     classes: tuple[str, ...],
     columns: Columns,
+    *,
+    distribution: bool,
 ) -> np.ndarray:
     """The proba_<class> columns as a (rows, classes) array in class order, checked to be a
-    probability distribution on every row."""
+    probability distribution on every row when `distribution`."""
     import numpy as np
     import pandas as pd
 
@@ -481,15 +496,17 @@ def _probabilities(
                 f"column {name} holds {_shown(series.iloc[bad[0]])}, not a probability",
                 "Write numbers between 0 and 1",
             )
-        outside = np.flatnonzero((values < 0) | (values > 1))
-        if outside.size:
+        outside = np.flatnonzero(((values < 0) | (values > 1)) & distribution)
+        if len(outside):
             check.fail(
                 outside[0],
                 f"column {name} holds {values[outside[0]]:g}, outside [0, 1]; "
-                f"{outside.size} row(s) do",
+                f"{len(outside)} row(s) do",
                 "Write probabilities (apply softmax or sigmoid to scores or logits)",
             )
         proba[:, k] = values
+    if not distribution:
+        return proba
     sums = proba.sum(axis=1)
     off = np.flatnonzero(np.abs(sums - 1.0) > SUM_TOLERANCE)
     if off.size:

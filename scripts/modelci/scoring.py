@@ -175,11 +175,12 @@ def read_predictions(
     classes: tuple[str, ...] | None,
     rows: int | None = None,
     fix: str = "Re-run `modelci evaluate` on that run to write it again",
+    distribution: bool = False,
 ) -> Predictions:
     """Read a run's predictions.csv back (compare uses it instead of re-running the model; a
     predictions run is scored from it): a file that is empty, truncated or edited is refused in
     one line. The same reader as any predictions file (`prediction_runs`), labels kept as
-    written."""
+    written; `distribution` also checks each row's probabilities (a predictions run's)."""
     from pathlib import Path
 
     from modelci import prediction_runs
@@ -193,6 +194,8 @@ def read_predictions(
                 f"{path} has {len(table.frame)} rows, but its evaluation.json says {rows} "
                 "(a truncated or edited file?)"
             )
-        return prediction_runs.from_table(table, task=task, classes=classes)
+        return prediction_runs.from_table(
+            table, task=task, classes=classes, distribution=distribution
+        )
     except UserError as error:
         raise UserError(error.message, where=error.where, fix=fix) from None

@@ -293,3 +293,13 @@ def test_a_missing_file_is_one_line(cli, tmp_path):
         cli("evaluate", "--predictions", "nope.parquet", "--out", "runs/p"),
         "predictions file nope.parquet not found",
     )
+
+
+def test_labels_alone_headline_accuracy(cli, tmp_path):
+    (tmp_path / "p.csv").write_text("row_id,y_true,y_pred\n0,1,1\n1,0,1\n2,1,0\n3,0,0\n4,1,1\n")
+    result = cli("evaluate", "--predictions", "p.csv", "--out", "runs/p", "--no-plots")
+    assert result.code == 0, result.stderr
+    assert result.stdout.startswith("accuracy = 0.6000")
+    alone = evaluation_of(tmp_path / "runs/p")
+    assert alone["primary"] == "accuracy" and alone["curves"] is None
+    assert "roc_auc" in alone["skipped_metrics"]

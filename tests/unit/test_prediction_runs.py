@@ -231,3 +231,15 @@ def test_old_evaluation_documents_still_name_a_model():
     assert not new.has_model and new.to_json()["model"] is None
     assert new.to_json()["unavailable"] == {"importance": "no model"}
     assert new.flat_metrics().values["model_size_bytes"] is None
+
+
+def test_a_model_runs_own_scores_are_taken_as_they_came(tmp_path):
+    """A model's predict_proba that does not sum to 1 was scored as it was; reading its
+    predictions.csv back (compare) must not refuse what evaluate accepted."""
+    path = write(tmp_path / "predictions.csv", BINARY.replace("0.4,0.6", "0.4,0.7"))
+    read = scoring.read_predictions(path, task="classification", classes=("no", "yes"))
+    assert read.proba is not None and read.proba[2].tolist() == [0.7, 0.4]
+    with pytest.raises(UserError, match=r"sum to 1\.1"):
+        scoring.read_predictions(
+            path, task="classification", classes=("no", "yes"), distribution=True
+        )
