@@ -283,3 +283,14 @@ def test_a_model_without_an_estimator_is_named_by_its_flavour_and_says_what_it_l
     assert "ℹ️ Not measured: **importance** (an ONNX graph has no feature importance)" in md
     assert "need a model" not in md
     assert facts(html)["model library"] == ["onnx 1.17.0"]
+
+
+def test_a_predictions_side_whose_directory_now_holds_a_model_is_not_mistaken_for_it(
+    here, cli
+) -> None:
+    shutil.rmtree(here / "runs" / "p-lr")
+    shutil.copytree(here / "runs" / "lr", here / "runs" / "p-lr")  # `modelci train` reused it
+    md = report("cmp-pred", cli)
+    assert "the candidate run directory runs/p-lr now holds a different model" in md
+    assert CANDIDATE_ONLY in md  # still what was compared, from comparison.json
+    assert "LogisticRegression" not in md
