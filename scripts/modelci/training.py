@@ -29,6 +29,7 @@ from modelci.errors import UserError
 from modelci.protected import config_inputs
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 
@@ -41,10 +42,15 @@ class Dataset:
     train: pd.DataFrame
     test: pd.DataFrame
     facts: dict[str, Any]  # the `data` block of run.json
+    # Each test row's position in the file it came from: the row id `evaluate` gives it when
+    # the config names no id column (`rows.for_run` rebuilds the same).
+    test_positions: np.ndarray
 
 
 def load_dataset(cfg: Config) -> Dataset:
     """Read, validate and split the data the config names."""
+    import numpy as np
+
     train_table = data.read_table(cfg.data.train, cfg.base_dir)
     data.require_target(train_table, cfg.data.target)
     data.check_target_values(train_table, cfg.data.target)
@@ -63,6 +69,7 @@ def load_dataset(cfg: Config) -> Dataset:
         if task == "regression":
             data.check_target_for_task(test_table, cfg.data.target, task)
         train, test = train_table.frame, test_table.frame
+        test_positions = np.arange(test.shape[0])
         facts["test"] = _table_facts(test_table)
         facts["split"] = {"kind": "file"}
     else:
@@ -76,6 +83,7 @@ def load_dataset(cfg: Config) -> Dataset:
         )
         train = train_table.frame.iloc[train_idx].reset_index(drop=True)
         test = train_table.frame.iloc[test_idx].reset_index(drop=True)
+        test_positions = np.asarray(test_idx)
         facts["test"] = dict(facts["train"], rows=int(test.shape[0]))
         facts["split"] = {
             "kind": "stratified" if task == "classification" else "random",
@@ -90,6 +98,7 @@ def load_dataset(cfg: Config) -> Dataset:
         train=train,
         test=test,
         facts=facts,
+        test_positions=test_positions,
     )
 
 

@@ -484,6 +484,11 @@ def _read_predictions(cfg: Config, dataset: Dataset, written: Path) -> tuple[Any
     predictions = prediction_runs.from_table(
         table, task=dataset.task, classes=tuple(classes) if classes else None, truth=truth
     )
+    if not cfg.data.id_column:
+        # The script numbers rows by their place in MODELCI_TEST; a model run of the same
+        # config numbers them by their place in the data file: speak the run's ids.
+        positions = dataset.test_positions[predictions.row_id.astype("int64")]
+        predictions = dataclasses.replace(predictions, row_id=positions)
     return predictions, {
         "source": f"{written.name} written by train.command",
         "sha256": table.sha256,

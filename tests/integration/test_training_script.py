@@ -269,6 +269,25 @@ def test_a_script_that_writes_predictions_makes_a_predictions_run(cli, tmp_path,
     assert metrics["roc_auc"] > 0.8
 
 
+def test_script_predictions_compare_with_a_model_run_of_the_same_split(cli, tmp_path, project):
+    # No id column: the script numbers rows by their place in MODELCI_TEST, the model run by
+    # their place in data.csv; modelci matches the two, so the same rows are compared.
+    write_config(
+        project,
+        "data: {train: data.csv, target: label}\n"
+        "model: {estimator: sklearn.tree.DecisionTreeClassifier, params: {max_depth: 2}}\n" + QUICK,
+        name="baseline.yaml",
+    )
+    assert cli("train", "-c", "proj/baseline.yaml", "--out", "runs/base", "--evaluate").code == 0
+    make(project, PREDICTIONS_SCRIPT)
+    assert cli("train", "-c", "proj/modelci.yaml", "--out", "runs/p", "--evaluate").code == 0
+    ids = pd.read_csv(tmp_path / "runs/p/predictions.csv")["row_id"]
+    assert set(ids) == set(pd.read_csv(tmp_path / "runs/base/predictions.csv")["row_id"])
+    result = cli("compare", "runs/p", "runs/base", "--out", "runs/cmp")
+    assert result.code == 0, result.stderr
+    assert json.loads((tmp_path / "runs/cmp/comparison.json").read_text())["n_rows"] == 48
+
+
 def test_predictions_that_miss_test_rows_are_one_line_naming_the_file(cli, tmp_path, project):
     script = PREDICTIONS_SCRIPT.replace("frame = frame.iloc[::-1]", "frame = frame.iloc[2:]")
     make(project, script)
