@@ -319,3 +319,33 @@ def test_nan_and_numpy_values_survive_as_json():
         "top": "inf",
         "n": 3,
     }
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        pytest.param("xgboost.XGBClassifier", marks=XGB),
+        pytest.param("lightgbm.LGBMClassifier", marks=LGBM),
+    ],
+)
+def test_own_importance_names_the_input_columns(tmp_path, estimator):
+    run = Run.open(_train(tmp_path, estimator, _frame()))
+    importance = models.load(run).own_importance()
+    assert importance is not None and list(importance) == ["a", "b", "colour"]
+    assert importance["b"] < importance["a"]  # b weighs half as much as a in _frame
+
+
+@XGB
+def test_preprocess_none_keeps_no_preprocess_file(tmp_path):
+    frame = _frame().drop(columns=["colour"])
+    run = Run.open(
+        _train(
+            tmp_path,
+            "xgboost.XGBClassifier",
+            frame,
+            params="{n_estimators: 10, n_jobs: 1}\n  preprocess: none",
+        )
+    )
+    assert run.model.preprocess is None and not (run.path / "preprocess.skops").exists()
+    predicted, _ = _score(run, frame)
+    assert (predicted == frame["label"].to_numpy()).mean() > 0.8
