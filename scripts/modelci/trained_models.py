@@ -71,11 +71,15 @@ def native_categories(
     n_numeric = len(features.numeric_inputs(spec))
     n_categorical = len(spec.categorical)
     model = pipeline[-1]
-    if flavour.name == "xgboost" and not {"feature_types", "enable_categorical"} & set(given):
-        if model.get_params(deep=False).get("feature_types") is None:
-            model.set_params(
-                feature_types=["q"] * n_numeric + ["c"] * n_categorical, enable_categorical=True
-            )
+    decided = {"feature_types", "enable_categorical"} & set(given)
+    if (
+        flavour.name == "xgboost"
+        and not decided
+        and model.get_params().get("feature_types") is None
+    ):
+        model.set_params(
+            feature_types=["q"] * n_numeric + ["c"] * n_categorical, enable_categorical=True
+        )
     if flavour.name == "lightgbm" and not {"categorical_feature", "cat_feature"} & set(given):
         return {"model__categorical_feature": list(range(n_numeric, n_numeric + n_categorical))}
     return {}
