@@ -89,16 +89,21 @@ def encoding_for(
     y: Any, *, flavour: flavours.Flavour, classes: Sequence[Any] | None, where: str
 ) -> labels.LabelEncoding | None:
     """The label encoding a library classifier is trained on; None for scikit-learn, which
-    keeps its own labels (`classes_`, in sorted order)."""
-    if flavour.name == "sklearn":
+    keeps its own labels (`classes_`, in sorted order: `model.classes` may only repeat it)."""
+    if flavour.name != "sklearn":
+        return labels.fit_encoding(y, classes=classes, where=where)
+    if classes is None:
         return None
-    return labels.fit_encoding(y, classes=classes, where=where)
-
-
-def configured_classes(cfg: Any) -> tuple[str, ...] | None:
-    """`model.classes` when the config has that key and it is set (the order of the outputs)."""
-    listed = cfg.to_dict().get("model", {}).get("classes")
-    return tuple(str(c) for c in listed) if listed else None
+    encoding = labels.fit_encoding(y, classes=classes, where=where)
+    own = labels.fit_encoding(y, where=where).classes
+    if encoding.classes != own:
+        raise UserError(
+            f"model.classes lists {', '.join(encoding.classes)}, but a scikit-learn estimator "
+            f"orders its classes itself: {', '.join(own)}",
+            where=where,
+            fix="List them in that order, or leave model.classes out",
+        )
+    return None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -210,7 +210,7 @@ def train(cfg: Config, out: Path) -> dict[str, Any]:
         )
         encoding = None
         if dataset.task == "classification":
-            listed = trained_models.configured_classes(cfg)
+            listed = cfg.model.classes
             encoding = trained_models.encoding_for(
                 y,
                 flavour=flavour,

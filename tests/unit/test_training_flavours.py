@@ -259,7 +259,7 @@ def test_the_configs_class_order_is_the_models_output_order(tmp_path):
             tmp_path,
             "xgboost.XGBClassifier",
             frame,
-            params="{n_estimators: 10, n_jobs: 1}\n  classes: [yes, no]",
+            params="{n_estimators: 10, n_jobs: 1}\n  classes: ['yes', 'no']",
         )
     )
     assert run.classes == ("yes", "no")
@@ -349,3 +349,13 @@ def test_preprocess_none_keeps_no_preprocess_file(tmp_path):
     assert run.model.preprocess is None and not (run.path / "preprocess.skops").exists()
     predicted, _ = _score(run, frame)
     assert (predicted == frame["label"].to_numpy()).mean() > 0.8
+
+
+def test_a_sklearn_estimator_takes_model_classes_only_in_its_own_order(tmp_path):
+    frame = _frame()
+    estimator = "sklearn.linear_model.LogisticRegression"
+    run = Run.open(_train(tmp_path, estimator, frame, params="{}\n  classes: ['no', 'yes']"))
+    assert run.classes == ("no", "yes")
+    with pytest.raises(UserError, match="orders its classes itself: no, yes") as caught:
+        _train(tmp_path, estimator, frame, params="{}\n  classes: ['yes', 'no']")
+    assert re.match(r".*modelci.yaml:5: model.classes lists yes, no", caught.value.line())
