@@ -91,7 +91,16 @@ def encoding_for(
     """The label encoding a library classifier is trained on; None for scikit-learn, which
     keeps its own labels (`classes_`, in sorted order: `model.classes` may only repeat it)."""
     if flavour.name != "sklearn":
-        return labels.fit_encoding(y, classes=classes, where=where)
+        encoding = labels.fit_encoding(y, classes=classes, where=where)
+        seen = set(labels.fit_encoding(y, where=where).classes)
+        absent = [c for c in encoding.classes if c not in seen]
+        if absent:  # the library would train fewer outputs than there are classes
+            raise UserError(
+                f"model.classes lists {', '.join(absent)}, which no training row has",
+                where=where,
+                fix="List only classes of the training data",
+            )
+        return encoding
     if classes is None:
         return None
     encoding = labels.fit_encoding(y, classes=classes, where=where)

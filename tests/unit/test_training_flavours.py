@@ -359,3 +359,19 @@ def test_a_sklearn_estimator_takes_model_classes_only_in_its_own_order(tmp_path)
     with pytest.raises(UserError, match="orders its classes itself: no, yes") as caught:
         _train(tmp_path, estimator, frame, params="{}\n  classes: ['yes', 'no']")
     assert re.match(r".*modelci.yaml:5: model.classes lists yes, no", caught.value.line())
+
+
+@LGBM
+def test_a_listed_class_no_training_row_has_is_one_line_before_the_fit(tmp_path):
+    with pytest.raises(UserError) as caught:
+        _train(
+            tmp_path,
+            "lightgbm.LGBMClassifier",
+            _frame(),
+            params="{n_estimators: 5}\n  classes: ['no', 'yes', 'maybe']",
+        )
+    assert re.match(
+        r".*modelci.yaml:5: model.classes lists maybe, which no training row has",
+        caught.value.line(),
+    )
+    assert not (tmp_path / "run").exists()
