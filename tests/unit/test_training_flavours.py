@@ -375,3 +375,17 @@ def test_a_listed_class_no_training_row_has_is_one_line_before_the_fit(tmp_path)
         caught.value.line(),
     )
     assert not (tmp_path / "run").exists()
+
+
+def test_a_sklearn_run_records_its_flavour_and_versions_once(tmp_path):
+    info = _strict_json(
+        _train(tmp_path, "sklearn.linear_model.LogisticRegression", _frame(), params="{}")
+        / "run.json"
+    )
+    assert {k: info["model"][k] for k in ("file", "flavour", "library")} == {
+        "file": "model.skops",
+        "flavour": "sklearn",
+        "library": "scikit-learn",
+    }
+    assert "preprocess" not in info["model"] and "scikit-learn" not in info["versions"]
+    assert info["model"]["library_version"] == info["versions"]["sklearn"]
