@@ -1,9 +1,11 @@
-"""XGBoost on categorical columns: modelci's preprocessing (impute + one-hot, at most 30 levels a
-column) vs XGBoost's native categorical splits (`enable_categorical`), and an ordinal encoding.
+"""XGBoost on categorical columns: one-hot (modelci's preprocessing for scikit-learn estimators,
+at most 30 levels a column), ordinal codes taken as numbers, ordinal codes XGBoost splits on as
+categories (what `modelci train` does: preprocess.skops beside the booster), and XGBoost's native
+handling of pandas categories (`enable_categorical`).
 
 The decision it informs (docs/flavours.md): keep modelci's preprocessing as preprocess.skops
 beside the booster, or hand XGBoost pandas categories. Synthetic binary data whose signal sits
-partly in categorical columns of 5, 40 and 400 levels; prints fit seconds, predict seconds and
+partly in categorical columns: few levels (4, 12), then many (5, 40, 400); one thread; prints fit seconds, predict seconds and
 the test ROC AUC of each, best of --repeats for the times.
 
   python benchmarks/bench_xgboost_categorical.py --rows 50000
@@ -22,13 +24,13 @@ import xgboost
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OrdinalEncoder
 
-from modelci import features
-
+from modelci import features, flavours, trained_models
 
 
-def synthetic(rows: int, levels_of: tuple[int, ...], seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+def synthetic(
+    rows: int, levels_of: tuple[int, ...], seed: int = 0
+) -> tuple[pd.DataFrame, np.ndarray]:
     rng = np.random.default_rng(seed)
     frame = pd.DataFrame({f"x{i}": rng.normal(size=rows) for i in range(5)})
     logit = frame["x0"] - 0.5 * frame["x1"] + 0.3 * frame["x2"] * frame["x3"]
@@ -43,33 +45,37 @@ def synthetic(rows: int, levels_of: tuple[int, ...], seed: int = 0) -> tuple[pd.
 
 
 def booster(**extra: Any) -> Any:
-    return xgboost.XGBClassifier(
-        n_estimators=200, max_depth=6, random_state=0, n_jobs=2, **extra
-    )
+    return xgboost.XGBClassifier(n_estimators=200, max_depth=6, random_state=0, n_jobs=1, **extra)
 
 
-def modelci_one_hot(X_train: pd.DataFrame) -> Pipeline:
-    spec = features.infer_spec(X_train.assign(y=0), target="y")
+def _spec(X_train: pd.DataFrame) -> features.FeatureSpec:
+    return features.infer_spec(X_train.assign(y=0), target="y")
+
+
+def one_hot(X_train: pd.DataFrame) -> Pipeline:
+    """modelci's preprocessing for a scikit-learn tree ensemble: impute + one-hot."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    spec = _spec(X_train)
+    pre = features.build_preprocessor(spec, estimator=HistGradientBoostingClassifier(), mode="auto")
+    return Pipeline([("preprocess", pre), ("model", booster())])
+
+
+def ordinal_numbers(X_train: pd.DataFrame) -> Pipeline:
+    """modelci's preprocessing for a booster (ordinal codes), the codes taken as numbers."""
     model = booster()
-    pre = features.build_preprocessor(spec, estimator=model, mode="auto")
+    pre = features.build_preprocessor(_spec(X_train), estimator=model, mode="auto")
     return Pipeline([("preprocess", pre), ("model", model)])
 
 
-def ordinal(X_train: pd.DataFrame, *, native: bool = False) -> Pipeline:
-    from sklearn.compose import ColumnTransformer
-
-    categorical = [c for c in X_train.columns if c.startswith("c")]
-    encode = OrdinalEncoder(
-        handle_unknown="use_encoded_value", unknown_value=np.nan, encoded_missing_value=np.nan
-    )
-    pre = ColumnTransformer(
-        [("categorical", encode, categorical)], remainder="passthrough", sparse_threshold=0
-    )
-    extra: dict[str, Any] = {}
-    if native:  # the codes are categories to XGBoost: its categorical splits, on modelci's codes
-        types = ["c"] * len(categorical) + ["q"] * (X_train.shape[1] - len(categorical))
-        extra = {"feature_types": types, "enable_categorical": True, "max_cat_to_onehot": 1}
-    return Pipeline([("preprocess", pre), ("model", booster(**extra))])
+def modelci_xgboost(X_train: pd.DataFrame) -> Pipeline:
+    """What `modelci train` fits: ordinal codes in preprocess.skops, split on as categories."""
+    spec = _spec(X_train)
+    model = booster()
+    pre = features.build_preprocessor(spec, estimator=model, mode="auto")
+    pipeline = Pipeline([("preprocess", pre), ("model", model)])
+    trained_models.native_categories(pipeline, spec, flavours.FLAVOURS["xgboost"], given=())
+    return pipeline
 
 
 class Native:
@@ -79,7 +85,7 @@ class Native:
         self.levels = {
             c: sorted(X_train[c].dropna().unique()) for c in X_train if c.startswith("c")
         }
-        self.model = booster(enable_categorical=True, tree_method="hist", max_cat_to_onehot=1)
+        self.model = booster(enable_categorical=True)
 
     def frame(self, X: pd.DataFrame) -> pd.DataFrame:
         out = X.copy()
@@ -121,15 +127,10 @@ def main() -> None:
         X, y = synthetic(args.rows, levels)
         split = tuple(train_test_split(X, y, test_size=0.2, random_state=0, stratify=y))
         print(f"rows={args.rows} categorical levels={levels} (best of {args.repeats})")
-        measure("modelci one-hot (max 30 levels)", modelci_one_hot, split, args.repeats)
-        measure("ordinal codes", ordinal, split, args.repeats)
-        measure("XGBoost native categorical", Native, split, args.repeats)
-        measure(
-            "ordinal codes as XGBoost categories",
-            lambda X: ordinal(X, native=True),
-            split,
-            args.repeats,
-        )
+        measure("one-hot (max 30 levels)", one_hot, split, args.repeats)
+        measure("ordinal codes as numbers", ordinal_numbers, split, args.repeats)
+        measure("modelci: ordinal codes as categories", modelci_xgboost, split, args.repeats)
+        measure("XGBoost native on pandas categories", Native, split, args.repeats)
 
 
 if __name__ == "__main__":

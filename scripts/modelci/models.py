@@ -47,8 +47,16 @@ class ScoredModel(BaseEstimator):
         return predicted if self.loaded.task == "regression" else data.label_text(predicted)
 
     def own_importance(self) -> dict[str, float] | None:
-        """The library's own feature importance (gain, …), when it has one."""
-        return self.loaded.importance()
+        """The library's own feature importance (gain, …), when it has one, by the names of the
+        columns the model takes: a booster behind modelci's preprocessing knows only positions
+        (f0, Column_0), which the preprocessing's output names replace."""
+        values = self.loaded.importance()
+        if values is None or self.preprocess is None:
+            return values
+        names = [str(n) for n in self.preprocess.get_feature_names_out()]
+        if len(names) != len(values):
+            return values
+        return dict(zip(names, values.values(), strict=True))
 
     @property
     def task(self) -> str:

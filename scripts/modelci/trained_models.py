@@ -71,11 +71,15 @@ def native_categories(
     n_numeric = len(features.numeric_inputs(spec))
     n_categorical = len(spec.categorical)
     model = pipeline[-1]
-    if flavour.name == "xgboost" and not {"feature_types", "enable_categorical"} & set(given):
-        if model.get_params(deep=False).get("feature_types") is None:
-            model.set_params(
-                feature_types=["q"] * n_numeric + ["c"] * n_categorical, enable_categorical=True
-            )
+    decided = {"feature_types", "enable_categorical"} & set(given)
+    if (
+        flavour.name == "xgboost"
+        and not decided
+        and model.get_params().get("feature_types") is None
+    ):
+        model.set_params(
+            feature_types=["q"] * n_numeric + ["c"] * n_categorical, enable_categorical=True
+        )
     if flavour.name == "lightgbm" and not {"categorical_feature", "cat_feature"} & set(given):
         return {"model__categorical_feature": list(range(n_numeric, n_numeric + n_categorical))}
     return {}
@@ -85,16 +89,30 @@ def encoding_for(
     y: Any, *, flavour: flavours.Flavour, classes: Sequence[Any] | None, where: str
 ) -> labels.LabelEncoding | None:
     """The label encoding a library classifier is trained on; None for scikit-learn, which
-    keeps its own labels (`classes_`, in sorted order)."""
-    if flavour.name == "sklearn":
+    keeps its own labels (`classes_`, in sorted order: `model.classes` may only repeat it)."""
+    if flavour.name != "sklearn":
+        encoding = labels.fit_encoding(y, classes=classes, where=where)
+        seen = set(labels.fit_encoding(y, where=where).classes)
+        absent = [c for c in encoding.classes if c not in seen]
+        if absent:  # the library would train fewer outputs than there are classes
+            raise UserError(
+                f"model.classes lists {', '.join(absent)}, which no training row has",
+                where=where,
+                fix="List only classes of the training data",
+            )
+        return encoding
+    if classes is None:
         return None
-    return labels.fit_encoding(y, classes=classes, where=where)
-
-
-def configured_classes(cfg: Any) -> tuple[str, ...] | None:
-    """`model.classes` when the config has that key and it is set (the order of the outputs)."""
-    listed = cfg.to_dict().get("model", {}).get("classes")
-    return tuple(str(c) for c in listed) if listed else None
+    encoding = labels.fit_encoding(y, classes=classes, where=where)
+    own = labels.fit_encoding(y, where=where).classes
+    if encoding.classes != own:
+        raise UserError(
+            f"model.classes lists {', '.join(encoding.classes)}, but a scikit-learn estimator "
+            f"orders its classes itself: {', '.join(own)}",
+            where=where,
+            fix="List them in that order, or leave model.classes out",
+        )
+    return None
 
 
 @dataclass(frozen=True, kw_only=True)

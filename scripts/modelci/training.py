@@ -219,7 +219,7 @@ def train(cfg: Config, out: Path) -> dict[str, Any]:
         )
         encoding = None
         if dataset.task == "classification":
-            listed = trained_models.configured_classes(cfg)
+            listed = cfg.model.classes
             encoding = trained_models.encoding_for(
                 y,
                 flavour=flavour,
@@ -254,7 +254,8 @@ def train(cfg: Config, out: Path) -> dict[str, Any]:
             where=cfg.where("model.estimator"),
         )
         versions = library_versions()
-        versions.setdefault(saved.library, saved.library_version)
+        if flavour.name != "sklearn":  # scikit-learn's version is there already
+            versions[saved.library] = saved.library_version
         info = {
             "schema": rundir.SCHEMAS[rundir.RUN],
             "modelci_version": __version__,

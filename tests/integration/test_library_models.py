@@ -143,3 +143,19 @@ def test_a_missing_library_at_train_is_one_line_naming_the_extra(
     line = one_line_error(cli("train", "--out", "runs/lgbm"))
     assert "modelci[lightgbm]" in line and "modelci.yaml:6" in line
     assert not (tmp_path / "runs" / "lgbm").exists()
+
+
+@pytest.mark.parametrize("name", [pytest.param("xgb", marks=XGB), pytest.param("lgbm", marks=LGBM)])
+def test_a_library_baseline_scored_on_other_rows_is_rescored(cli, tmp_path, mixed_csv, name):
+    import pandas as pd
+
+    candidate = train(cli, tmp_path, "sk", "--evaluate")
+    baseline = train(cli, tmp_path, name)
+    other = tmp_path / "data" / "other.csv"
+    pd.read_csv(mixed_csv).iloc[:150].to_csv(other, index=False)
+    assert cli("evaluate", str(baseline), "--data", str(other)).code == 0
+    result = cli("compare", str(candidate), str(baseline), "--out", "runs/cmp")
+    assert result.code in (0, 1), result.stderr
+    document = read(tmp_path / "runs" / "cmp" / "comparison.json")
+    assert document["baseline"]["rescored"] is True
+    assert document["n_rows"] == read(candidate / "evaluation.json")["n_rows"]

@@ -259,7 +259,7 @@ def test_the_configs_class_order_is_the_models_output_order(tmp_path):
             tmp_path,
             "xgboost.XGBClassifier",
             frame,
-            params="{n_estimators: 10, n_jobs: 1}\n  classes: [yes, no]",
+            params="{n_estimators: 10, n_jobs: 1}\n  classes: ['yes', 'no']",
         )
     )
     assert run.classes == ("yes", "no")
@@ -319,3 +319,73 @@ def test_nan_and_numpy_values_survive_as_json():
         "top": "inf",
         "n": 3,
     }
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        pytest.param("xgboost.XGBClassifier", marks=XGB),
+        pytest.param("lightgbm.LGBMClassifier", marks=LGBM),
+    ],
+)
+def test_own_importance_names_the_input_columns(tmp_path, estimator):
+    run = Run.open(_train(tmp_path, estimator, _frame()))
+    importance = models.load(run).own_importance()
+    assert importance is not None and list(importance) == ["a", "b", "colour"]
+    assert importance["b"] < importance["a"]  # b weighs half as much as a in _frame
+
+
+@XGB
+def test_preprocess_none_keeps_no_preprocess_file(tmp_path):
+    frame = _frame().drop(columns=["colour"])
+    run = Run.open(
+        _train(
+            tmp_path,
+            "xgboost.XGBClassifier",
+            frame,
+            params="{n_estimators: 10, n_jobs: 1}\n  preprocess: none",
+        )
+    )
+    assert run.model.preprocess is None and not (run.path / "preprocess.skops").exists()
+    predicted, _ = _score(run, frame)
+    assert (predicted == frame["label"].to_numpy()).mean() > 0.8
+
+
+def test_a_sklearn_estimator_takes_model_classes_only_in_its_own_order(tmp_path):
+    frame = _frame()
+    estimator = "sklearn.linear_model.LogisticRegression"
+    run = Run.open(_train(tmp_path, estimator, frame, params="{}\n  classes: ['no', 'yes']"))
+    assert run.classes == ("no", "yes")
+    with pytest.raises(UserError, match="orders its classes itself: no, yes") as caught:
+        _train(tmp_path, estimator, frame, params="{}\n  classes: ['yes', 'no']")
+    assert re.match(r".*modelci.yaml:5: model.classes lists yes, no", caught.value.line())
+
+
+@LGBM
+def test_a_listed_class_no_training_row_has_is_one_line_before_the_fit(tmp_path):
+    with pytest.raises(UserError) as caught:
+        _train(
+            tmp_path,
+            "lightgbm.LGBMClassifier",
+            _frame(),
+            params="{n_estimators: 5}\n  classes: ['no', 'yes', 'maybe']",
+        )
+    assert re.match(
+        r".*modelci.yaml:5: model.classes lists maybe, which no training row has",
+        caught.value.line(),
+    )
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_sklearn_run_records_its_flavour_and_versions_once(tmp_path):
+    info = _strict_json(
+        _train(tmp_path, "sklearn.linear_model.LogisticRegression", _frame(), params="{}")
+        / "run.json"
+    )
+    assert {k: info["model"][k] for k in ("file", "flavour", "library")} == {
+        "file": "model.skops",
+        "flavour": "sklearn",
+        "library": "scikit-learn",
+    }
+    assert "preprocess" not in info["model"] and "scikit-learn" not in info["versions"]
+    assert info["model"]["library_version"] == info["versions"]["sklearn"]

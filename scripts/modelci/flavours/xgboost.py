@@ -40,11 +40,15 @@ def _xgboost() -> Any:
 @dataclass(frozen=True, kw_only=True)
 class XGBoostModel(base.BoosterModel):
     def raw(self, features: Any) -> Any:
-        names = self.booster.feature_names
         matrix = base.feature_matrix(
-            features, names=names, n_features=self.booster.num_features(), path=self.path
+            features,
+            names=self.booster.feature_names,
+            n_features=self.booster.num_features(),
+            path=self.path,
         )
-        return self.booster.predict(_xgboost().DMatrix(matrix, feature_names=names))
+        # In place: no DMatrix to build per call (modelci predicts many small samples: latency,
+        # permutation importance); the booster's own feature types say which are categorical.
+        return self.booster.inplace_predict(matrix)
 
     def importance(self) -> dict[str, float] | None:
         scores = self.booster.get_score(importance_type="gain")
@@ -72,6 +76,8 @@ class XGBoostFlavour(base.NativeFlavour):
         booster = xgb.Booster()
         try:
             booster.load_model(bytearray(data))
+            # One thread, as the other flavours: many small predictions, on shared runners.
+            booster.set_param({"nthread": 1})
             # XGBoost's own JSON of what it loaded: what its predictor will walk.
             xgboost_checks.check(json.loads(bytes(booster.save_raw(raw_format="json"))), path)
             config = json.loads(booster.save_config())["learner"]
