@@ -170,7 +170,8 @@ def _details(info: RunInfo, card: Mapping[str, Any], tag: ReleaseTag | None) -> 
     dropped = features.get("dropped") or ()
     if dropped:
         counts += "; dropped: " + ", ".join(_cell(c) for c in dropped)
-    rows.append(("Features", counts))
+    if model is not None or any(features.values()):  # a predictions run may know none
+        rows.append(("Features", counts))
     if model is None:
         rows.append(("Model file", "none: only its predictions were evaluated"))
         test = info.data.test
@@ -330,12 +331,19 @@ def _training(info: RunInfo) -> str:
 
     estimator = info.estimator
     config = {k: v for k, v in info.config.items() if k != "card"}
-    parts = [
-        f"Estimator {_code(estimator.class_name if estimator else '?')} with these parameters:\n",
-        _fenced(
-            yaml.safe_dump(dict(estimator.params) if estimator else {}, sort_keys=True), "yaml"
-        ),
-    ]
+    command = (info.training or {}).get("command")
+    if estimator is not None:
+        parts = [
+            f"Estimator {_code(estimator.class_name)} with these parameters:\n",
+            _fenced(yaml.safe_dump(dict(estimator.params), sort_keys=True), "yaml"),
+        ]
+    elif isinstance(command, str) and command:
+        made = "the model" if info.model is not None else "the predictions"
+        parts = [f"The repository's own training script made {made}: {_code(command)}.\n"]
+    elif info.model is None:
+        parts = ["No model was trained here: the predictions were evaluated as given.\n"]
+    else:
+        parts = ["No estimator recorded: the model file was evaluated as given.\n"]
     if config:
         parts += [
             "The resolved `modelci.yaml` (every default filled in; `card:` is this page):\n",
