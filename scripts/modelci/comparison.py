@@ -13,7 +13,6 @@ from modelci import (
     features,
     fsutil,
     gates,
-    persist,
     progress,
     protected,
     rows,
@@ -340,7 +339,9 @@ def _baseline_predictions(
             f"cannot rebuild the rows {candidate.path} was evaluated on ({source} changed)",
             fix="Re-run `modelci evaluate` on the candidate, then compare",
         )
-    model = persist.load(baseline.model_path, expected_sha256=baseline.model_sha256)
+    from modelci import models
+
+    model = models.load(baseline)
     spec = features.FeatureSpec.from_dict(dict(baseline.info.features))
     try:
         X = features.design_matrix(test_rows.frame, spec, source=source)

@@ -64,7 +64,9 @@ def evaluate(
     if out is not None and elsewhere:
         _check_evaluation_out(out, run, (*protected.run_inputs(run.path), *reads))
     with log.stage("load model and rows"):
-        model = persist.load(run.model_path, expected_sha256=run.model_sha256)
+        from modelci import models
+
+        model = models.load(run)
         test_rows = rows.for_run(run, data_override)
         spec = features.FeatureSpec.from_dict(dict(run.info.features))
         X = features.design_matrix(test_rows.frame, spec, source=test_rows.facts["source"])
@@ -119,8 +121,8 @@ def evaluate(
             predictions=predictions,
         ),
         "model": {
-            "sha256": run.model_sha256 or fsutil.sha256_file(run.model_path),
-            "size_bytes": run.model_path.stat().st_size,
+            "sha256": run.model_sha256,
+            "size_bytes": models.size_bytes(run),
             "latency_ms_per_1k_rows": latency,
         },
         "plots": [],
@@ -365,12 +367,20 @@ def importance(
     """Permutation importance of the input columns on a seeded sample of rows, bounded by
     rows and columns (`importance_rows`); the bound applied is recorded in `note`."""
     import numpy as np
+    import pandas as pd
     from sklearn.inspection import permutation_importance
+
+    from modelci import models
 
     mask = predictions.seen if predictions.seen is not None else np.ones(len(X), bool)
     X_seen, y_seen = X[mask], y_raw[mask]
     if predictions.classes is not None:
-        y_seen = data.class_values(y_seen)
+        # Codes 0..K-1 on both sides (`models.coded`), whatever labels the library knows.
+        y_seen = pd.Series(
+            scoring.codes(data.label_text(y_seen.to_numpy()), predictions.classes),
+            index=y_seen.index,
+        )
+        model = models.coded(model)
     if predictions.classes is None:
         scoring_name = "neg_root_mean_squared_error"
     elif predictions.proba is not None and len(predictions.classes) == 2:

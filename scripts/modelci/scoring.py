@@ -37,20 +37,20 @@ class Predictions:
         """Targets for the metrics: codes of seen rows (classification) or numbers."""
         if self.classes is None:
             return self.y_true.astype(float)
-        return _codes(self.y_true[self.seen], self.classes)
+        return codes(self.y_true[self.seen], self.classes)
 
     @property
     def pred(self) -> np.ndarray:
         if self.classes is None:
             return self.y_pred.astype(float)
-        return _codes(self.y_pred[self.seen], self.classes)
+        return codes(self.y_pred[self.seen], self.classes)
 
     @property
     def proba_seen(self) -> np.ndarray | None:
         return None if self.proba is None else self.proba[self.seen]
 
 
-def _codes(labels: np.ndarray, classes: tuple[str, ...]) -> np.ndarray:
+def codes(labels: np.ndarray, classes: tuple[str, ...]) -> np.ndarray:
     import numpy as np
 
     index = {label: code for code, label in enumerate(classes)}

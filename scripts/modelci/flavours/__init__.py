@@ -33,6 +33,7 @@ __all__ = [
     "Flavour",
     "LoadedModel",
     "ModelFile",
+    "OnnxFlavour",
     "Reports",
     "find_model_file",
     "flavour_named",
