@@ -423,3 +423,25 @@ def test_a_predictions_release_without_its_predictions_is_not_a_baseline(
     refused = baseline("--from", "release:latest", "--out", "runs/baseline")
     assert refused.code == 2
     assert "has no predictions.csv listed in SHA256SUMS" in one_line_error(refused, "baseline")
+
+
+@pytest.mark.parametrize("kind", ["xgboost", "onnx", "preprocessed"])
+def test_a_fetched_baseline_of_any_flavour_is_re_scored_by_compare(
+    kind: str,
+    runs: dict[str, Path],
+    fake_github: FakeGitHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    use(monkeypatch, fake_github, tmp_path)
+    assert publish(runs[kind], "cancer@v1.0.0").code == 0
+    assert baseline("--from", "release:cancer@v1.0.0", "--out", "runs/baseline").code == 0
+    compared = run_in_process(
+        "compare", str(runs["sklearn"]), "runs/baseline", "--out", "runs/compare"
+    )
+    assert compared.code in (0, 1), compared.stderr
+    comparison = json.loads((tmp_path / "runs" / "compare" / "comparison.json").read_text())
+    assert comparison["baseline"]["rescored"] is True  # a release brings no model predictions
+    assert comparison["baseline"]["model_sha256"] == _model_sha256(runs[kind])
+    roc = next(m for m in comparison["metrics"] if m["name"] == "roc_auc")
+    assert 0.9 < roc["baseline"] <= 1.0  # the booster or graph scored the candidate's rows
