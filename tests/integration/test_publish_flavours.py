@@ -445,3 +445,22 @@ def test_a_fetched_baseline_of_any_flavour_is_re_scored_by_compare(
     assert comparison["baseline"]["model_sha256"] == _model_sha256(runs[kind])
     roc = next(m for m in comparison["metrics"] if m["name"] == "roc_auc")
     assert 0.9 < roc["baseline"] <= 1.0  # the booster or graph scored the candidate's rows
+
+
+@pytest.mark.parametrize("kind", ["xgboost", "onnx"])
+def test_a_model_that_matches_its_record_but_does_not_load_is_refused(
+    kind: str, runs: dict[str, Path], tmp_path: Path
+) -> None:
+    # run.json rewritten to match: the flavour's own checks still stand.
+    forged = _copy(runs[kind], tmp_path, "forged")
+    info = json.loads((forged / "run.json").read_text())
+    path = forged / info["model"]["file"]
+    path.write_bytes(b"{not a model}" * 10)
+    info["model"]["sha256"] = fsutil.sha256_file(path)
+    (forged / "run.json").write_text(json.dumps(info))
+    refused = baseline("--from", f"path:{forged}", "--out", "runs/baseline")
+    assert refused.code == 2, refused.stderr
+    line = one_line_error(refused, "baseline")
+    assert f"path:{forged}: " in line and info["model"]["file"] in line
+    assert str(forged) + "/" not in line.split(": ", 3)[-1]  # the file is named, not its path
+    assert not (tmp_path / "runs" / "baseline").exists()
