@@ -64,13 +64,13 @@ def build(info: RunInfo, evaluation: Evaluation, *, tag: ReleaseTag | None = Non
         title += f" {tag.raw if not tag.name else 'v' + tag.version}"
     description = card.get("description")
     what = (
-        f"A {info.task} model ({_code(estimator)})"
+        f"A {info.task} model ({_code(estimator)}) predicting {_code(info.target)}."
         if info.model is not None
-        else f"The {info.task} predictions of a model modelci never saw (no model file)"
+        else f"{info.task.capitalize()} predictions of {_code(info.target)}: there is no model "
+        "file, only the predictions were evaluated."
     )
     summary = (description.strip() if isinstance(description, str) else "") or (
-        f"{what} predicting {_code(info.target)}. "
-        "_Describe it with `card.description` in modelci.yaml._"
+        f"{what} _Describe it with `card.description` in modelci.yaml._"
     )
     sections = [Section(title="Model details", content=_details(info, card, tag))]
     for heading, key in STATED:
