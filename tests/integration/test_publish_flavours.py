@@ -1,6 +1,6 @@
 """`publish registry`, `publish release`, `baseline` and `pull` for runs that are not a
-scikit-learn `model.skops`: an XGBoost booster (`model.ubj`), an ONNX graph that no scikit-learn
-code scores, a booster with modelci's preprocessing kept apart (`preprocess.skops`), and a
+scikit-learn `model.skops`: an XGBoost booster (`model.ubj`), a LightGBM one (`model.txt`), an
+ONNX graph that no scikit-learn code scores, a booster with modelci's preprocessing kept apart (`preprocess.skops`), and a
 predictions run (no model file: its `predictions.csv` must travel with it).
 
 The runs start from one real `modelci train` + `evaluate` (breast cancer, LogisticRegression);
@@ -43,10 +43,11 @@ pytest_plugins = ["tests.registry_fixture"]
 Skopeo = Callable[..., Any]
 WEIGHT = "application/vnd.cncf.model.weight.v1.raw"
 DATASET = "application/vnd.cncf.model.dataset.v1.raw"
-KINDS = ("xgboost", "onnx", "preprocessed", "predictions")
+KINDS = ("xgboost", "lightgbm", "onnx", "preprocessed", "predictions")
 # The run's own files, which a release carries and a baseline keeps (besides baseline.json).
 OWN = {
     "xgboost": {"model.ubj"},
+    "lightgbm": {"model.txt"},
     "onnx": {"model.onnx"},
     "preprocessed": {"model.ubj", "preprocess.skops"},
     "predictions": {"predictions.csv"},
@@ -136,6 +137,22 @@ def xgboost_run(sklearn_run: Path, out: Path, *, preprocess: bool = False) -> Pa
     return _derive(sklearn_run, out, estimator=estimator, write=write)
 
 
+def lightgbm_run(sklearn_run: Path, out: Path) -> Path:
+    import lightgbm
+
+    from modelci.flavours import FLAVOURS
+
+    X, y = _features()
+    booster = lightgbm.LGBMClassifier(n_estimators=8, num_leaves=4, n_jobs=1, verbose=-1)
+    booster.fit(X.set_axis([f"f{i}" for i in range(X.shape[1])], axis=1), y)
+    return _derive(
+        sklearn_run,
+        out,
+        estimator={"class": "lightgbm.LGBMClassifier", "params": {"n_estimators": 8}},
+        write=lambda folder: _record(FLAVOURS["lightgbm"].save(booster, folder), "lightgbm"),
+    )
+
+
 def onnx_run(sklearn_run: Path, out: Path) -> Path:
     from skl2onnx import convert_sklearn
     from skl2onnx.common.data_types import FloatTensorType
@@ -175,6 +192,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {
         "sklearn": sklearn_run,
         "xgboost": xgboost_run(sklearn_run, root / "runs" / "xgboost"),
+        "lightgbm": lightgbm_run(sklearn_run, root / "runs" / "lightgbm"),
         "onnx": onnx_run(sklearn_run, root / "runs" / "onnx"),
         "preprocessed": xgboost_run(sklearn_run, root / "runs" / "preprocessed", preprocess=True),
         "predictions": _derive(sklearn_run, root / "runs" / "predictions", estimator=None),
@@ -248,7 +266,12 @@ def test_registry_push_baseline_and_pull(
     assert set(layers) == set(_tree(run))
     config = skopeo("inspect", "--config", "--raw", f"docker://{ref}")
     assert config["modelfs"]["diffIds"] == [layer["digest"] for layer in raw["layers"]]
-    expected_format = {"xgboost": "xgboost-ubj", "onnx": "onnx", "preprocessed": "xgboost-ubj"}
+    expected_format = {
+        "xgboost": "xgboost-ubj",
+        "lightgbm": "lightgbm-text",
+        "onnx": "onnx",
+        "preprocessed": "xgboost-ubj",
+    }
     assert config["config"].get("format") == expected_format.get(kind)
 
     # pull restores the tree under its names, byte for byte.
