@@ -42,6 +42,14 @@ class ModelConfig:
     estimator: str | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
     preprocess: str = "auto"
+    classes: tuple[str, ...] | None = None
+    inputs: Mapping[str, tuple[str, ...]] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainConfig:
+    command: str | None = None
+    timeout: float = 3600.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,6 +100,7 @@ class Config:
     name: str | None = None
     task: str | None = None
     model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     gates: Mapping[str, GateRule] = field(default_factory=dict)
     compare: CompareConfig = field(default_factory=CompareConfig)
@@ -108,10 +117,12 @@ class Config:
     def to_dict(self) -> dict[str, Any]:
         """The resolved config, every default filled in (recorded in run.json)."""
         out: dict[str, Any] = {"name": self.name, "task": self.task}
-        for section in ("data", "model", "metrics", "compare", "card"):
+        for section in ("data", "model", "train", "metrics", "compare", "card"):
             value = dataclasses.asdict(getattr(self, section))
             out[section] = {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
         out["model"]["params"] = dict(self.model.params)
+        inputs = self.model.inputs
+        out["model"]["inputs"] = None if inputs is None else {k: list(v) for k, v in inputs.items()}
         out["gates"] = {name: rule.as_dict() for name, rule in self.gates.items()}
         return out
 
@@ -123,7 +134,9 @@ class Config:
 @dataclass(frozen=True, kw_only=True)
 class Key:
     name: str
-    type: str  # "string", "integer", "number", "boolean", "mapping", "string-list"
+    # "string", "integer", "number", "boolean", "mapping", "string-list", "string-list-mapping",
+    # "label-list" (strings or integers, kept as text: class labels)
+    type: str
     doc: str
     default: Any = None
     required: bool = False
@@ -212,6 +225,36 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
             nullable=False,
             doc="auto: impute missing values, one-hot encode categoricals (unknown-safe), scale "
             "numeric columns for linear and distance-based models; none: pass columns as-is.",
+        ),
+        Key(
+            name="classes",
+            type="label-list",
+            doc="The class order of the model's outputs (the k-th probability column or integer "
+            "label is the k-th class). Default: the training labels in sorted order.",
+        ),
+        Key(
+            name="inputs",
+            type="string-list-mapping",
+            doc="ONNX: which columns feed which graph input, e.g. {float_input: [age, bmi]}. "
+            "Default: one [N, F] input takes the feature columns in order, or one input per "
+            "column by name.",
+        ),
+    ),
+    "train": (
+        Key(
+            name="command",
+            type="string",
+            doc="Your own training script, run instead of model.estimator, e.g. python train.py "
+            "--epochs 3 (no shell; run in this file's folder; see Your own training script).",
+        ),
+        Key(
+            name="timeout",
+            type="number",
+            default=3600.0,
+            minimum=0.0,
+            exclusive=True,
+            nullable=False,
+            doc="Seconds train.command may run before it is stopped (exit 2).",
         ),
     ),
     "metrics": (
@@ -336,6 +379,7 @@ GATE_RULE_KEYS: tuple[Key, ...] = (
 _DATACLASSES: dict[str, type] = {
     "data": DataConfig,
     "model": ModelConfig,
+    "train": TrainConfig,
     "metrics": MetricsConfig,
     "compare": CompareConfig,
     "card": CardConfig,
@@ -511,13 +555,69 @@ def _build(raw: dict[Any, Any], origins: Mapping[str, str], source: str, base_di
                     where=at(section),
                     fix=spec.doc,
                 )
-        if "drop" in kwargs:
-            kwargs["drop"] = tuple(kwargs["drop"])
+        for name in ("drop", "classes"):
+            if kwargs.get(name) is not None:
+                kwargs[name] = tuple(kwargs[name])
+        if kwargs.get("inputs") is not None:
+            kwargs["inputs"] = {k: tuple(v) for k, v in kwargs["inputs"].items()}
         if section == "metrics" and kwargs.get("primary") is not None:
             _check_metric_name(kwargs["primary"], "metrics.primary", at("metrics.primary"))
         values[section] = _DATACLASSES[section](**kwargs)
     values["gates"] = _build_gates(raw.get("gates"), at)
+    _check_train_and_model(values["train"], values["model"], at)
     return Config(**values, source=source, base_dir=base_dir, origins=dict(origins))
+
+
+def _check_train_and_model(
+    train: TrainConfig, model: ModelConfig, at: Callable[[str], str]
+) -> None:
+    """Checks across keys. A script's model is whatever it trains: an estimator beside it
+    would be silently unused, so the two together are refused."""
+    import shlex
+
+    if train.command is not None:
+        try:
+            words = shlex.split(train.command)
+        except ValueError as error:  # an unclosed quote
+            raise UserError(
+                f"train.command {train.command!r} cannot be split into words ({error})",
+                where=at("train.command"),
+                fix="Close the quote; the command runs without a shell, as a list of words",
+            ) from None
+        if not words:
+            raise UserError(
+                "train.command is empty",
+                where=at("train.command"),
+                fix="Give the command that trains, e.g. python train.py",
+            )
+    lists = {"model.classes": model.classes} | {
+        f"model.inputs.{name}": columns for name, columns in (model.inputs or {}).items()
+    }
+    for dotted, values in lists.items():
+        if values is None:
+            continue
+        if not values:
+            raise UserError(f"{dotted} is an empty list", where=at(dotted), fix="Name at least one")
+        repeated = sorted({v for v in values if values.count(v) > 1})
+        if repeated:
+            raise UserError(
+                f"{dotted} lists {', '.join(map(repr, repeated))} more than once",
+                where=at(dotted),
+                fix="Name each once",
+            )
+    if train.command is not None and model.estimator is not None:
+        raise UserError(
+            "train.command and model.estimator both say what to train",
+            where=at("model.estimator"),
+            fix="Keep one: your script (train.command) or modelci's fit (model.estimator)",
+        )
+    if train.command is not None and model.params:
+        raise UserError(
+            "model.params has no effect with train.command: your script trains the model",
+            where=at("model.params"),
+            fix="Pass the script its settings as arguments in train.command, e.g. "
+            "python train.py --max-depth 3",
+        )
 
 
 def _check_metric_name(name: str, dotted: str, where: str) -> None:
@@ -582,7 +682,13 @@ _TYPE_WORDS = {
     "boolean": "true or false",
     "mapping": "a mapping",
     "string-list": "a list of strings",
+    "string-list-mapping": "a mapping of names to lists of strings",
+    "label-list": "a list of class labels (strings or integers)",
 }
+
+
+def _is_string_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(s, str) for s in value)
 
 
 def _check(key: Key, value: Any, dotted: str, where: str) -> Any:
@@ -599,12 +705,26 @@ def _check(key: Key, value: Any, dotted: str, where: str) -> Any:
         "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
         "boolean": lambda v: isinstance(v, bool),
         "mapping": lambda v: isinstance(v, dict) and all(isinstance(k, str) for k in v),
-        "string-list": lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v),
+        "string-list": _is_string_list,
+        "string-list-mapping": lambda v: (
+            isinstance(v, dict)
+            and all(isinstance(k, str) and _is_string_list(items) for k, items in v.items())
+        ),
+        "label-list": lambda v: (
+            isinstance(v, list)
+            and all(isinstance(s, (str, int)) and not isinstance(s, bool) for s in v)
+        ),
     }
     if not checks[key.type](value):
+        fix = key.doc
+        if isinstance(value, list) and any(isinstance(v, bool) for v in value):
+            # YAML reads unquoted yes/no/true/false as booleans, never as the labels meant.
+            fix = "Quote labels YAML reads as true/false, e.g. ['no', 'yes']"
         raise UserError(
-            f"'{dotted}' must be {_TYPE_WORDS[key.type]}, got {value!r}", where=where, fix=key.doc
+            f"'{dotted}' must be {_TYPE_WORDS[key.type]}, got {value!r}", where=where, fix=fix
         )
+    if key.type == "label-list":
+        value = [str(label) for label in value]
     if key.type == "number":
         # NaN slips through every range check below, and inf is no tolerance or level.
         value = float(value) if isinstance(value, float) or abs(value) < 2**1023 else math.inf
@@ -650,6 +770,11 @@ def json_schema() -> dict[str, Any]:
             "boolean": {"type": "boolean"},
             "mapping": {"type": "object"},
             "string-list": {"type": "array", "items": {"type": "string"}},
+            "label-list": {"type": "array", "items": {"type": ["string", "integer"]}},
+            "string-list-mapping": {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            },
         }
         out: dict[str, Any] = dict(base[key.type])
         if key.choices:
@@ -684,6 +809,7 @@ def json_schema() -> dict[str, Any]:
     docs = {
         "data": "Where the data comes from.",
         "model": "What to train.",
+        "train": "Your own training script, run by modelci train instead of model.estimator.",
         "metrics": "What to measure.",
         "compare": "How candidate and baseline are compared.",
         "card": "Model card text (used when publishing).",
@@ -692,6 +818,11 @@ def json_schema() -> dict[str, Any]:
     for name, keys in SECTIONS.items():
         properties[name] = section(keys, docs[name])
     properties["metrics"]["properties"]["primary"]["anyOf"][0]["enum"] = sorted(metrics.METRICS)
+    # What the loader checks across values, as far as a schema can say it.
+    model = properties["model"]["properties"]
+    model["classes"]["anyOf"][0] |= {"minItems": 1, "uniqueItems": True}
+    model["inputs"]["anyOf"][0]["additionalProperties"] |= {"minItems": 1, "uniqueItems": True}
+    properties["train"]["properties"]["command"]["anyOf"][0]["pattern"] = r"\S"
     properties["gates"] = {
         "type": "object",
         "description": "Quality gates checked by `modelci compare`, by metric name.",

@@ -39,6 +39,17 @@ def run_checks(
     return out
 
 
+def prediction_checks(predictions: Predictions, target: str) -> list[dict[str, Any]]:
+    """The checks that need no feature columns and no training rows: all a predictions run
+    (only row ids, truth and predictions) can answer."""
+    import pandas as pd
+
+    if predictions.classes is None:
+        return []
+    truth = pd.DataFrame({target: predictions.y_true})
+    return [unseen_classes(predictions), class_balance(truth, None, target)]
+
+
 def unseen_classes(predictions: Predictions) -> dict[str, Any]:
     import numpy as np
 

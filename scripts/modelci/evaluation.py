@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import warnings
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,8 @@ from modelci.rundir import Run
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+
+    from modelci import prediction_runs
 
 CURVE_POINTS = 200
 REGRESSION_SAMPLE = 2000
@@ -54,9 +57,18 @@ def evaluate(
     """Evaluate `run`; outputs go into `out` (default: the run directory itself). `draw_plots`
     None follows the config's `metrics.plots`; False skips them (a comparison draws its own).
     `inputs` are files read besides the run's own (a bring-your-own model), which no output may
-    replace."""
+    replace. A predictions run is scored from its predictions.csv (`evaluate_predictions_run`)."""
+    if not run.has_model:
+        return evaluate_predictions_run(
+            run,
+            data_override=data_override,
+            out=out,
+            primary=primary,
+            draw_plots=draw_plots,
+            inputs=inputs,
+        )
     log = progress.current
-    settings = _settings(run)
+    settings = _settings(run.info)
     reads = (*protected.model_and_data(run.path), *inputs)
     if data_override is not None:
         reads += (Path(data_override),)
@@ -80,57 +92,25 @@ def evaluate(
             where=test_rows.facts["source"],
         )
         latency = scoring.latency_ms_per_1k(model, X)
-    if predictions.seen is not None and not predictions.seen.any():
-        shown = sorted(set(predictions.y_true.tolist()))[:5]
-        raise UserError(
-            f"no test label matches a class the model was trained on (trained: "
-            f"{', '.join(predictions.classes or ())}; test: {', '.join(map(str, shown))})",
-            fix="Check the target column of the test data",
-        )
-    with log.stage("metrics with intervals"):
-        metric_values, skipped = score(predictions, settings)
-    primary = primary or settings.get("primary") or default_primary(run.task)
-    if primary not in metric_values:
-        reason = skipped.get(primary, "not a metric of this task")
-        raise UserError(
-            f"primary metric '{primary}' cannot be computed: {reason}",
-            fix="Set metrics.primary to one of " + ", ".join(metric_values),
-        )
-    document: dict[str, Any] = {
-        "schema": rundir.SCHEMAS[rundir.EVALUATION],
-        "task": run.task,
-        "primary": primary,
-        "target": run.target,
-        "classes": list(predictions.classes) if predictions.classes else None,
-        "positive_class": run.info.positive_class,
-        "n_rows": len(predictions.y),
-        "confidence": settings["confidence"],
-        "data": test_rows.facts,
-        "metrics": metric_values,
-        "skipped_metrics": skipped,
-        "per_class": None,
-        "confusion_matrix": None,
-        "curves": None,
-        "regression": None,
-        "importance": None,
-        "data_checks": data_checks.run_checks(
+    document = build_document(
+        run.info,
+        predictions,
+        settings,
+        primary=primary,
+        data_facts=test_rows.facts,
+        checks=lambda: data_checks.run_checks(
             test=test_rows.frame,
             train=test_rows.train,
             target=run.target,
             spec=spec,
             predictions=predictions,
         ),
-        "model": {
+        model={
             "sha256": run.model_sha256,
             "size_bytes": models.size_bytes(run),
             "latency_ms_per_1k_rows": latency,
         },
-        "plots": [],
-    }
-    if predictions.classes is not None:
-        document.update(classification_details(predictions))
-    else:
-        document["regression"] = regression_details(predictions, seed=settings["seed"])
+    )
     if settings["importance"]:
         with log.stage("permutation importance"):
             document["importance"] = importance(
@@ -141,20 +121,237 @@ def evaluate(
                 rows=settings["importance_rows"],
                 seed=settings["seed"],
             )
-    target_dir = out or run.path
+    return _write(
+        document,
+        predictions,
+        target_dir=out or run.path,
+        reads=reads,
+        plots=settings["plots"] if draw_plots is None else draw_plots,
+        fill=(lambda stage: _copy_run(run, stage)) if elsewhere else None,
+    )
+
+
+# Why a predictions run's evaluation lacks these: evaluation.json `unavailable`, the report's
+# words. Keys are the metrics.json / evaluation.json names they stand for.
+UNAVAILABLE = {
+    "importance": "a predictions run has no model to permute its features through",
+    "latency_ms_per_1k_rows": "a predictions run has no model to time",
+    "model_size_bytes": "a predictions run has no model file",
+}
+
+
+def evaluate_predictions_run(
+    run: Run,
+    *,
+    data_override: str | None = None,
+    out: Path | None = None,
+    primary: str | None = None,
+    draw_plots: bool | None = None,
+    inputs: tuple[Path, ...] = (),
+) -> Evaluation:
+    """Evaluate a predictions run from its predictions.csv (there is no model to run)."""
+    fix = "Make the run again: modelci evaluate --predictions FILE --out DIR"
+    if data_override is not None:
+        raise UserError(
+            f"{run.path} is a predictions run: it has no model to score --data {data_override} "
+            "with",
+            fix="Evaluate it without --data, or evaluate new predictions with --predictions FILE",
+        )
+    recorded = run.info.data
+    with progress.current.stage("read predictions"):
+        predictions = scoring.read_predictions(
+            run.path / rundir.PREDICTIONS,
+            task=run.task,
+            classes=run.classes,
+            rows=recorded.test.rows if recorded.test is not None else None,
+            fix=fix,
+        )
+    from modelci import prediction_runs
+
+    if recorded.test_fingerprint and prediction_runs.fingerprint(predictions) != (
+        recorded.test_fingerprint
+    ):
+        raise UserError(
+            f"{run.path / rundir.PREDICTIONS} holds other rows (row ids or truth) than its "
+            "run.json records (an edited file?)",
+            fix=fix,
+        )
+    elsewhere = out is not None and out.resolve() != run.path.resolve()
+    reads = (run.path / rundir.RUN, *inputs)
+    if out is not None and elsewhere:
+        _check_evaluation_out(out, run, (*protected.run_inputs(run.path), *reads))
+    return evaluate_predictions(
+        run.info,
+        predictions,
+        out=out or run.path,
+        primary=primary,
+        draw_plots=draw_plots,
+        reads=reads,
+        fill=(lambda stage: _copy_run(run, stage)) if elsewhere else None,
+    )
+
+
+def evaluate_predictions_file(
+    path: Path,
+    *,
+    out: Path,
+    columns: prediction_runs.Columns,
+    task: str | None = None,
+    primary: str | None = None,
+    draw_plots: bool | None = None,
+) -> Evaluation:
+    """`evaluate --predictions FILE --out DIR`: a predictions run in `out`, evaluated."""
+    from modelci import prediction_runs
+
+    fsutil.check_replaceable(out, marker=rundir.RUN, inputs=(path,))
+    if (out / rundir.RUN).is_file() and documents.read_run(out / rundir.RUN).model is not None:
+        raise UserError(
+            f"--out {out} holds a model run; evaluating predictions into it would overwrite "
+            "its run.json",
+            fix="Choose a new directory for the predictions run",
+        )
+    with progress.current.stage("read predictions"):
+        table = prediction_runs.read_table(path)
+        predictions = prediction_runs.from_table(table, columns=columns, task=task)
+    facts = {"source": table.source, "sha256": table.sha256, "rows": int(table.frame.shape[0])}
+    info = prediction_runs.run_info(
+        predictions, source_facts=facts, target=columns.truth, where=str(out / rundir.RUN)
+    )
+
+    def fill(stage: Path) -> None:
+        documents.write_run(stage / rundir.RUN, info)
+
+    return evaluate_predictions(
+        info,
+        predictions,
+        out=out,
+        primary=primary,
+        draw_plots=draw_plots,
+        reads=(path,),
+        fill=fill,
+    )
+
+
+def evaluate_predictions(
+    info: documents.RunInfo,
+    predictions: scoring.Predictions,
+    *,
+    out: Path,
+    primary: str | None,
+    draw_plots: bool | None,
+    reads: tuple[Path, ...],
+    fill: Callable[[Path], None] | None,
+) -> Evaluation:
+    """The evaluation of predictions alone (no model): what `build_document` can compute
+    without one, and why the rest is missing (`UNAVAILABLE`)."""
+    settings = _settings(info)
+    recorded = info.data.test
+    document = build_document(
+        info,
+        predictions,
+        settings,
+        primary=primary,
+        data_facts={
+            **(recorded.to_json() if recorded is not None else {}),
+            "test_fingerprint": info.data.test_fingerprint,
+        },
+        checks=lambda: data_checks.prediction_checks(predictions, info.target),
+        model=None,
+    )
+    document["unavailable"] = dict(UNAVAILABLE)
+    return _write(
+        document,
+        predictions,
+        target_dir=out,
+        reads=reads,
+        plots=settings["plots"] if draw_plots is None else draw_plots,
+        fill=fill,
+    )
+
+
+def build_document(
+    info: documents.RunInfo,
+    predictions: scoring.Predictions,
+    settings: Mapping[str, Any],
+    *,
+    primary: str | None,
+    data_facts: Mapping[str, Any],
+    checks: Callable[[], list[dict[str, Any]]],
+    model: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """evaluation.json of `predictions`, model run or predictions run alike: metrics with
+    intervals, per-class tables and curves or regression details, data checks (`checks`,
+    called once the metrics stand). `model` is None for a predictions run."""
+    if predictions.seen is not None and not predictions.seen.any():
+        shown = sorted(set(predictions.y_true.tolist()))[:5]
+        raise UserError(
+            f"no test label matches a class the model was trained on (trained: "
+            f"{', '.join(predictions.classes or ())}; test: {', '.join(map(str, shown))})",
+            fix="Check the target column of the test data",
+        )
+    with progress.current.stage("metrics with intervals"):
+        metric_values, skipped = score(predictions, settings)
+    primary = primary or settings.get("primary") or default_primary(info.task)
+    if primary not in metric_values:
+        reason = skipped.get(primary, "not a metric of this task")
+        raise UserError(
+            f"primary metric '{primary}' cannot be computed: {reason}",
+            fix="Set metrics.primary to one of " + ", ".join(metric_values),
+        )
+    document: dict[str, Any] = {
+        "schema": rundir.SCHEMAS[rundir.EVALUATION],
+        "task": info.task,
+        "primary": primary,
+        "target": info.target,
+        "classes": list(predictions.classes) if predictions.classes else None,
+        "positive_class": info.positive_class,
+        "n_rows": len(predictions.y),
+        "confidence": settings["confidence"],
+        "data": dict(data_facts),
+        "metrics": metric_values,
+        "skipped_metrics": skipped,
+        "per_class": None,
+        "confusion_matrix": None,
+        "curves": None,
+        "regression": None,
+        "importance": None,
+        "data_checks": checks(),
+        "model": None if model is None else dict(model),
+        "plots": [],
+    }
+    if predictions.classes is not None:
+        document.update(classification_details(predictions))
+    else:
+        document["regression"] = regression_details(predictions, seed=settings["seed"])
+    return document
+
+
+def _write(
+    document: Mapping[str, Any],
+    predictions: scoring.Predictions,
+    *,
+    target_dir: Path,
+    reads: tuple[Path, ...],
+    plots: bool,
+    fill: Callable[[Path], None] | None,
+) -> Evaluation:
+    """evaluation.json, metrics.json, predictions.csv and the plots into `target_dir`, all or
+    nothing; `fill` first adds the run's own files (evaluating into another directory)."""
+    from modelci import prediction_runs
+
     result = documents.parse_evaluation(document, where=str(target_dir / rundir.EVALUATION))
     with fsutil.staged_dir(target_dir, merge=True, inputs=reads) as stage:
-        if elsewhere:
-            _copy_run(run, stage)
-        if settings["plots"] if draw_plots is None else draw_plots:
-            with log.stage("plots"):
-                from modelci import plots
+        if fill is not None:
+            fill(stage)
+        if plots:
+            with progress.current.stage("plots"):
+                from modelci import plots as drawing
 
-                drawn = plots.render_evaluation_plots(result, stage)
+                drawn = drawing.render_evaluation_plots(result, stage)
                 result = dataclasses.replace(result, plots=tuple(drawn))
         documents.write_evaluation(stage / rundir.EVALUATION, result)
         documents.write_metrics_of(stage / rundir.METRICS, result)
-        scoring.predictions_frame(predictions).to_csv(stage / rundir.PREDICTIONS, index=False)
+        prediction_runs.write_predictions(stage / rundir.PREDICTIONS, predictions)
     return result
 
 
@@ -163,22 +360,30 @@ def _check_evaluation_out(out: Path, run: Run, inputs: tuple[Path, ...]) -> None
     fsutil.check_replaceable(out, marker=rundir.RUN, inputs=inputs)
     if (out / rundir.RUN).is_file():
         other = documents.read_run(out / rundir.RUN)
-        if other.model != run.info.model:
+        if other.model != run.info.model or (
+            other.model is None and other.data.test_fingerprint != run.info.data.test_fingerprint
+        ):
+            what = "a different model" if run.has_model else "other predictions"
             raise UserError(
-                f"--out {out} holds another run (a different model); evaluating into it would "
-                "overwrite its run.json and model",
+                f"--out {out} holds another run ({what}); evaluating into it would "
+                "overwrite its run.json",
                 fix="Choose a new directory, or evaluate that run itself",
             )
 
 
 def _copy_run(run: Run, stage: Path) -> None:
-    for name in (rundir.RUN, run.model_path.name):
+    names = [rundir.RUN]
+    if run.has_model:
+        names.append(run.model.file)
+        if run.model.preprocess is not None:
+            names.append(run.model.preprocess.file)
+    for name in names:
         shutil.copy2(run.path / name, stage / name)
 
 
-def _settings(run: Run) -> dict[str, Any]:
-    recorded = run.info.section("metrics")
-    seed = run.info.section("data").get("seed", 0)
+def _settings(info: documents.RunInfo) -> dict[str, Any]:
+    recorded = info.section("metrics")
+    seed = info.section("data").get("seed", 0)
     return {
         "primary": recorded.get("primary"),
         "confidence": recorded.get("confidence", 0.95),
@@ -195,7 +400,7 @@ def default_primary(task: str) -> str:
 
 
 def score(
-    predictions: scoring.Predictions, settings: dict[str, Any]
+    predictions: scoring.Predictions, settings: Mapping[str, Any]
 ) -> tuple[dict[str, Any], dict[str, str]]:
     from modelci import metrics, stats
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 import warnings
 from dataclasses import dataclass
@@ -32,29 +33,36 @@ class Predictions:
     proba: np.ndarray | None  # (rows, classes), every row
     seen: np.ndarray | None  # bool mask: rows whose true class the model knows
 
-    @property
+    # Cached: metrics, details and checks each ask, and a million labels take a while to code.
+    @functools.cached_property
     def y(self) -> np.ndarray:
         """Targets for the metrics: codes of seen rows (classification) or numbers."""
         if self.classes is None:
             return self.y_true.astype(float)
         return codes(self.y_true[self.seen], self.classes)
 
-    @property
+    @functools.cached_property
     def pred(self) -> np.ndarray:
         if self.classes is None:
             return self.y_pred.astype(float)
         return codes(self.y_pred[self.seen], self.classes)
 
-    @property
+    @functools.cached_property
     def proba_seen(self) -> np.ndarray | None:
-        return None if self.proba is None else self.proba[self.seen]
+        if self.proba is None or self.seen is None or self.seen.all():
+            return self.proba
+        return self.proba[self.seen]
 
 
 def codes(labels: np.ndarray, classes: tuple[str, ...]) -> np.ndarray:
+    """Each label's position in `classes` (every label must be one of them)."""
     import numpy as np
+    import pandas as pd
 
-    index = {label: code for code, label in enumerate(classes)}
-    return np.fromiter((index[v] for v in labels), dtype=np.int64, count=len(labels))
+    found = pd.Index(classes).get_indexer(labels)
+    if (found < 0).any():
+        raise ValueError(f"label {labels[found < 0][0]!r} is not one of {classes}")
+    return found.astype(np.int64)
 
 
 def predict(
@@ -149,82 +157,30 @@ def predictions_frame(pred: Predictions) -> pd.DataFrame:
 
 
 def read_predictions(
-    path: Any, *, task: str, classes: tuple[str, ...] | None, rows: int | None = None
+    path: Any,
+    *,
+    task: str,
+    classes: tuple[str, ...] | None,
+    rows: int | None = None,
+    fix: str = "Re-run `modelci evaluate` on that run to write it again",
 ) -> Predictions:
-    """Read predictions.csv back (compare uses it instead of re-running the model); a file
-    that is empty, truncated or edited is refused in one line."""
-    import numpy as np
-    import pandas as pd
+    """Read a run's predictions.csv back (compare uses it instead of re-running the model; a
+    predictions run is scored from it): a file that is empty, truncated or edited is refused in
+    one line. The same reader as any predictions file (`prediction_runs`), labels kept as
+    written."""
+    from pathlib import Path
 
-    fix = "Re-run `modelci evaluate` on that run to write it again"
+    from modelci import prediction_runs
+
     try:
-        frame = pd.read_csv(
-            path,
-            dtype={"y_true": str, "y_pred": str} if classes else None,
-            keep_default_na=classes is None,
+        table = prediction_runs.read_table(
+            Path(path), labels=("y_true", "y_pred") if classes else ()
         )
-    except FileNotFoundError:
-        raise UserError(f"{path} not found", fix=fix) from None
-    except pd.errors.EmptyDataError:
-        raise UserError(f"{path} is empty", fix=fix) from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
-        first = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
-        raise UserError(f"{path} cannot be read: {first}", fix=fix) from None
-    proba_columns = [f"proba_{c}" for c in classes or ()]
-    missing = [c for c in ("row_id", "y_true", "y_pred") if c not in frame.columns]
-    if missing or frame.empty:
-        what = f"lacks the column(s) {', '.join(missing)}" if missing else "has no rows"
-        raise UserError(f"{path} {what}", fix=fix)
-    if rows is not None and len(frame) != rows:
-        raise UserError(
-            f"{path} has {len(frame)} rows, but its evaluation.json says {rows} "
-            "(a truncated or edited file?)",
-            fix=fix,
-        )
-    numeric = ["y_true", "y_pred"] if classes is None else []
-    if all(c in frame.columns for c in proba_columns):
-        numeric += proba_columns
-    for column in numeric:
-        values = pd.to_numeric(frame[column], errors="coerce").to_numpy(float)
-        bad = (~np.isfinite(values)).nonzero()[0]
-        if bad.size:
+        if rows is not None and len(table.frame) != rows:
             raise UserError(
-                f"{path}: column {column} is not a finite number at line {int(bad[0]) + 2} "
-                "(a truncated or edited file?)",
-                fix=fix,
+                f"{path} has {len(table.frame)} rows, but its evaluation.json says {rows} "
+                "(a truncated or edited file?)"
             )
-    if classes is not None:
-        unknown = (~frame["y_pred"].isin(classes)).to_numpy().nonzero()[0]
-        if unknown.size:
-            raise UserError(
-                f"{path}: y_pred {frame['y_pred'].iloc[int(unknown[0])]!r} at line "
-                f"{int(unknown[0]) + 2} is not one of the model's classes "
-                "(a truncated or edited file?)",
-                fix=fix,
-            )
-    row_id = frame["row_id"].to_numpy()
-    if classes is None:
-        return Predictions(
-            task=task,
-            row_id=row_id,
-            y_true=frame["y_true"].to_numpy(float),
-            y_pred=frame["y_pred"].to_numpy(float),
-            classes=None,
-            proba=None,
-            seen=None,
-        )
-    proba = (
-        frame[proba_columns].to_numpy(float)
-        if all(c in frame.columns for c in proba_columns)
-        else None
-    )
-    truth = frame["y_true"].to_numpy(str)
-    return Predictions(
-        task=task,
-        row_id=row_id,
-        y_true=truth,
-        y_pred=frame["y_pred"].to_numpy(str),
-        classes=classes,
-        proba=proba,
-        seen=np.isin(truth, np.asarray(classes)),
-    )
+        return prediction_runs.from_table(table, task=task, classes=classes)
+    except UserError as error:
+        raise UserError(error.message, where=error.where, fix=fix) from None

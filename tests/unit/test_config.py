@@ -147,6 +147,70 @@ def test_data_paths_are_relative_to_the_config_file(tmp_path, monkeypatch):
     assert data.read_table(cfg.data.train, cfg.base_dir).frame.shape == (2, 2)
 
 
+# ---- train.command and the model's declared outputs and inputs ---------------------------------
+
+
+def test_train_section_and_model_classes_and_inputs():
+    cfg = config.loads(
+        MINIMAL
+        + "train: {command: python train.py --epochs 3}\n"
+        + "model: {classes: ['no', 'yes'], inputs: {float_input: [a, b], name: [c]}}\n"
+    )
+    assert cfg.train.command == "python train.py --epochs 3" and cfg.train.timeout == 3600
+    assert cfg.model.classes == ("no", "yes")
+    assert cfg.model.inputs == {"float_input": ("a", "b"), "name": ("c",)}
+    resolved = cfg.to_dict()
+    assert resolved["train"] == {"command": "python train.py --epochs 3", "timeout": 3600}
+    assert resolved["model"]["inputs"] == {"float_input": ["a", "b"], "name": ["c"]}
+    assert json.loads(json.dumps(resolved)) == resolved
+    default = config.loads(MINIMAL)
+    assert default.train.command is None and default.model.classes is None
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("train: {timeout: 0}\n", "cfg.yaml:4: 'train.timeout' must be in (0.0, inf)"),
+        ("train: {timeout: ten}\n", "cfg.yaml:4: 'train.timeout' must be a number"),
+        ("train: {command: [python, t.py]}\n", "cfg.yaml:4: 'train.command' must be a string"),
+        ('train:\n  command: "  "\n', "cfg.yaml:5: train.command is empty"),
+        ("train:\n  command: python 't.py\n", 'cfg.yaml:5: train.command "python \'t.py"'),
+        ("model: {classes: a}\n", "cfg.yaml:4: 'model.classes' must be a list of class labels"),
+        ("model: {classes: [a, b, a]}\n", "cfg.yaml:4: model.classes lists 'a' more than once"),
+        ("model: {classes: []}\n", "cfg.yaml:4: model.classes is an empty list"),
+        ("model:\n  inputs: {x: a}\n", "cfg.yaml:5: 'model.inputs' must be a mapping of names to"),
+        ("model:\n  inputs:\n    x: []\n", "cfg.yaml:6: model.inputs.x is an empty list"),
+        (
+            "model:\n  estimator: a.B\ntrain:\n  command: python t.py\n",
+            "cfg.yaml:5: train.command and model.estimator both say what to train",
+        ),
+        (
+            "model:\n  params: {max_depth: 3}\ntrain:\n  command: python t.py\n",
+            "cfg.yaml:5: model.params has no effect with train.command",
+        ),
+    ],
+)
+def test_bad_train_and_model_keys_are_one_line_with_the_line(extra, expected):
+    line = load_error(MINIMAL + extra)
+    assert line.startswith(expected), line
+    assert "\n" not in line
+
+
+def test_classes_yaml_reads_as_booleans_are_refused_with_the_quoting_fix():
+    line = load_error(MINIMAL + "model: {classes: [no, yes]}\n")
+    assert "got [False, True]" in line and "Quote labels" in line
+    assert config.loads(MINIMAL + "model: {classes: [1, 0]}\n").model.classes == ("1", "0")
+
+
+def test_estimator_flag_with_train_command_names_the_flag():
+    with pytest.raises(UserError) as caught:
+        config.loads(
+            MINIMAL + "train: {command: python t.py}\n",
+            overrides=[config.Override(key="model.estimator", value="a.B", origin="--estimator")],
+        )
+    assert caught.value.line().startswith("--estimator: train.command and model.estimator")
+
+
 # ---- the JSON schema shipped for editors agrees with the loader --------------------------------
 
 
@@ -164,6 +228,8 @@ VALID = [
     MINIMAL + "model: {estimator: a.b.C, params: {x: 1}}\ncompare: {alpha: 0.01, strict: true}\n",
     MINIMAL + "card: {intended_use: triage, limitations: small data}\nname: churn\n",
     MINIMAL + "  drop: [a, b]\n  id_column: id\n  test: t.csv\n",
+    MINIMAL + "train: {command: python train.py, timeout: 60}\nmodel: {classes: [a, b]}\n",
+    MINIMAL + "model: {inputs: {float_input: [a, b]}}\n",
 ]
 INVALID = [
     MINIMAL + "  test_szie: 0.3\n",
@@ -178,6 +244,11 @@ INVALID = [
     MINIMAL + "metrics: {resamples: 10}\n",
     MINIMAL + "metrics: {primary: roc}\n",
     "data:\n  train: x.csv\n",
+    MINIMAL + "train: {timeout: 0}\n",
+    MINIMAL + "train: {comand: python t.py}\n",
+    MINIMAL + "train: {command: '  '}\n",
+    MINIMAL + "model: {classes: [a, a]}\n",
+    MINIMAL + "model: {inputs: {x: [1]}}\n",
 ]
 
 

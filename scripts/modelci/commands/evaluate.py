@@ -4,6 +4,11 @@ predictions and plots, written into the run directory.
   modelci evaluate runs/candidate                 # on the test rows of training
   modelci evaluate runs/candidate --data new.csv  # on other rows
   modelci evaluate --model model.skops --data test.csv --target y --out runs/mine
+  modelci evaluate --predictions preds.csv --out runs/preds   # predictions alone, no model
+
+--predictions takes the columns of the predictions.csv evaluate writes (row_id, y_true, y_pred,
+proba_<class>…); --id-column, --target and --prediction-column name others, --task overrides
+the inferred task. A run made so (run.json model null) evaluates again with `evaluate RUN`.
 
 Step outputs (in GitHub Actions): run-dir, metrics (metrics.json's object, one line of JSON) and
 primary (the headline metric's name).
@@ -16,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from modelci.documents import Evaluation
     from modelci.rundir import Run
 
 HELP = "evaluate a run (or a bring-your-own model) and write metrics, plots, predictions"
@@ -25,7 +31,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", nargs="?", type=Path, help="run directory made by train")
     parser.add_argument("--data", help="evaluate on this CSV/TSV/Parquet instead")
     parser.add_argument("--model", type=Path, help="a skops model file trained elsewhere")
-    parser.add_argument("--target", help="target column (with --model)")
+    parser.add_argument(
+        "--predictions",
+        type=Path,
+        metavar="FILE",
+        help="evaluate predictions alone (CSV/TSV/Parquet: row_id, y_true, y_pred, "
+        "proba_<class>…) into the predictions run --out",
+    )
+    parser.add_argument(
+        "--target",
+        help="target column (with --model); the truth column (with --predictions, default y_true)",
+    )
+    parser.add_argument("--id-column", help="row id column of --predictions (default: row_id)")
+    parser.add_argument(
+        "--prediction-column", help="prediction column of --predictions (default: y_pred)"
+    )
+    parser.add_argument(
+        "--task",
+        choices=("classification", "regression"),
+        help="task of --predictions (default: inferred: proba_ columns or label-like truth "
+        "→ classification)",
+    )
     parser.add_argument("--sha256", help="expected sha256 of --model")
     parser.add_argument(
         "--out",
@@ -55,6 +81,18 @@ def run(args: argparse.Namespace) -> int:
     from modelci.github import workflow
     from modelci.rundir import Run
 
+    if args.predictions is not None:
+        return _evaluate_predictions(args)
+    for flag, value in (
+        ("--id-column", args.id_column),
+        ("--prediction-column", args.prediction_column),
+        ("--task", args.task),
+    ):
+        if value is not None:
+            raise UserError(
+                f"{flag} applies to --predictions only",
+                fix=f"e.g. modelci evaluate --predictions preds.csv --out DIR {flag} ...",
+            )
     if args.model is not None:
         if args.run_dir is not None:
             raise UserError("give either a run directory or --model, not both")
@@ -87,6 +125,46 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate_predictions(args: argparse.Namespace) -> int:
+    from modelci import evaluation, prediction_runs
+    from modelci.errors import UserError
+    from modelci.github import workflow
+
+    for flag, value in (
+        ("a run directory", args.run_dir),
+        ("--model", args.model),
+        ("--data", args.data),
+        ("--sha256", args.sha256),
+    ):
+        if value is not None:
+            raise UserError(
+                f"give either --predictions or {flag}, not both",
+                fix="Predictions carry their own truth: modelci evaluate --predictions FILE "
+                "--out DIR",
+            )
+    if args.out is None:
+        raise UserError(
+            "--predictions needs --out, the run directory to make",
+            fix=f"e.g. modelci evaluate --predictions {args.predictions} --out runs/predictions",
+        )
+    defaults = prediction_runs.Columns()
+    columns = prediction_runs.Columns(
+        id=args.id_column or defaults.id,
+        truth=args.target or defaults.truth,
+        prediction=args.prediction_column or defaults.prediction,
+    )
+    document = evaluation.evaluate_predictions_file(
+        args.predictions,
+        out=args.out,
+        columns=columns,
+        task=args.task,
+        primary=args.primary,
+        draw_plots=args.plots,
+    )
+    workflow.set_outputs(headline(document, args.out))
+    return 0
+
+
 def evaluate_run(
     run: Run,
     *,
@@ -98,13 +176,18 @@ def evaluate_run(
 ) -> dict[str, str]:
     """Evaluate `run` into `out`, print the headline line; returns the step outputs. `inputs`
     are files read besides the run's own, which no output may replace."""
-    import json
-
     from modelci import evaluation
 
     document = evaluation.evaluate(
         run, data_override=data, out=out, primary=primary, draw_plots=plots, inputs=inputs
     )
+    return headline(document, out)
+
+
+def headline(document: Evaluation, out: Path) -> dict[str, str]:
+    """Print the headline line; the step outputs."""
+    import json
+
     headline = document.metric(document.primary)
     assert headline is not None and headline.value is not None  # evaluate checked it
     ci = headline.ci

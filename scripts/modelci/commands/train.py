@@ -1,5 +1,8 @@
 """Train the model a config describes; writes model.skops and run.json into --out.
 
+With train.command in the config, runs your own training script instead, on modelci's split,
+and makes the run of the model or predictions it writes (README: "Your own training script").
+
 modelci train -c modelci.yaml --out runs/candidate
 modelci train -c modelci.yaml --set model.params.max_iter=50 --set data.seed=1
 modelci train -c modelci.yaml --out runs/candidate --evaluate   # then evaluate, same process
@@ -108,7 +111,7 @@ def overrides_from(args: argparse.Namespace) -> list[Override]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from modelci import config, training
+    from modelci import config, training, training_script
     from modelci.errors import UserError
     from modelci.github import workflow
     from modelci.rundir import Run
@@ -122,8 +125,14 @@ def run(args: argparse.Namespace) -> int:
     if args.compare_with is not None:
         Run.open(args.compare_with)  # a wrong baseline is refused before the fit, not after
     cfg = config.load(args.config, overrides_from(args))
-    info = training.train(cfg, args.out)
-    print(f"trained {info['estimator']['class']} ({info['task']}) → {args.out}")
+    if cfg.train.command is not None:
+        info = training_script.train(cfg, args.out)
+        model = info["model"]
+        made = "predictions" if model is None else f"{model['file']} ({model['flavour']})"
+        print(f"train.command made {made} for {info['task']} → {args.out}")
+    else:
+        info = training.train(cfg, args.out)
+        print(f"trained {info['estimator']['class']} ({info['task']}) → {args.out}")
     outputs = {"run-dir": str(args.out.resolve())}
     if args.evaluate:
         outputs |= evaluate.evaluate_run(Run.open(args.out), out=args.out, plots=args.plots)

@@ -189,6 +189,8 @@ class Importance:
 
 @dataclass(frozen=True, kw_only=True)
 class EvaluatedModel:
+    """The evaluated model's file and speed; every field None for a predictions run."""
+
     sha256: str | None = None
     size_bytes: int | None = None
     latency_ms_per_1k_rows: float | None = None
@@ -216,6 +218,10 @@ class Evaluation:
     curves: Curves | None = None
     regression: RegressionDetails | None = None
     model: EvaluatedModel = field(default_factory=EvaluatedModel)
+    # False for a predictions run (`"model": null`): nothing to size, time or permute.
+    has_model: bool = True
+    # What could not be computed, and why ({"importance": "no model: ..."}); empty when all was.
+    unavailable: tuple[tuple[str, str], ...] = ()
 
     def metric(self, name: str) -> MetricValue | None:
         return next((m for m in self.metrics if m.name == name), None)
@@ -262,11 +268,16 @@ class Evaluation:
                 size_bytes=model["size_bytes"].optional(as_integer),
                 latency_ms_per_1k_rows=model["latency_ms_per_1k_rows"].optional(as_number),
             ),
+            # null for a predictions run; left out only by hand-made documents, which had one.
+            has_model=model.value is not None,
+            unavailable=tuple(
+                (name, reason.text()) for name, reason in node["unavailable"].items()
+            ),
         )
 
     def to_json(self) -> dict[str, Any]:
         model = self.model
-        return {
+        out = {
             "schema": SCHEMAS[EVALUATION],
             "task": self.task,
             "primary": self.primary,
@@ -290,9 +301,14 @@ class Evaluation:
                 "sha256": model.sha256,
                 "size_bytes": model.size_bytes,
                 "latency_ms_per_1k_rows": model.latency_ms_per_1k_rows,
-            },
+            }
+            if self.has_model
+            else None,
             "plots": list(self.plots),
         }
+        if self.unavailable:
+            out["unavailable"] = dict(self.unavailable)
+        return out
 
     def flat_metrics(self) -> Metrics:
         """What `metrics.json` holds: each metric's value, the model's size and latency."""
