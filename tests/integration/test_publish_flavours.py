@@ -1,12 +1,14 @@
 """`publish registry`, `publish release`, `baseline` and `pull` for runs that are not a
 scikit-learn `model.skops`: an XGBoost booster (`model.ubj`), a LightGBM one (`model.txt`), an
-ONNX graph that no scikit-learn code scores, a booster with modelci's preprocessing kept apart (`preprocess.skops`), and a
-predictions run (no model file: its `predictions.csv` must travel with it).
+ONNX graph that no scikit-learn code scores, a booster with modelci's preprocessing kept apart
+(`preprocess.skops`), and a predictions run (no model file: its `predictions.csv` must travel
+with it).
 
-The runs start from one real `modelci train` + `evaluate` (breast cancer, LogisticRegression);
-each other run swaps in a model of its flavour trained here on the same rows and rewrites
-run.json's model record as training would. Its evaluation.json keeps the sklearn numbers:
-publishing and fetching never re-score.
+The runs start from one real `modelci train` + `evaluate` (breast cancer, LogisticRegression).
+Each model run swaps in a model of its flavour trained here on the same rows and rewrites
+run.json's model record as training would; its evaluation.json keeps the sklearn numbers, since
+publishing and fetching never re-score. The predictions run is `modelci evaluate --predictions`
+of the sklearn run's predictions.
 """
 
 from __future__ import annotations
@@ -70,30 +72,20 @@ def _derive(
     out: Path,
     *,
     estimator: dict[str, Any] | None,
-    write: Callable[[Path], dict[str, Any]] | None = None,
+    write: Callable[[Path], dict[str, Any]],
 ) -> Path:
     """A copy of the sklearn run whose model file is what `write` saves (returning run.json's
-    model record), or none: a predictions run."""
+    model record)."""
     shutil.copytree(sklearn_run, out)
     (out / "model.skops").unlink()
-    model = write(out) if write is not None else None
+    model = write(out)
     info = json.loads((out / "run.json").read_text())
     info["model"], info["estimator"] = model, estimator
-    if model is None:  # what `evaluate --predictions` records
-        info["features"] = {}
-        info["data"]["split"] = {
-            "kind": "predictions",
-            "test_fingerprint": info["data"]["split"]["test_fingerprint"],
-        }
     (out / "run.json").write_text(json.dumps(info, indent=2))
     evaluation = json.loads((out / "evaluation.json").read_text())
     metrics = json.loads((out / "metrics.json").read_text())
-    if model is None:
-        evaluation["model"] = None
-        metrics.update(model_size_bytes=None, latency_ms_per_1k_rows=None)
-    else:
-        evaluation["model"].update(sha256=model["sha256"], size_bytes=model["size_bytes"])
-        metrics["model_size_bytes"] = model["size_bytes"]
+    evaluation["model"].update(sha256=model["sha256"], size_bytes=model["size_bytes"])
+    metrics["model_size_bytes"] = model["size_bytes"]
     (out / "evaluation.json").write_text(json.dumps(evaluation))
     (out / "metrics.json").write_text(json.dumps(metrics))
     return out
@@ -195,8 +187,20 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "lightgbm": lightgbm_run(sklearn_run, root / "runs" / "lightgbm"),
         "onnx": onnx_run(sklearn_run, root / "runs" / "onnx"),
         "preprocessed": xgboost_run(sklearn_run, root / "runs" / "preprocessed", preprocess=True),
-        "predictions": _derive(sklearn_run, root / "runs" / "predictions", estimator=None),
+        "predictions": predictions_run(root, sklearn_run),
     }
+
+
+def predictions_run(root: Path, sklearn_run: Path) -> Path:
+    """The sklearn run's predictions evaluated alone, as a user without a model would."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        shutil.copy(sklearn_run / "predictions.csv", root / "preds.csv")
+        result = run_in_process("evaluate", "--predictions", "preds.csv", "--out", "runs/preds")
+        assert result.code == 0, result.stderr
+    run = root / "runs" / "preds"
+    assert json.loads((run / "run.json").read_text())["model"] is None
+    return run
 
 
 @pytest.fixture(autouse=True)
@@ -342,6 +346,7 @@ def test_release_publish_and_baseline(
     if kind == "predictions":
         assert "| Model file | none: only its predictions were evaluated |" in card
         assert "This release has no model file: `predictions.csv`" in card
+        assert "Not measured: importance (a predictions run has no model" in card
     else:
         model = info["model"]
         assert f"`{model['file']}` ({model['flavour']})" in card

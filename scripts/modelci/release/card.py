@@ -250,6 +250,12 @@ def _evaluation(evaluation: Evaluation) -> str:
             + "; ".join(f"{escape(k)} ({escape(v)})" for k, v in evaluation.skipped_metrics)
             + ".\n"
         )
+    if evaluation.unavailable:  # what a predictions run cannot measure without a model
+        lines.append(
+            "Not measured: "
+            + "; ".join(f"{escape(k)} ({escape(v)})" for k, v in evaluation.unavailable)
+            + ".\n"
+        )
     model = evaluation.model
     if model.latency_ms_per_1k_rows is not None:
         lines.append(
