@@ -36,5 +36,18 @@ require_modelci() {
   command -v modelci >/dev/null 2>&1 || fail "modelci is not on the PATH: the setup step did not run"
 }
 
+# use_modelci_venv PYTHON: put the bin directory of modelci's venv (PYTHON's) first on this
+# step's PATH, so a `train.command` such as `python train.py` runs with the packages the setup
+# installed there (modelci's dependencies, the extras, `packages`). Only for this step: the
+# job's own `python` stays the caller's everywhere else.
+use_modelci_venv() {
+  local bin
+  bin=$(dirname "$1")
+  [[ -f "${bin}/../pyvenv.cfg" ]] || return 0 # a modelci installed otherwise: its PATH as it is
+  PATH="${bin}:${PATH}"
+  VIRTUAL_ENV=$(cd "${bin}/.." && pwd -P)
+  export PATH VIRTUAL_ENV
+}
+
 # GitHub runs `shell: bash` steps with -e and pipefail; the same when run by hand.
 set -eo pipefail

@@ -6,11 +6,16 @@
 # variables, never as workflow expressions:
 #
 #   MODELCI_PYTHON          interpreter name or path for the venv (default: python3)
-#   MODELCI_EXTRAS          comma-separated extras, e.g. "parquet" (default: none)
-#   MODELCI_PACKAGES        extra requirement specifiers installed into the same venv, one per
-#                           line or space-separated, e.g. "xgboost==2.1.4" for a custom estimator
+#   MODELCI_EXTRAS          comma-separated extras of modelci, e.g. "xgboost,onnx" or "parquet"
+#                           (default: none)
+#   MODELCI_PACKAGES        more requirement specifiers installed into the same venv, one per
+#                           line or space-separated: a training script's dependencies, or the
+#                           user's own package as a local path ("./my_models"; its files' hash
+#                           is part of the venv's key, so an edit reinstalls it)
 #   MODELCI_SETUP_IF_MISSING  "true": do nothing when a `modelci` of this version is already on
-#                           the PATH (what the sub-actions set; the root action always installs)
+#                           the PATH and its venv has every extra and package asked for (what
+#                           the sub-actions set; the root action always installs); when it lacks
+#                           some, install a venv with both its own and the asked-for ones
 #   MODELCI_CACHE_DIR       where venvs live (default: ${RUNNER_TOOL_CACHE:-$RUNNER_TEMP}/modelci)
 #   MODELCI_INSTALLER       "pip" to skip uv (default: uv on the PATH, else uv from PyPI, else pip)
 #
@@ -46,18 +51,76 @@ if [[ "${RUNNER_OS:-}" == "Windows" ]]; then
   fail "Windows runners are not supported yet: run modelci on a Linux or macOS runner"
 fi
 
+# -- what to install --------------------------------------------------------------------------
+# Extras: sorted and deduplicated, so "onnx,xgboost" and "xgboost, onnx" share a venv.
+extras=$(printf '%s' "${MODELCI_EXTRAS:-}" | tr -d '[:space:]')
+[[ "${extras}" =~ ^[A-Za-z0-9_.,-]*$ ]] ||
+  fail "extras must be comma-separated names like 'xgboost' or 'parquet', got '${MODELCI_EXTRAS}'"
+extras=$(printf '%s' "${extras}" | tr ',' '\n' | sed '/^$/d' | LC_ALL=C sort -u | paste -sd, -)
+packages=()
+if [[ -n "${MODELCI_PACKAGES:-}" ]]; then
+  read -r -d '' -a packages <<<"${MODELCI_PACKAGES}" || true
+fi
+local_path='^(\.|/|[^=<>!~@;]*/)' # starts with . or /, or has a / before any version operator
+for index in "${!packages[@]}"; do
+  package=${packages[index]}
+  [[ "${package}" != -* ]] ||
+    fail "packages lists requirement specifiers only, got the option '${package}'"
+  # A local path (./pkg, ../x.whl, /abs/pkg, sub/dir): absolute, so every step means the same
+  # folder whatever its working directory.
+  if [[ "${package}" != *://* && "${package}" =~ ${local_path} ]]; then
+    [[ -e "${package}" ]] ||
+      fail "packages names the local path '${package}', which does not exist (from $(pwd -P))"
+    if [[ -d "${package}" ]]; then
+      packages[index]=$(cd "${package}" && pwd -P)
+    else
+      packages[index]=$(cd "$(dirname "${package}")" && printf '%s/%s' "$(pwd -P)" "$(basename "${package}")")
+    fi
+  fi
+done
+
 # -- already there? ---------------------------------------------------------------------------
+# contains LIST ITEM: whether the space-separated LIST has ITEM.
+contains() { [[ " $1 " == *" $2 "* ]]; }
 if [[ "${MODELCI_SETUP_IF_MISSING:-false}" == "true" ]] && command -v modelci >/dev/null 2>&1; then
   present=$(modelci --version 2>/dev/null || true)
   if [[ "${present}" == "modelci ${version}" ]]; then
     entry=$(readlink -f "$(command -v modelci)")
     python_path="$(dirname "${entry}")/python"
     [[ -x "${python_path}" ]] || python_path=$(sed -n '1s/^#![[:space:]]*//p' "${entry}")
-    log "modelci ${version} is already on the PATH (${entry})"
-    set_outputs "version=${version}" "python=${python_path}" "bin-dir=$(dirname "$(command -v modelci)")"
-    exit 0
+    # What that venv has (its stamp; none for a modelci installed otherwise).
+    present_stamp="$(dirname "$(dirname "${entry}")")/.modelci-stamp"
+    have_extras="" have_packages="" have_python=""
+    if [[ -f "${present_stamp}" ]]; then
+      have_extras=$(sed -n 's/^extras=//p' "${present_stamp}" | tr ',' ' ')
+      have_packages=$(sed -n 's/^packages=//p' "${present_stamp}")
+      have_python=$(sed -n 's/^python=\(.*\) [^ ]*$/\1/p' "${present_stamp}")
+    fi
+    lacking=()
+    for extra in ${extras//,/ }; do
+      contains "${have_extras}" "${extra}" || lacking+=("modelci[${extra}]")
+    done
+    for package in ${packages[@]+"${packages[@]}"}; do
+      contains "${have_packages}" "${package}" || lacking+=("${package}")
+    done
+    if ((${#lacking[@]} == 0)); then
+      log "modelci ${version} is already on the PATH (${entry})"
+      set_outputs "version=${version}" "python=${python_path}" "bin-dir=$(dirname "$(command -v modelci)")"
+      exit 0
+    fi
+    # A venv with the present one's extras and packages and the asked-for ones, so the steps
+    # after this one lose nothing.
+    log "modelci ${version} on the PATH lacks ${lacking[*]}: installing a venv that has them"
+    extras=$(printf '%s,%s' "${extras}" "${have_extras// /,}" | tr ',' '\n' | sed '/^$/d' |
+      LC_ALL=C sort -u | paste -sd, -)
+    for package in ${have_packages}; do
+      contains "${packages[*]:-}" "${package}" || packages+=("${package}")
+    done
+    # and the present venv's interpreter (actions/setup-python's, say), not whatever python3 is
+    [[ -n "${MODELCI_PYTHON:-}" || -z "${have_python}" ]] || MODELCI_PYTHON=${have_python}
+  else
+    log "found '${present:-an unknown modelci}' on the PATH, installing modelci ${version} beside it"
   fi
-  log "found '${present:-an unknown modelci}' on the PATH, installing modelci ${version} beside it"
 fi
 
 # -- the interpreter --------------------------------------------------------------------------
@@ -74,19 +137,6 @@ python_facts=$("${python_bin}" -c 'import sys; print(sys.executable); print("%d.
 [[ "${python_ok}" == "1" ]] ||
   fail "modelci needs Python >= 3.10, '${python_bin}' is ${python_version}: pass a newer one in the 'python' input"
 
-# -- what to install --------------------------------------------------------------------------
-extras=$(printf '%s' "${MODELCI_EXTRAS:-}" | tr -d '[:space:]')
-[[ "${extras}" =~ ^[A-Za-z0-9_.,-]*$ ]] ||
-  fail "extras must be comma-separated names like 'parquet', got '${MODELCI_EXTRAS}'"
-packages=()
-if [[ -n "${MODELCI_PACKAGES:-}" ]]; then
-  read -r -d '' -a packages <<<"${MODELCI_PACKAGES}" || true
-fi
-for package in ${packages[@]+"${packages[@]}"}; do
-  [[ "${package}" != -* ]] ||
-    fail "packages lists requirement specifiers only, got the option '${package}'"
-done
-
 hash_stdin() {
   if command -v sha256sum >/dev/null 2>&1; then sha256sum; else shasum -a 256; fi | cut -c1-64
 }
@@ -98,8 +148,23 @@ source_hash=$(cd "${source_dir}" &&
     printf '%s\n' "${file}"
     cat "${file}"
   done | hash_stdin)
-stamp_text=$(printf 'modelci=%s\nsource=%s\nextras=%s\npackages=%s\npython=%s %s\n' \
-  "${version}" "${source_hash}" "${extras}" "${packages[*]:-}" "${python_exe}" "${python_version}")
+# The content of local-path packages too: an edit to the user's own package makes a new venv.
+local_hash=$(for package in ${packages[@]+"${packages[@]}"}; do
+  [[ "${package}" == /* ]] || continue
+  printf '%s\n' "${package}"
+  if [[ -d "${package}" ]]; then
+    (cd "${package}" && find . -type f -not -path '*/.git/*' -not -path '*/__pycache__/*' \
+      -not -path './build/*' -not -path '*.egg-info/*' | LC_ALL=C sort | while IFS= read -r file; do
+      printf '%s\n' "${file}"
+      cat "${file}"
+    done)
+  else
+    cat "${package}"
+  fi
+done | hash_stdin)
+stamp_text=$(printf 'modelci=%s\nsource=%s\nextras=%s\npackages=%s\nlocal=%s\npython=%s %s\n' \
+  "${version}" "${source_hash}" "${extras}" "${packages[*]:-}" "${local_hash}" "${python_exe}" \
+  "${python_version}")
 key=$(printf '%s' "${stamp_text}" | hash_stdin | cut -c1-12)
 
 cache_root="${MODELCI_CACHE_DIR:-${RUNNER_TOOL_CACHE:-${RUNNER_TEMP:-${TMPDIR:-/tmp}}}/modelci}"
@@ -120,6 +185,19 @@ install_venv() {
   find "${build}" -name __pycache__ -prune -exec rm -rf {} +
   requirement="${build}"
   [[ -z "${extras}" ]] || requirement="${build}[${extras}]"
+  # Local folders are built from copies too, at a new path each time: uv's cache would
+  # otherwise serve the wheel it built from an earlier state of the folder.
+  local -a wanted=()
+  local package
+  for package in ${packages[@]+"${packages[@]}"}; do
+    if [[ -d "${package}" ]]; then
+      mkdir "${build}/local-${#wanted[@]}"
+      cp -R "${package}/." "${build}/local-${#wanted[@]}/"
+      rm -rf "${build}/local-${#wanted[@]}/build" "${build}/local-${#wanted[@]}/.git"
+      package="${build}/local-${#wanted[@]}"
+    fi
+    wanted+=("${package}")
+  done
   export UV_PYTHON_DOWNLOADS=never PIP_DISABLE_PIP_VERSION_CHECK=1
   if [[ "${MODELCI_INSTALLER:-}" == "pip" ]]; then
     log "MODELCI_INSTALLER=pip: not using uv"
@@ -145,11 +223,11 @@ install_venv() {
     # Bytecode now, once, into the cached venv: otherwise every process of every job compiles
     # scikit-learn, pandas and scipy again where nothing may write it (PYTHONDONTWRITEBYTECODE),
     # ~3 s per `modelci` call (pip compiles by default).
-    "${uv}" pip install --quiet --compile-bytecode --python "${venv}/bin/python" "${requirement}" ${packages[@]+"${packages[@]}"} >&2
+    "${uv}" pip install --quiet --compile-bytecode --python "${venv}/bin/python" "${requirement}" ${wanted[@]+"${wanted[@]}"} >&2
   else
     log "installing modelci ${version} with pip into ${venv}"
     "${python_exe}" -m venv "${venv}" >&2
-    "${venv}/bin/python" -m pip install --quiet "${requirement}" ${packages[@]+"${packages[@]}"} >&2
+    "${venv}/bin/python" -m pip install --quiet "${requirement}" ${wanted[@]+"${wanted[@]}"} >&2
   fi
   mkdir -p "${shim}"
   ln -sf ../bin/modelci "${shim}/modelci"

@@ -170,10 +170,13 @@ def _import(module_name: str, path: str, where: str, config_dir: Path) -> Any:
                 raise  # something the module imports is missing: the module's own failure
             missing = error
     if missing is not None:
+        extra = _extra_for(top)
         raise UserError(
             f"model.estimator '{path}': cannot import module '{module_name}' ({missing})",
             where=where,
-            fix=f"Check the spelling, install the package that provides it, or put {top}.py "
+            fix=f"Install it with `pip install 'modelci[{extra}]'`"
+            if extra
+            else f"Check the spelling, install the package that provides it, or put {top}.py "
             "beside the config",
         )
     local = next(
@@ -189,6 +192,14 @@ def _import(module_name: str, path: str, where: str, config_dir: Path) -> Any:
             fix=f"Rename {local.name} to a name no installed module uses",
         )
     return module
+
+
+def _extra_for(top: str) -> str | None:
+    """The modelci extra that installs a flavour's library (xgboost → modelci[xgboost])."""
+    from modelci import flavours
+
+    flavour = flavours.FLAVOURS.get(top)
+    return None if flavour is None else flavour.extra
 
 
 def _attribute(module: Any, path: str, attribute: str, where: str) -> Any:

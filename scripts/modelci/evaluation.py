@@ -16,7 +16,6 @@ from modelci import (
     documents,
     features,
     fsutil,
-    persist,
     progress,
     protected,
     rows,
@@ -641,59 +640,28 @@ def importance(
 
 
 def bring_your_own(
-    model_path: Path, data_path: str, target: str, workdir: Path, *, sha256: str | None = None
+    model_path: Path,
+    data_path: str,
+    target: str,
+    workdir: Path,
+    *,
+    sha256: str | None = None,
+    task: str | None = None,
+    classes: str | None = None,
 ) -> Run:
-    """A run directory in `workdir` for a model trained elsewhere (`evaluate --model`).
+    """A run directory in `workdir` for a model of any flavour trained elsewhere
+    (`evaluate --model`; `modelci.bring_your_own`). `classes` is `--classes a,b,c`.
 
     The caller evaluates it with `out=` the final directory, so nothing is left behind when
     evaluation fails."""
-    from modelci import __version__, training
+    from modelci import bring_your_own as byo
 
-    model = persist.load(model_path, expected_sha256=sha256)
-    table = data.read_table(data_path, Path.cwd())
-    data.require_target(table, target)
-    data.check_target_values(table, target)
-    from sklearn.base import is_classifier
-
-    task = "classification" if is_classifier(model) else "regression"
-    if task == "regression":
-        data.check_target_for_task(table, target, task)
-    names = getattr(model, "feature_names_in_", None)
-    columns = (
-        [str(c) for c in names]
-        if names is not None
-        else [c for c in table.frame.columns if c != target]
+    return byo.make_run(
+        model_path,
+        data_path,
+        target,
+        workdir,
+        sha256=sha256,
+        task=task,
+        classes=byo.parse_classes(classes),
     )
-    spec = features.FeatureSpec(numeric=tuple(columns), categorical=(), dates=(), dropped=())
-    data.check_finite_columns(table, spec.numeric)
-    classes = [str(c) for c in model.classes_] if task == "classification" else None
-    info = {
-        "schema": rundir.SCHEMAS[rundir.RUN],
-        "modelci_version": __version__,
-        "task": task,
-        "config": {"data": {"seed": 0}, "metrics": {}},
-        "config_dir": str(Path.cwd()),
-        "estimator": {"class": type(model).__name__, "params": {}},
-        "target": target,
-        "features": spec.to_dict(),
-        "classes": classes,
-        "positive_class": classes[-1] if classes and len(classes) == 2 else None,
-        "data": {
-            "test": {
-                "source": data_path,
-                "sha256": table.sha256,
-                "rows": int(table.frame.shape[0]),
-            },
-            "split": {"kind": "file"},
-        },
-        "versions": training.library_versions(),
-        "model": {
-            "file": rundir.MODEL,
-            "sha256": fsutil.sha256_file(model_path),
-            "size_bytes": model_path.stat().st_size,
-        },
-    }
-    shutil.copy2(model_path, workdir / rundir.MODEL)
-    path = workdir / rundir.RUN
-    documents.write_run(path, documents.parse_run(info, where=str(path)))
-    return Run.open(workdir)

@@ -27,6 +27,10 @@ SCALE_MODULES = (
     "sklearn.gaussian_process",
 )
 MAX_ONE_HOT = 30
+# Gradient-boosting libraries split on categories themselves: they get one ordinal code per
+# category (unknown and missing are NaN, which they treat as missing) instead of one-hot columns,
+# which cap a column at MAX_ONE_HOT levels (benchmarks/bench_xgboost_categorical.py measured it).
+ORDINAL_MODULES = ("xgboost", "lightgbm", "catboost")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,13 +139,14 @@ def numeric_inputs(spec: FeatureSpec) -> list[str]:
 
 
 def build_preprocessor(spec: FeatureSpec, *, estimator: Any, mode: str) -> Any:
-    """A ColumnTransformer for `preprocess: auto`, or None for `preprocess: none`."""
+    """A ColumnTransformer for `preprocess: auto`, or None for `preprocess: none`. Its output
+    holds the numeric inputs (`numeric_inputs`), then the categorical columns' encoding."""
     if mode == "none":
         return None
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
     scale = type(estimator).__module__.startswith(SCALE_MODULES)
     numeric_steps: list[tuple[str, Any]] = [("impute", SimpleImputer(strategy="median"))]
@@ -151,7 +156,14 @@ def build_preprocessor(spec: FeatureSpec, *, estimator: Any, mode: str) -> Any:
     numeric = numeric_inputs(spec)
     if numeric:
         parts.append(("numeric", Pipeline(numeric_steps), numeric))
-    if spec.categorical:
+    if spec.categorical and type(estimator).__module__.startswith(ORDINAL_MODULES):
+        codes = OrdinalEncoder(
+            handle_unknown="use_encoded_value",
+            unknown_value=float("nan"),
+            encoded_missing_value=float("nan"),
+        )
+        parts.append(("categorical", codes, list(spec.categorical)))
+    elif spec.categorical:
         categorical = Pipeline(
             [
                 ("impute", SimpleImputer(strategy="constant", fill_value="missing")),

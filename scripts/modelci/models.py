@@ -126,16 +126,28 @@ def load_file(
     sha256: str | None = None,
     inputs: Mapping[str, Sequence[str]] | None = None,
 ) -> ScoredModel:
-    """A model file trained elsewhere (`evaluate --model`), its flavour known by its name."""
-    flavour = flavours.BY_FILE_NAME.get(path.name)
-    if flavour is None:
+    """A model file trained elsewhere (`evaluate --model`), its flavour known by its name, or
+    by the suffix of one (`churn.onnx`: `run_file_name`)."""
+    flavour = flavours.BY_FILE_NAME.get(run_file_name(path))
+    assert flavour is not None  # run_file_name refused any other name
+    return _compose(flavour, path, sha256=sha256, task=task, classes=classes, inputs=inputs)
+
+
+def run_file_name(path: Path) -> str:
+    """The flavour file name a model file trained elsewhere takes in a run directory: its own
+    name when it is one (model.json), else the one with its suffix (churn.onnx: model.onnx)."""
+    names = sorted(flavours.BY_FILE_NAME)
+    if path.name in names:
+        return path.name
+    by_suffix = {Path(name).suffix: name for name in names}
+    if path.suffix not in by_suffix:
         raise UserError(
             f"{path}: modelci knows a model file by its name, and {path.name!r} is none of "
-            f"{', '.join(sorted(flavours.BY_FILE_NAME))}",
+            f"{', '.join(names)} (nor ends like one)",
             fix="Save the model in its library's own format under one of those names "
             "(never pickle or joblib)",
         )
-    return _compose(flavour, path, sha256=sha256, task=task, classes=classes, inputs=inputs)
+    return by_suffix[path.suffix]
 
 
 def _compose(

@@ -1,4 +1,5 @@
-"""`train`: config → fitted pipeline in model.skops + run.json (the facts every later step needs)."""
+"""`train`: config → fitted model (model.skops, or a library's booster beside preprocess.skops:
+see `trained_models`) + run.json (the facts every later step needs)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ from modelci import (
     estimators,
     features,
     fsutil,
-    persist,
     progress,
     rundir,
+    trained_models,
 )
 from modelci.config import Config
 from modelci.errors import UserError
@@ -161,7 +162,7 @@ def _sklearn_is_classifier(estimator: Any) -> bool:
     return bool(is_classifier(estimator))
 
 
-def fit(pipeline: Any, X: pd.DataFrame, y: Any, *, where: str) -> None:
+def fit(pipeline: Any, X: pd.DataFrame, y: Any, *, where: str, **fit_params: Any) -> None:
     """Fit; whatever the estimator raises (its code may be the user's) is one user error."""
     from sklearn.exceptions import ConvergenceWarning
 
@@ -175,11 +176,11 @@ def fit(pipeline: Any, X: pd.DataFrame, y: Any, *, where: str) -> None:
     ):
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("ignore", UserWarning)
-        pipeline.fit(X, y)
+        pipeline.fit(X, y, **fit_params)
 
 
 def train(cfg: Config, out: Path) -> dict[str, Any]:
-    """Train the configured model; writes `out/model.skops` and `out/run.json`."""
+    """Train the configured model; writes its file(s) (`trained_models`) and `out/run.json`."""
     log = progress.current
     inputs = config_inputs(cfg)
     fsutil.check_replaceable(out, marker=rundir.RUN, inputs=inputs)  # before the long fit
@@ -202,9 +203,24 @@ def train(cfg: Config, out: Path) -> dict[str, Any]:
                 y = data.class_values(y)
         timings["load_s"] = round(time.perf_counter() - began, 4)
         pipeline = build_pipeline(cfg, dataset.task, spec, estimator=named)
+        flavour = trained_models.flavour_of(pipeline[-1])
+        trained_models.quieten(pipeline[-1], flavour)
+        fit_params = trained_models.native_categories(
+            pipeline, spec, flavour, given=cfg.model.params
+        )
+        encoding = None
+        if dataset.task == "classification":
+            listed = trained_models.configured_classes(cfg)
+            encoding = trained_models.encoding_for(
+                y,
+                flavour=flavour,
+                classes=listed,
+                where=cfg.where("model.classes") if listed else cfg.data.train,
+            )
+        y_fit = trained_models.targets(y, encoding, where=cfg.data.train)
         began = time.perf_counter()
         with log.stage(f"fit {type(pipeline[-1]).__name__}"):
-            fit(pipeline, X, y, where=cfg.where("model.estimator"))
+            fit(pipeline, X, y_fit, where=cfg.where("model.estimator"), **fit_params)
         with estimators.user_code(
             f"reading the parameters of {type(pipeline[-1]).__name__}",
             where=cfg.where("model.estimator"),
@@ -215,9 +231,21 @@ def train(cfg: Config, out: Path) -> dict[str, Any]:
                 "params": estimators.plain_params(pipeline[-1]),
             }
     timings["fit_s"] = round(time.perf_counter() - began, 4)
-    classes = [str(c) for c in data.label_text(getattr(pipeline, "classes_", []))] or None
+    if encoding is not None:
+        classes: list[str] | None = list(encoding.classes)
+    else:
+        classes = [str(c) for c in data.label_text(getattr(pipeline, "classes_", []))] or None
     with fsutil.staged_dir(out, marker=rundir.RUN, inputs=inputs) as stage:
-        digest = persist.save(pipeline, stage / rundir.MODEL)
+        saved = trained_models.save(
+            pipeline,
+            flavour,
+            stage,
+            task=dataset.task,
+            classes=tuple(classes) if classes else None,
+            where=cfg.where("model.estimator"),
+        )
+        versions = library_versions()
+        versions.setdefault(saved.library, saved.library_version)
         info = {
             "schema": rundir.SCHEMAS[rundir.RUN],
             "modelci_version": __version__,
@@ -234,14 +262,10 @@ def train(cfg: Config, out: Path) -> dict[str, Any]:
             "classes": classes,
             "positive_class": classes[-1] if classes and len(classes) == 2 else None,
             "data": dataset.facts,
-            "versions": library_versions(),
+            "versions": versions,
             "git": git_facts(cfg.base_dir),
             "timings": timings,
-            "model": {
-                "file": rundir.MODEL,
-                "sha256": digest,
-                "size_bytes": (stage / rundir.MODEL).stat().st_size,
-            },
+            "model": saved.record.to_json(),
         }
         path = stage / rundir.RUN
         documents.write_run(path, documents.parse_run(info, where=str(out / rundir.RUN)))

@@ -28,6 +28,9 @@ REPO = "octo-org/demo"
 FORK = "forker/demo"
 FORK_RUN = 7001
 ACT_TIMEOUT = 420  # seconds per act run
+# A runner label of the tests' own, for `train-runs-on`: act runs it on the host like
+# ubuntu-latest, and skips a job whose label it has no platform for.
+TRAIN_LABEL = "modelci-e2e-train"
 
 # The pins as the workflow files write them (see /work/shared/action-pins.md).
 SETUP_PYTHON = "actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97"
@@ -193,21 +196,33 @@ class Scenario:
     log: Path
 
 
+def write_files(repo: Path, files: dict[str, str | bytes]) -> None:
+    """Text or bytes (a run directory's model file), at paths that may name folders."""
+    for path, content in files.items():
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            (repo / path).write_bytes(content)
+        else:
+            (repo / path).write_text(content)
+
+
 def make_repo(
-    workdir: Path, name: str, base: dict[str, str], head: dict[str, str], branch: str
+    workdir: Path,
+    name: str,
+    base: dict[str, str | bytes],
+    head: dict[str, str | bytes],
+    branch: str,
 ) -> Scenario:
     repo = workdir / name / "repo"
     (repo / ".github" / "workflows").mkdir(parents=True)
     git(repo, "init", "--quiet", "--initial-branch=main")
     git(repo, "remote", "add", "origin", f"https://github.com/{REPO}.git")
-    for path, text in base.items():
-        (repo / path).write_text(text)
+    write_files(repo, base)
     git(repo, "add", "-A")
     git(repo, "commit", "--quiet", "-m", "base")
     git(repo, "update-ref", "refs/remotes/origin/main", "HEAD")
     git(repo, "checkout", "--quiet", "-b", branch)
-    for path, text in head.items():
-        (repo / path).write_text(text)
+    write_files(repo, head)
     git(repo, "add", "-A")
     git(repo, "commit", "--quiet", "-m", "head")
     artifacts = workdir / name / "artifacts"
@@ -215,10 +230,17 @@ def make_repo(
     return Scenario(name, repo, artifacts, workdir / name / "act.log")
 
 
-def caller(candidates: str = "", baseline: str | None = "merge-base") -> str:
-    """The example caller; `baseline` None keeps the default (the latest release)."""
+def caller(
+    candidates: str = "", baseline: str | None = "merge-base", inputs: dict[str, str] | None = None
+) -> str:
+    """The example caller; `baseline` None keeps the default (the latest release); `inputs`
+    are more `with:` lines, each value a YAML scalar as written."""
     text = (ROOT / "examples" / "workflows" / "pull-request.yml").read_text()
     assert "      config: modelci.yaml\n" in text
+    for key, value in (inputs or {}).items():
+        text = text.replace(
+            "      config: modelci.yaml\n", f"      config: modelci.yaml\n      {key}: {value}\n"
+        )
     if baseline:
         text = text.replace(
             "      config: modelci.yaml\n",
@@ -300,7 +322,8 @@ def act(
         "MPLBACKEND": "Agg",
     }
     command = [str(ACT), event_name, "-W", workflow, "-e", str(event_file)]
-    command += ["-P", "ubuntu-latest=-self-hosted", "--action-offline-mode"]
+    command += ["-P", "ubuntu-latest=-self-hosted", "-P", f"{TRAIN_LABEL}=-self-hosted"]
+    command += ["--action-offline-mode"]
     command += ["--local-repository", f"{SETUP_PYTHON}={STUBS / 'setup-python'}"]
     command += ["--local-repository", f"{UPLOAD}={STUBS / 'upload-artifact'}"]
     command += ["--local-repository", f"{DOWNLOAD}={STUBS / 'download-artifact'}"]

@@ -11,6 +11,8 @@ so this module gets a fake GitHub process of its own.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -172,3 +174,62 @@ def test_tag_push_publishes_the_release_and_pushes_the_registry(
     assert not releases[NEXT]["draft"], releases
     tags = skopeo("list-tags", f"docker://{image}")["Tags"]
     assert {"1.1.0", "1.0.0", "1.1", "1", "latest"} <= set(tags), tags
+
+
+def test_tag_push_releases_a_predictions_file(
+    fake: Fake,  # noqa: F811
+    workdir: Path,  # noqa: F811
+    modelci_copy: Path,  # noqa: F811
+    cache: Path,  # noqa: F811
+) -> None:
+    """`predictions:` releases a committed predictions file as the run: no model asset."""
+    local = workdir / "predictions-source"
+    local.mkdir()
+    (local / "modelci.yaml").write_text(LOGISTIC)
+    modelci = str(ROOT / ".venv" / "bin" / "modelci")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    done = subprocess.run(
+        [modelci, "train", "-c", "modelci.yaml", "--out", "run", "--evaluate", "--no-plots"],
+        cwd=local,
+        env={**env, "MPLBACKEND": "Agg"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    tag = "scores@v0.1.0"  # a model of its own: no previous release, so no gate
+    caller = (ROOT / "examples" / "workflows" / "release.yml").read_text()
+    anchor = "      config: modelci.yaml\n"
+    assert anchor in caller and "      attest: true\n" in caller
+    caller = caller.replace(anchor, "      predictions: predictions.csv\n")
+    caller = caller.replace(
+        "      attest: true\n", "      attest: false\n      push-registry: false\n"
+    )
+    scenario = tag_repo(
+        workdir,
+        "release-predictions",
+        {
+            "predictions.csv": (local / "run" / "predictions.csv").read_text(),
+            ".github/workflows/modelci-release.yml": caller,
+        },
+        tag,
+    )
+    done = act(
+        scenario,
+        event_name="push",
+        event=push_event(fake, tag),
+        workflow=".github/workflows/modelci-release.yml",
+        token=TOKEN,
+        fake=fake,
+        modelci=modelci_copy,
+        cache=cache,
+    )
+    log = scenario.log.read_text()
+    assert done.returncode == 0, log[-8000:]
+    repo = fake.repo()
+    (release,) = [r for r in repo["releases"].values() if r["tag_name"] == tag]
+    assert not release["draft"], release
+    assets = {a["name"] for a in repo["assets"].values() if a["release_id"] == release["id"]}
+    for name in ("predictions.csv", "run.json", "metrics.json", "MODEL_CARD.md", "SHA256SUMS"):
+        assert name in assets, sorted(assets)
+    assert not any(name.startswith("model.") for name in assets), sorted(assets)

@@ -194,7 +194,9 @@ def test_sub_actions_set_up_modelci_first(name: str) -> None:
     """Each sub-action works alone: its first step runs the shared setup script."""
     first = load(ROOT / "actions" / name / "action.yml")["runs"]["steps"][0]
     assert first["run"] == 'bash "${GITHUB_ACTION_PATH}/../../scripts/setup-modelci.sh"'
-    assert first["env"] == {"MODELCI_SETUP_IF_MISSING": "true"}
+    assert first["env"]["MODELCI_SETUP_IF_MISSING"] == "true"
+    # and, where the step loads models, the action's own `extras` and `packages`
+    assert set(first["env"]) <= {"MODELCI_SETUP_IF_MISSING", "MODELCI_EXTRAS", "MODELCI_PACKAGES"}
 
 
 def table_rows(markdown: Path) -> set[str]:

@@ -30,7 +30,9 @@ HELP = "evaluate a run (or a bring-your-own model) and write metrics, plots, pre
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", nargs="?", type=Path, help="run directory made by train")
     parser.add_argument("--data", help="evaluate on this CSV/TSV/Parquet instead")
-    parser.add_argument("--model", type=Path, help="a skops model file trained elsewhere")
+    parser.add_argument(
+        "--model", type=Path, help="a model file trained elsewhere: model.skops, model.ubj, …"
+    )
     parser.add_argument(
         "--predictions",
         type=Path,
@@ -50,9 +52,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--task",
         choices=("classification", "regression"),
         help="task of --predictions (default: inferred: proba_ columns or label-like truth "
-        "→ classification)",
+        "→ classification) or of --model (default: the model's)",
     )
     parser.add_argument("--sha256", help="expected sha256 of --model")
+    parser.add_argument("--classes", help="with --model: a,b,c in the order of its outputs")
     parser.add_argument(
         "--out",
         type=Path,
@@ -86,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     for flag, value in (
         ("--id-column", args.id_column),
         ("--prediction-column", args.prediction_column),
-        ("--task", args.task),
+        ("--task", args.task if args.model is None else None),
     ):
         if value is not None:
             raise UserError(
@@ -104,7 +107,13 @@ def run(args: argparse.Namespace) -> int:
         out = args.out or Path("runs/evaluation")
         with tempfile.TemporaryDirectory(prefix="modelci-byo-") as work:
             run_ = evaluation.bring_your_own(
-                args.model, args.data, args.target, Path(work), sha256=args.sha256
+                args.model,
+                args.data,
+                args.target,
+                Path(work),
+                sha256=args.sha256,
+                task=args.task,
+                classes=args.classes,
             )
             outputs = evaluate_run(
                 run_, out=out, primary=args.primary, plots=args.plots, inputs=(args.model,)

@@ -94,8 +94,16 @@ def _tree_problem(tree: dict[str, str], n_features: int) -> str | None:
         ):
             return "has categorical boundaries that do not index its bitset"
         categorical = [node for node in range(internal) if decision_type[node] & 1]
-        cat_index = _ints(tree, "threshold") if categorical else []
-        if any(not 0 <= cat_index[node] < num_cat for node in categorical):
+        # A categorical split's threshold is the index of its bitset; a numeric split's in the
+        # same tree is a real number.
+        try:
+            thresholds = [float(v) for v in tree.get("threshold", "").split()]
+        except ValueError:
+            return "has a field that is not a list of numbers"
+        if any(
+            not (thresholds[node].is_integer() and 0 <= thresholds[node] < num_cat)
+            for node in categorical
+        ):
             return "has a categorical split outside its bitsets"
     elif any(d & 1 for d in decision_type):
         return "has a categorical split but no categories"

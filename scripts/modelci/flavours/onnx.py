@@ -19,6 +19,7 @@ the config lists them); string keys and labels are matched to the classes by nam
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +73,10 @@ class OnnxModel:
     path: Path
     outputs: Outputs
     input_columns: Mapping[str, Sequence[str]] | None = None
+    # Files beside the model holding tensors (external data), by their location in the graph.
+    external_files: tuple[str, ...] = ()
+    # Who exported the graph, as it says (producer_name and version: "pytorch 2.3"); may be "".
+    producer: str = ""
 
     @property
     def classes_(self) -> tuple[Any, ...] | None:
@@ -117,7 +122,8 @@ class OnnxModel:
                 raise UserError(
                     f"{self.path}: the model predicted label {int(label.max())}, outside the "
                     f"{len(self.classes)} classes",
-                    fix="List the model's classes in the config, in its output order",
+                    fix="List the model's classes in its output order (model.classes, or "
+                    "--classes)",
                 )
             return base.decode(label, self.classes)
         by_name = {str(c): c for c in self.classes}
@@ -125,7 +131,7 @@ class OnnxModel:
         if unknown:
             raise UserError(
                 f"{self.path}: the model predicted labels not among the classes: {unknown[:3]}",
-                fix="List the model's classes in the config",
+                fix="List the model's classes (model.classes, or --classes)",
             )
         return np.asarray([by_name[str(v)] for v in label], dtype=object)
 
@@ -143,7 +149,8 @@ class OnnxModel:
             raise UserError(
                 f"{self.path}: the model gives {proba.shape[-1]} probability columns for "
                 f"{len(self.classes)} classes",
-                fix="List exactly the model's classes in the config, in its output order",
+                fix="List exactly the model's classes in its output order (model.classes, "
+                "or --classes)",
             )
         _refuse_non_probabilities(proba, self.path)
         return proba
@@ -161,13 +168,25 @@ class OnnxModel:
                     raise UserError(
                         f"{self.path}: the model gives a probability for class {key!r}, not "
                         "among the classes",
-                        fix="List the model's classes in the config",
+                        fix="List the model's classes (model.classes, or --classes)",
                     )
                 proba[i, k] = value
         return proba
 
     def importance(self) -> dict[str, float] | None:
         return None  # a graph has no importance of its own; permutation importance still works
+
+    @property
+    def feature_names(self) -> tuple[str, ...] | None:
+        """The columns the graph takes by name: its inputs' names when there is one input per
+        column (or the declared mapping's columns); None for one [N, F] input, which takes
+        whatever feature columns it is given, in order."""
+        if self.input_columns is not None:
+            return tuple(dict.fromkeys(c for cols in self.input_columns.values() for c in cols))
+        specs = self.session.get_inputs()
+        if _takes_all_columns(specs) or any(_rank(spec) not in (1, 2) for spec in specs):
+            return None  # the data is fed whole; a tensor input is refused when scoring
+        return tuple(spec.name for spec in specs)
 
 
 class OnnxFlavour(base.NativeFlavour):
@@ -209,6 +228,7 @@ class OnnxFlavour(base.NativeFlavour):
         except Exception as error:  # DecodeError on bytes that are not a ModelProto
             raise base.unreadable(path, "ONNX model", error) from None
         _refuse_unsafe(proto, path)
+        external = _external_locations(proto)  # before loading the data clears them
         try:
             if _has_external_data(proto):
                 # Paths were checked to stay inside the folder; load them into the proto here
@@ -239,7 +259,15 @@ class OnnxFlavour(base.NativeFlavour):
             model_file=base.loaded_file(source, library="onnxruntime", module=ort),
             path=path,
             outputs=outputs,
+            external_files=external,
+            producer=_plain(f"{proto.producer_name} {proto.producer_version}"),
         )
+
+
+def _plain(text: str) -> str:
+    """Text from the file, reduced to what a name and version need: it reaches run.json and the
+    report (a PR comment), so no markup survives."""
+    return re.sub(r"[^A-Za-z0-9 ._+-]", "", text).strip()[:60]
 
 
 def _refuse_non_probabilities(proba: np.ndarray, path: Path) -> None:
@@ -286,6 +314,18 @@ def _tensors(proto: Any) -> Iterator[Any]:
 
 def _has_external_data(proto: Any) -> bool:
     return any(tensor.data_location == 1 for tensor in _tensors(proto))  # 1: EXTERNAL
+
+
+def _external_locations(proto: Any) -> tuple[str, ...]:
+    """The files beside the model that its tensors' external data is in."""
+    found = {
+        entry.value
+        for tensor in _tensors(proto)
+        if tensor.data_location == 1  # EXTERNAL
+        for entry in tensor.external_data
+        if entry.key == "location"
+    }
+    return tuple(sorted(found))
 
 
 def _refuse_unsafe(proto: Any, path: Path) -> None:
@@ -366,12 +406,28 @@ def _static_width(session: Any, outputs: Outputs) -> int | None:
     return None
 
 
+def _rank(spec: Any) -> int:
+    return len(spec.shape) if isinstance(spec.shape, list) else 2
+
+
+def _takes_all_columns(specs: Sequence[Any]) -> bool:
+    """One input of rank 2 ([N, F]) takes all the feature columns, in order."""
+    return len(specs) == 1 and isinstance(specs[0].shape, list) and len(specs[0].shape) == 2
+
+
 def _input_mapping(
     specs: Sequence[Any], features: Any, declared: Mapping[str, Sequence[str]] | None, path: Path
 ) -> list[tuple[Any, list[str] | None]]:
     """(graph input, its feature columns) pairs; None columns means all of them, in order."""
     columns = [str(c) for c in getattr(features, "columns", [])]
     names = [spec.name for spec in specs]
+    for spec in specs:
+        if _rank(spec) not in (1, 2):
+            raise UserError(
+                f"{path}: graph input {spec.name} has shape {spec.shape}; modelci feeds a table "
+                "(one [N, F] input, or one [N] or [N, 1] input per column)",
+                fix="Export a graph that takes tabular features (reshape inside the graph)",
+            )
     if declared is not None:
         unknown = sorted(set(declared) - set(names))
         absent = sorted({c for cols in declared.values() for c in cols} - set(columns))
@@ -389,12 +445,15 @@ def _input_mapping(
                 fix=f"Map every graph input ({', '.join(names)}) to feature columns",
             )
         return [(spec, list(declared[spec.name])) for spec in specs]
-    if len(specs) == 1 and isinstance(specs[0].shape, list) and len(specs[0].shape) == 2:
+    if _takes_all_columns(specs):
         return [(specs[0], None)]
     if columns and all(name in columns for name in names):
         return [(spec, [spec.name]) for spec in specs]
+    absent = [name for name in names if name not in columns]
+    # Some inputs named after columns: the others most likely name columns the data lacks.
+    detail = f": the data has no column {absent}" if len(absent) < len(names) else ""
     raise UserError(
-        f"{path}: cannot tell which feature columns feed the graph inputs {names}",
+        f"{path}: cannot tell which feature columns feed the graph inputs {names}{detail}",
         fix="Export one [N, F] input, name each input after its column, or declare the "
         "mapping in the config",
     )
@@ -413,9 +472,21 @@ def _feed(spec: Any, columns: list[str] | None, features: Any, path: Path) -> np
     values = np.asarray(table)
     if values.ndim == 1:
         values = values.reshape(-1, 1)
+    rank = len(spec.shape) if isinstance(spec.shape, list) else 2
+    width = spec.shape[1] if rank == 2 else None
+    if isinstance(width, int) and values.shape[1] != width:
+        # onnxruntime's own message names dimensions, not columns.
+        given = [str(c) for c in getattr(table, "columns", ())] if columns is None else columns
+        shown = ", ".join(given[:5]) + (" …" if len(given) > 5 else "")
+        raise UserError(
+            f"{path}: graph input {spec.name} takes {width} feature(s) but the data gives "
+            f"{values.shape[1]} ({shown})",
+            fix="Score with exactly the columns the model was exported for, in its order "
+            "(drop the others from the data, or list them in data.drop)",
+        )
     if dtype == "object":
-        values = values.astype(str).astype(object)
-    elif (
+        return _shaped(values.astype(str).astype(object), rank)
+    if (
         np.dtype(dtype).kind in "iub"
         and values.dtype.kind == "f"
         and not (np.all(np.isfinite(values)) and np.all(values == np.round(values)))
@@ -425,6 +496,15 @@ def _feed(spec: Any, columns: list[str] | None, features: Any, path: Path) -> np
             "fractions or missing values",
             fix="Export the input as a float tensor, or clean the columns",
         )
-    values = values.astype(dtype)
-    rank = len(spec.shape) if isinstance(spec.shape, list) else 2
+    try:
+        values = values.astype(dtype)
+    except (TypeError, ValueError):  # text in a column fed to a numeric input
+        raise UserError(
+            f"{path}: graph input {spec.name} takes {spec.type} but its columns hold text",
+            fix="Export a string input for text columns, or encode them as numbers",
+        ) from None
+    return _shaped(values, rank)
+
+
+def _shaped(values: np.ndarray, rank: int) -> np.ndarray:
     return values.reshape(-1) if rank == 1 else values
