@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -38,7 +39,7 @@ from tests.integration.release_world import (
 )
 from tests.registry_support import LocalRegistry
 
-from modelci import fsutil
+from modelci import fsutil, rundir
 
 pytest_plugins = ["tests.registry_fixture"]
 
@@ -492,3 +493,63 @@ def test_a_model_that_matches_its_record_but_does_not_load_is_refused(
     assert f"path:{forged}: " in line and info["model"]["file"] in line
     assert str(forged) + "/" not in line.split(": ", 3)[-1]  # the file is named, not its path
     assert not (tmp_path / "runs" / "baseline").exists()
+
+
+# -- trained by modelci, end to end ---------------------------------------------------------------
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "flavours"
+TRAINED = {
+    # A config-trained booster: model.ubj with preprocess.skops beside it.
+    "xgboost": "model:\n  estimator: xgboost.XGBClassifier\n  params: {n_estimators: 30}\n",
+    # A training script's ONNX graph (examples/flavours/train_onnx.py).
+    "onnx": "train:\n  command: {python} train_onnx.py\n",
+}
+
+
+@pytest.mark.registry
+@pytest.mark.parametrize("kind", list(TRAINED))
+def test_trained_runs_go_through_registry_release_baseline_pull_and_compare(
+    kind: str,
+    runs: dict[str, Path],
+    registry: LocalRegistry,
+    fake_github: FakeGitHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shutil.copy(EXAMPLES / "train_onnx.py", tmp_path / "train_onnx.py")
+    (tmp_path / "modelci.yaml").write_text(
+        "name: cancer\ndata: {train: 'sklearn:breast_cancer', target: target}\n"
+        + TRAINED[kind].replace("{python}", sys.executable)
+        + "metrics: {importance: false, plots: false, resamples: 100}\n"
+    )
+    for args in (("train", "--out", "runs/candidate"), ("evaluate", "runs/candidate")):
+        result = run_in_process(*args)
+        assert result.code == 0, result.stderr
+    run = tmp_path / "runs" / "candidate"
+    own = {f.name for f in rundir.Run.open(run).files()}
+    assert own - RECORDS == (
+        {"model.ubj", "preprocess.skops"} if kind == "xgboost" else {"model.onnx"}
+    )
+
+    ref = f"{registry.host}/octo/trained-{kind}-{uuid.uuid4().hex[:8]}:1.0.0"
+    assert _push(run, ref).code == 0
+    assert run_in_process("pull", ref, "--out", "pulled", "--plain-http").code == 0
+    assert _tree(tmp_path / "pulled") == _tree(run)
+    from_registry = baseline("--from", f"registry:{ref}", "--plain-http", "--out", "runs/reg")
+    assert from_registry.code == 0, from_registry.stderr
+
+    use(monkeypatch, fake_github, tmp_path)
+    assert publish(run, "cancer@v1.0.0").code == 0
+    from_release = baseline("--from", "release:latest", "--out", "runs/rel")
+    assert from_release.code == 0, from_release.stderr
+    for fetched in ("reg", "rel"):
+        kept = _tree(tmp_path / "runs" / fetched)
+        assert all(kept[name] == (run / name).read_bytes() for name in own), fetched
+        compared = run_in_process(
+            "compare", str(runs["sklearn"]), f"runs/{fetched}", "--out", f"runs/cmp-{fetched}"
+        )
+        assert compared.code in (0, 1), compared.stderr
+        comparison = json.loads(
+            (tmp_path / "runs" / f"cmp-{fetched}" / "comparison.json").read_text()
+        )
+        assert comparison["baseline"]["model_sha256"] == _model_sha256(run)
