@@ -42,12 +42,27 @@ def run_checks(
 def prediction_checks(predictions: Predictions, target: str) -> list[dict[str, Any]]:
     """The checks that need no feature columns and no training rows: all a predictions run
     (only row ids, truth and predictions) can answer."""
-    import pandas as pd
-
     if predictions.classes is None:
         return []
-    truth = pd.DataFrame({target: predictions.y_true})
-    return [unseen_classes(predictions), class_balance(truth, None, target)]
+    return [unseen_classes(predictions), balance(_prediction_shares(predictions), None)]
+
+
+def _prediction_shares(predictions: Predictions) -> dict[str, float]:
+    """Class shares of the true labels, counted from their codes (a million labels)."""
+    import numpy as np
+
+    assert predictions.classes is not None and predictions.seen is not None
+    counts = dict(
+        zip(
+            predictions.classes,
+            np.bincount(predictions.y, minlength=len(predictions.classes)),
+            strict=True,
+        )
+    )
+    unseen, unseen_counts = np.unique(predictions.y_true[~predictions.seen], return_counts=True)
+    counts.update(zip(map(str, unseen), unseen_counts, strict=True))
+    total = sum(int(n) for n in counts.values())
+    return {label: int(counts[label]) / total for label in sorted(counts) if counts[label]}
 
 
 def unseen_classes(predictions: Predictions) -> dict[str, Any]:
@@ -70,11 +85,20 @@ def unseen_classes(predictions: Predictions) -> dict[str, Any]:
 
 
 def class_balance(test: pd.DataFrame, train: pd.DataFrame | None, target: str) -> dict[str, Any]:
+    return balance(_shares(test[target]), None if train is None else _shares(train[target]))
+
+
+def _shares(labels: pd.Series) -> dict[str, float]:
+    """Each class's share of `labels` by label text, sorted by it."""
     import pandas as pd
 
-    shares = pd.Series(data.label_text(test[target].to_numpy())).value_counts(normalize=True)
-    shares = shares.sort_index()
-    values = {str(k): round(float(v), 4) for k, v in shares.items()}
+    shares = pd.Series(data.label_text(labels.to_numpy())).value_counts(normalize=True)
+    return {str(k): float(v) for k, v in shares.sort_index().items()}
+
+
+def balance(test: dict[str, float], train: dict[str, float] | None) -> dict[str, Any]:
+    """The class_balance check of test class shares, against training's when known."""
+    values = {k: round(v, 4) for k, v in test.items()}
     detail = ", ".join(f"{k}: {v:.0%}" for k, v in values.items())
     status, notes = "ok", []
     rare = [k for k, v in values.items() if v < RARE_CLASS_SHARE]
@@ -82,12 +106,7 @@ def class_balance(test: pd.DataFrame, train: pd.DataFrame | None, target: str) -
         status = "warn"
         notes.append(f"rare in test: {', '.join(rare[:5])}")
     if train is not None:
-        train_shares = pd.Series(data.label_text(train[target].to_numpy())).value_counts(
-            normalize=True
-        )
-        shifted = [
-            k for k, v in values.items() if abs(v - float(train_shares.get(k, 0.0))) > SHIFT_POINTS
-        ]
+        shifted = [k for k, v in values.items() if abs(v - train.get(k, 0.0)) > SHIFT_POINTS]
         if shifted:
             status = "warn"
             notes.append(

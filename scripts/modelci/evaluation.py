@@ -149,7 +149,11 @@ def evaluate_predictions_run(
     inputs: tuple[Path, ...] = (),
 ) -> Evaluation:
     """Evaluate a predictions run from its predictions.csv (there is no model to run)."""
-    fix = "Make the run again: modelci evaluate --predictions FILE --out DIR"
+    fix = (
+        "Make the run again: modelci train (its training script wrote the predictions)"
+        if run.info.training is not None
+        else "Make the run again: modelci evaluate --predictions FILE --out DIR"
+    )
     if data_override is not None:
         raise UserError(
             f"{run.path} is a predictions run: it has no model to score --data {data_override} "
@@ -164,6 +168,7 @@ def evaluate_predictions_run(
             classes=run.classes,
             rows=recorded.test.rows if recorded.test is not None else None,
             fix=fix,
+            distribution=True,
         )
     from modelci import prediction_runs
 
@@ -217,6 +222,8 @@ def evaluate_predictions_file(
         predictions, source_facts=facts, target=columns.truth, where=str(out / rundir.RUN)
     )
 
+    verbatim = prediction_runs.already_normalised(table, predictions, columns)
+
     def fill(stage: Path) -> None:
         documents.write_run(stage / rundir.RUN, info)
 
@@ -228,6 +235,7 @@ def evaluate_predictions_file(
         draw_plots=draw_plots,
         reads=(path,),
         fill=fill,
+        write=(lambda target: shutil.copyfile(path, target)) if verbatim else None,
     )
 
 
@@ -240,11 +248,16 @@ def evaluate_predictions(
     draw_plots: bool | None,
     reads: tuple[Path, ...],
     fill: Callable[[Path], None] | None,
+    write: Callable[[Path], object] | None = None,
 ) -> Evaluation:
     """The evaluation of predictions alone (no model): what `build_document` can compute
-    without one, and why the rest is missing (`UNAVAILABLE`)."""
+    without one, and why the rest is missing (`UNAVAILABLE`). `write` writes predictions.csv
+    when it need not be formatted again (a copy of its input)."""
     settings = _settings(info)
     recorded = info.data.test
+    if primary is None and settings["primary"] is None and predictions.classes is not None:
+        # Labels alone are a common way to hand in predictions: headline what they can show.
+        primary = default_primary(info.task) if predictions.proba is not None else "accuracy"
     document = build_document(
         info,
         predictions,
@@ -265,6 +278,7 @@ def evaluate_predictions(
         reads=reads,
         plots=settings["plots"] if draw_plots is None else draw_plots,
         fill=fill,
+        write=write,
     )
 
 
@@ -295,7 +309,7 @@ def build_document(
         reason = skipped.get(primary, "not a metric of this task")
         raise UserError(
             f"primary metric '{primary}' cannot be computed: {reason}",
-            fix="Set metrics.primary to one of " + ", ".join(metric_values),
+            fix="Set metrics.primary (or pass --primary) to one of " + ", ".join(metric_values),
         )
     document: dict[str, Any] = {
         "schema": rundir.SCHEMAS[rundir.EVALUATION],
@@ -333,9 +347,11 @@ def _write(
     reads: tuple[Path, ...],
     plots: bool,
     fill: Callable[[Path], None] | None,
+    write: Callable[[Path], object] | None = None,
 ) -> Evaluation:
     """evaluation.json, metrics.json, predictions.csv and the plots into `target_dir`, all or
-    nothing; `fill` first adds the run's own files (evaluating into another directory)."""
+    nothing; `fill` first adds the run's own files (evaluating into another directory);
+    `write` replaces the writing of predictions.csv."""
     from modelci import prediction_runs
 
     result = documents.parse_evaluation(document, where=str(target_dir / rundir.EVALUATION))
@@ -350,7 +366,10 @@ def _write(
                 result = dataclasses.replace(result, plots=tuple(drawn))
         documents.write_evaluation(stage / rundir.EVALUATION, result)
         documents.write_metrics_of(stage / rundir.METRICS, result)
-        prediction_runs.write_predictions(stage / rundir.PREDICTIONS, predictions)
+        if write is not None:
+            write(stage / rundir.PREDICTIONS)
+        else:
+            prediction_runs.write_predictions(stage / rundir.PREDICTIONS, predictions)
     return result
 
 
@@ -440,17 +459,21 @@ def _thin(*arrays: np.ndarray) -> list[list[float]]:
 
 
 def classification_details(predictions: scoring.Predictions) -> dict[str, Any]:
-    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+    import numpy as np
 
     assert predictions.classes is not None
     classes = list(predictions.classes)
-    codes = list(range(len(classes)))
+    k = len(classes)
     y, pred = predictions.y, predictions.pred
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        precision, recall, f1, support = precision_recall_fscore_support(
-            y, pred, labels=codes, zero_division=0
-        )
+    # From the confusion counts (one bincount) rather than scikit-learn's per-call label
+    # discovery over every row; the same numbers (precision_recall_fscore_support,
+    # zero_division=0).
+    counts = np.bincount(y * k + pred, minlength=k * k).reshape(k, k)
+    hits = np.diag(counts).astype(float)
+    support, predicted = counts.sum(axis=1), counts.sum(axis=0)
+    precision = _share(hits, predicted)
+    recall = _share(hits, support)
+    f1 = _share(2 * hits, support + predicted)
     per_class = [
         {
             "class": label,
@@ -459,9 +482,8 @@ def classification_details(predictions: scoring.Predictions) -> dict[str, Any]:
             "f1": round(float(f), 6),
             "support": int(s),
         }
-        for label, p, r, f, s in zip(classes, precision, recall, f1, support, strict=False)
+        for label, p, r, f, s in zip(classes, precision, recall, f1, support, strict=True)
     ]
-    counts = confusion_matrix(y, pred, labels=codes)
     details: dict[str, Any] = {
         "per_class": per_class,
         "confusion_matrix": {"labels": classes, "counts": counts.tolist()},
@@ -469,16 +491,24 @@ def classification_details(predictions: scoring.Predictions) -> dict[str, Any]:
     }
     proba = predictions.proba_seen
     if proba is not None and len(y):
-        one_vs_rest = [len(classes) - 1] if len(classes) == 2 else codes
+        one_vs_rest = [len(classes) - 1] if len(classes) == 2 else list(range(k))
         details["curves"] = curves(y, proba, classes, one_vs_rest)
     return details
+
+
+def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """part / whole, 0 where whole is 0 (scikit-learn's zero_division=0)."""
+    import numpy as np
+
+    out = np.zeros(len(part), dtype=float)
+    np.divide(part, whole, out=out, where=whole != 0)
+    return out
 
 
 def curves(
     y: np.ndarray, proba: np.ndarray, classes: list[str], codes: list[int]
 ) -> dict[str, Any]:
     import numpy as np
-    from sklearn.metrics import auc, average_precision_score, precision_recall_curve, roc_curve
 
     out: dict[str, dict[str, Any]] = {"roc": {}, "pr": {}, "calibration": {}}
     for code in codes:
@@ -486,15 +516,16 @@ def curves(
         if truth.min() == truth.max():
             continue  # a curve needs both outcomes
         score_ = proba[:, code]
-        fpr, tpr, _ = roc_curve(truth, score_)
+        fpr, tpr, precision, recall = _roc_and_pr(truth, score_)
         fpr_t, tpr_t = _thin(fpr, tpr)
-        out["roc"][classes[code]] = {"fpr": fpr_t, "tpr": tpr_t, "auc": float(auc(fpr, tpr))}
-        precision, recall, _ = precision_recall_curve(truth, score_)
+        area = float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))  # sklearn.metrics.auc
+        out["roc"][classes[code]] = {"fpr": fpr_t, "tpr": tpr_t, "auc": area}
         recall_t, precision_t = _thin(recall, precision)
         out["pr"][classes[code]] = {
             "recall": recall_t,
             "precision": precision_t,
-            "ap": float(average_precision_score(truth, score_)),
+            # sklearn.metrics.average_precision_score: the step-wise area under the curve.
+            "ap": float(-np.sum(np.diff(recall) * precision[:-1])),
             "prevalence": float(truth.mean()),
         }
         edges = np.linspace(0.0, 1.0, 11)
@@ -509,6 +540,29 @@ def curves(
             "count": [int(v) for v in count[filled]],
         }
     return out
+
+
+def _roc_and_pr(
+    truth: np.ndarray, score: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """scikit-learn's roc_curve (intermediate points dropped) and precision_recall_curve,
+    point for point, from one sort of the scores instead of three (a million rows: seconds)."""
+    import numpy as np
+
+    order = np.argsort(score, kind="mergesort")[::-1]
+    ranked, hits = score[order], truth[order]
+    last = np.r_[np.flatnonzero(np.diff(ranked)), len(ranked) - 1]
+    tps = np.cumsum(hits, dtype=np.float64)[last]
+    fps = 1 + last - tps
+    if len(fps) > 2:
+        keep = np.flatnonzero(np.r_[True, (np.diff(fps, 2) != 0) | (np.diff(tps, 2) != 0), True])
+        roc_fps, roc_tps = np.r_[0, fps[keep]], np.r_[0, tps[keep]]
+    else:
+        roc_fps, roc_tps = np.r_[0, fps], np.r_[0, tps]
+    fpr, tpr = roc_fps / roc_fps[-1], roc_tps / roc_tps[-1]
+    precision = _share(tps, tps + fps)
+    recall = tps / tps[-1]
+    return fpr, tpr, np.r_[precision[::-1], 1.0], np.r_[recall[::-1], 0.0]
 
 
 def regression_details(predictions: scoring.Predictions, *, seed: int) -> dict[str, Any]:

@@ -176,10 +176,12 @@ def from_table(
     classes: tuple[str, ...] | None = None,
     truth: pd.Series | None = None,
     fix: str | None = None,
+    distribution: bool = True,
 ) -> Predictions:
-    """`read` on a table already read (see `read`)."""
+    """`read` on a table already read (see `read`). `distribution` False leaves out the check
+    that probabilities lie in [0, 1] and sum to 1: for a model run's own predictions.csv, whose
+    model's scores were taken as they came."""
     import numpy as np
-    import pandas as pd
 
     from modelci.scoring import Predictions
 
@@ -192,16 +194,8 @@ def from_table(
             check.missing_column(name, columns)
     ids = frame[columns.id]
     check.no_missing(ids, columns.id, "has no row id")
-    duplicated = ids.duplicated(keep=False).to_numpy()
-    if duplicated.any():
-        again = int(np.flatnonzero(ids.duplicated(keep="first").to_numpy())[0])
-        first = int(np.flatnonzero((ids == ids.iloc[again]).to_numpy())[0])
-        check.fail(
-            again,
-            f"row id {ids.iloc[again]!r} in column {columns.id} appears again (first at "
-            f"{table.row_ref(int(first))}); {int(duplicated.sum())} rows share an id",
-            "Give every row its own id",
-        )
+    if not _ascending_numbers(ids):  # ascending ids (0, 1, 2, …) are unique: no hashing
+        _refuse_duplicates(check, ids, columns)
     order = None
     if truth is not None:
         order = _align(check, ids, truth, columns)
@@ -242,40 +236,116 @@ def from_table(
             ),
             order,
         )
-    pred_labels = data.label_text(y_pred.to_numpy())
-    true_labels = data.label_text(y_true.to_numpy()) if y_true is not None else None
+    # Labels are coded once by hashing (`Labels`): sorting or indexing a million strings costs
+    # seconds, their few distinct values nothing.
+    pred_labels = Labels.of(y_pred)
+    true_labels = Labels.of(y_true) if y_true is not None else None
     if truth is not None:
-        given_labels = data.label_text(_truth_in_file_order(truth, order, ids).to_numpy())
+        given_labels = Labels.of(_truth_in_file_order(truth, order, ids))
         if true_labels is not None:
-            _same_truth(check, true_labels, given_labels, columns.truth, regression=False)
+            _same_truth(
+                check, true_labels.text(), given_labels.text(), columns.truth, regression=False
+            )
         true_labels = given_labels
     assert true_labels is not None
-    known = classes if classes is not None else class_order(reference)
-    index = pd.Index(known)
-    unknown = np.flatnonzero(index.get_indexer(pred_labels) < 0)
+    known = classes if classes is not None else true_labels.class_order()
+    predicted = pred_labels.codes_in(known)
+    unknown = np.flatnonzero(predicted < 0)
     if unknown.size:
         where = "the model's classes" if classes is not None else "the truth's classes"
+        shown = _shown(pred_labels.text()[unknown[0]])
         check.fail(
             unknown[0],
-            f"column {columns.prediction} predicts {pred_labels[unknown[0]]!r}, not one of "
-            f"{where} ({_listed(known)}); {unknown.size} row(s) do",
+            f"column {columns.prediction} predicts {shown}, not one of {where} "
+            f"({_listed(known)}); {unknown.size} row(s) do",
             "Predict only classes that occur in the truth, or check the column is the "
             "prediction (--prediction-column)",
         )
-    proba = _probabilities(check, frame, proba_names, known, columns) if proba_names else None
-    seen = index.get_indexer(true_labels) >= 0
+    proba = (
+        _probabilities(check, frame, proba_names, known, columns, distribution=distribution)
+        if proba_names
+        else None
+    )
     return _in_truth_order(
         Predictions(
             task=task,
             row_id=ids.to_numpy(),
-            y_true=true_labels,
-            y_pred=pred_labels,
+            y_true=true_labels.text(),
+            y_pred=pred_labels.text(),
             classes=tuple(known),
             proba=proba,
-            seen=seen,
+            seen=true_labels.codes_in(known) >= 0,
         ),
         order,
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Labels:
+    """A column of class labels as codes into its distinct values (`pd.factorize`)."""
+
+    codes: np.ndarray
+    distinct: pd.Series  # the distinct values, as read
+
+    @classmethod
+    def of(cls, values: pd.Series) -> Labels:
+        import pandas as pd
+
+        codes, distinct = pd.factorize(values, use_na_sentinel=True)
+        return cls(codes=codes, distinct=pd.Series(distinct, dtype=values.dtype))
+
+    def distinct_text(self) -> np.ndarray:
+        # label_text's rule holds for the distinct values as for the column: "1.0" → "1" iff
+        # every value is whole.
+        return data.label_text(self.distinct.to_numpy())
+
+    def text(self) -> np.ndarray:
+        """Every row's label text (`data.label_text`)."""
+        return self.distinct_text()[self.codes]
+
+    def codes_in(self, classes: tuple[str, ...]) -> np.ndarray:
+        """Every row's position in `classes`, -1 where it is none of them."""
+        import pandas as pd
+
+        return pd.Index(classes).get_indexer(self.distinct_text())[self.codes]
+
+    def class_order(self) -> tuple[str, ...]:
+        """The classes a model trained on these labels would have, in its order: numbers by
+        value (2 before 10), everything else as text; written as label text."""
+        import numpy as np
+
+        values = data.class_values(self.distinct)
+        return tuple(str(v) for v in data.label_text(np.unique(values.to_numpy())))
+
+
+def class_order(truth: pd.Series) -> tuple[str, ...]:
+    """The classes a model trained on `truth` would have, in its order: numbers by value
+    (2 before 10), everything else as text; written as label text."""
+    return Labels.of(truth).class_order()
+
+
+def _ascending_numbers(ids: pd.Series) -> bool:
+    import numpy as np
+    import pandas as pd
+
+    if not pd.api.types.is_numeric_dtype(ids.dtype) or pd.api.types.is_bool_dtype(ids.dtype):
+        return False
+    return bool((np.diff(ids.to_numpy()) > 0).all())
+
+
+def _refuse_duplicates(check: _Checker, ids: pd.Series, columns: Columns) -> None:
+    import numpy as np
+
+    duplicated = ids.duplicated(keep=False).to_numpy()
+    if duplicated.any():
+        again = int(np.flatnonzero(ids.duplicated(keep="first").to_numpy())[0])
+        first = int(np.flatnonzero((ids == ids.iloc[again]).to_numpy())[0])
+        check.fail(
+            again,
+            f"row id {_shown(ids.iloc[again])} in column {columns.id} appears again (first at "
+            f"{check.table.row_ref(first)}); {int(duplicated.sum())} rows share an id",
+            "Give every row its own id",
+        )
 
 
 def infer_task(truth: pd.Series, prediction: pd.Series, *, has_proba: bool) -> str:
@@ -286,21 +356,13 @@ def infer_task(truth: pd.Series, prediction: pd.Series, *, has_proba: bool) -> s
 
     if has_proba:
         return "classification"
-    task = data.infer_task(truth)
-    if task == "classification" and pd.api.types.is_float_dtype(prediction.dtype):
-        values = prediction.to_numpy()
-        if bool((values != np.round(values)).any()):
-            return "regression"
-    return task
-
-
-def class_order(truth: pd.Series) -> tuple[str, ...]:
-    """The truth's classes in the order a model trained on it would have them: numbers by
-    value (2 before 10), everything else as text; written as label text."""
-    import numpy as np
-
-    values = data.class_values(truth.reset_index(drop=True))
-    return tuple(str(v) for v in data.label_text(np.unique(values.to_numpy())))
+    for column in (prediction, truth):
+        # Checked first: counting a million distinct floats costs more than this.
+        if pd.api.types.is_float_dtype(column.dtype):
+            values = column.to_numpy()
+            if bool((values != np.round(values)).any()):
+                return "regression"
+    return data.infer_task(truth)
 
 
 class _Checker:
@@ -334,10 +396,11 @@ class _Checker:
 
     def no_missing(self, values: pd.Series, column: str, what: str) -> None:
         import numpy as np
+        import pandas as pd
 
         empty = values.isna().to_numpy()
-        if values.dtype == object:
-            empty |= (values == "").to_numpy()  # a Parquet string column's empty cells
+        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+            empty = empty | (values == "").to_numpy()  # a Parquet string column's empty cells
         if empty.any():
             first = np.flatnonzero(empty)
             self.fail(
@@ -363,7 +426,7 @@ class _Checker:
         if bad.size:
             self.fail(
                 bad[0],
-                f"column {column} holds {values.iloc[bad[0]]!r}, not a number, and the task "
+                f"column {column} holds {_shown(values.iloc[bad[0]])}, not a number, and the task "
                 f"is regression; {bad.size} row(s) do",
                 "Write numbers, or evaluate labels with --task classification",
             )
@@ -378,6 +441,11 @@ class _Checker:
         return parsed
 
 
+def _shown(value: Any) -> str:
+    """A cell as a user wrote it: 'yes', 3 (not np.int64(3))."""
+    return repr(value.item() if hasattr(value, "item") else value)
+
+
 def _listed(labels: Any) -> str:
     labels = list(labels)
     return ", ".join(labels[:8]) + (" …" if len(labels) > 8 else "")
@@ -389,9 +457,11 @@ def _probabilities(
     names: list[str],
     classes: tuple[str, ...],
     columns: Columns,
+    *,
+    distribution: bool,
 ) -> np.ndarray:
     """The proba_<class> columns as a (rows, classes) array in class order, checked to be a
-    probability distribution on every row."""
+    probability distribution on every row when `distribution`."""
     import numpy as np
     import pandas as pd
 
@@ -423,18 +493,20 @@ def _probabilities(
         if bad.size:
             check.fail(
                 bad[0],
-                f"column {name} holds {series.iloc[bad[0]]!r}, not a probability",
+                f"column {name} holds {_shown(series.iloc[bad[0]])}, not a probability",
                 "Write numbers between 0 and 1",
             )
-        outside = np.flatnonzero((values < 0) | (values > 1))
-        if outside.size:
+        outside = np.flatnonzero(((values < 0) | (values > 1)) & distribution)
+        if len(outside):
             check.fail(
                 outside[0],
                 f"column {name} holds {values[outside[0]]:g}, outside [0, 1]; "
-                f"{outside.size} row(s) do",
+                f"{len(outside)} row(s) do",
                 "Write probabilities (apply softmax or sigmoid to scores or logits)",
             )
         proba[:, k] = values
+    if not distribution:
+        return proba
     sums = proba.sum(axis=1)
     off = np.flatnonzero(np.abs(sums - 1.0) > SUM_TOLERANCE)
     if off.size:
@@ -461,15 +533,15 @@ def _align(check: _Checker, ids: pd.Series, truth: pd.Series, columns: Columns) 
         check.fail(
             None,
             f"{absent.size} of the {len(truth_ids)} test rows have no prediction (no row with "
-            f"that {columns.id}), first row id {truth_ids[absent[0]]!r}",
+            f"that {columns.id}), first row id {_shown(truth_ids[absent[0]])}",
             "Predict every row of the test file, keeping its ids",
         )
     extra = np.flatnonzero(truth_ids.get_indexer(file_ids) < 0)
     if extra.size:
         check.fail(
             extra[0],
-            f"row id {ids.iloc[extra[0]]!r} in column {columns.id} is not one of the test rows; "
-            f"{extra.size} row(s) are not",
+            f"row id {_shown(ids.iloc[extra[0]])} in column {columns.id} is not one of the test "
+            f"rows; {extra.size} row(s) are not",
             "Predict the rows of the test file only, keeping its ids",
         )
     return order
@@ -498,8 +570,8 @@ def _same_truth(
     if bad.size:
         check.fail(
             bad[0],
-            f"column {column} holds {in_file[bad[0]]!r} but the test row's truth is "
-            f"{given[bad[0]]!r}; {bad.size} row(s) differ",
+            f"column {column} holds {_shown(in_file[bad[0]])} but the test row's truth is "
+            f"{_shown(given[bad[0]])}; {bad.size} row(s) differ",
             f"Leave out {column} (modelci takes the truth from the test file) or copy it unchanged",
         )
 
@@ -526,9 +598,16 @@ def _in_truth_order(predictions: Predictions, order: np.ndarray | None) -> Predi
 def fingerprint(predictions: Predictions) -> str:
     """The rows a predictions run was scored on: `data.rows_fingerprint` of the normalised
     (row_id, y_true) columns, as run.json's data.split.test_fingerprint records it."""
-    from modelci import scoring
+    import pandas as pd
 
-    return data.rows_fingerprint(scoring.predictions_frame(predictions)[["row_id", "y_true"]])
+    truth: Any = predictions.y_true
+    if predictions.classes is not None and predictions.seen is not None and predictions.seen.all():
+        # Hashed as the same labels in text (pandas hashes a categorical by its values), from
+        # the codes: a million strings hash slowly.
+        truth = pd.Categorical.from_codes(predictions.y, categories=list(predictions.classes))
+    elif predictions.classes is not None:
+        truth = pd.Series(predictions.y_true, dtype=object)
+    return data.rows_fingerprint(pd.DataFrame({"row_id": predictions.row_id, "y_true": truth}))
 
 
 def write_run(
@@ -610,8 +689,97 @@ def run_info(
     return documents.parse_run(info, where=where)
 
 
+def already_normalised(table: data.Table, predictions: Predictions, columns: Columns) -> bool:
+    """Whether `table`'s file, copied byte for byte, reads back as the normalised
+    predictions.csv of `predictions`: a CSV with exactly its columns in order, whose labels
+    are text (kept as written) and whose numbers parse to the same floats. Copying a million
+    rows costs milliseconds; formatting them again, a second."""
+    import pandas as pd
+
+    frame = table.frame
+    expected = ["row_id", "y_true", "y_pred"]
+    if predictions.proba is not None and predictions.classes is not None:
+        expected += [f"{PROBA_PREFIX}{label}" for label in predictions.classes]
+    if (
+        not table.source.lower().endswith(".csv")
+        or columns != Columns()
+        or list(frame.columns) != expected
+    ):
+        return False
+    labels = [frame[name].dtype for name in ("y_true", "y_pred")]
+    if predictions.classes is None:
+        return all(
+            pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in labels
+        )
+    # Text labels read the same either way; numbers would come back as their label text.
+    return all(t is object or pd.api.types.is_string_dtype(t) for t in labels)
+
+
 def write_predictions(path: Path, predictions: Predictions) -> None:
-    """predictions.csv, normalised: row_id, y_true, y_pred, proba_<class>… in class order."""
+    """predictions.csv, normalised: row_id, y_true, y_pred, proba_<class>… in class order.
+    Written by pyarrow where it is installed: pandas formats each float in Python, ~10× slower
+    (17 s for a million rows of probabilities, 1.5 s with pyarrow); both round-trip exactly."""
+    import csv
+    import io
+
     from modelci import scoring
 
-    scoring.predictions_frame(predictions).to_csv(path, index=False)
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pa_csv
+    except ImportError:
+        scoring.predictions_frame(predictions).to_csv(path, index=False)
+        return
+    try:
+        table = pa.table(_arrow_columns(predictions))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        # Ids of mixed types (numbers and text): pandas writes each as text.
+        scoring.predictions_frame(predictions).to_csv(path, index=False)
+        return
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow(table.column_names)
+    # pyarrow quotes every text cell when asked for "needed"; unquoted, the file reads as
+    # pandas writes it (yes, not "yes") and is safe whenever no text holds a delimiter.
+    quoting = "none" if _plain_text(table) else "needed"
+    with open(path, "wb") as out:
+        out.write(header.getvalue().encode())
+        pa_csv.write_csv(
+            table,
+            out,
+            write_options=pa_csv.WriteOptions(include_header=False, quoting_style=quoting),
+        )
+
+
+def _plain_text(table: Any) -> bool:
+    """No text cell of `table` holds a comma, a quote or a line break."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for column in table.columns:
+        values = column.combine_chunks()
+        if pa.types.is_dictionary(values.type):
+            values = values.dictionary
+        text = pa.types.is_string(values.type) or pa.types.is_large_string(values.type)
+        if text and pc.any(pc.match_substring_regex(values, '[,"\r\n]')).as_py():
+            return False
+    return True
+
+
+def _arrow_columns(predictions: Predictions) -> dict[str, Any]:
+    """The normalised columns as Arrow arrays; labels as codes into the classes where every
+    row has one (no million strings to build)."""
+    import pyarrow as pa
+
+    columns: dict[str, Any] = {"row_id": pa.array(predictions.row_id)}
+    classes = predictions.classes
+    if classes is not None and predictions.seen is not None and predictions.seen.all():
+        names = pa.array(list(classes), type=pa.string())
+        columns["y_true"] = pa.DictionaryArray.from_arrays(pa.array(predictions.y), names)
+        columns["y_pred"] = pa.DictionaryArray.from_arrays(pa.array(predictions.pred), names)
+    else:
+        columns["y_true"] = pa.array(predictions.y_true)
+        columns["y_pred"] = pa.array(predictions.y_pred)
+    if predictions.proba is not None and classes is not None:
+        for code, label in enumerate(classes):
+            columns[f"{PROBA_PREFIX}{label}"] = pa.array(predictions.proba[:, code])
+    return columns

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
+# Up to this many classes, labels are coded by one comparison per class.
+FEW_CLASSES = 32
+
 
 @dataclass(frozen=True, kw_only=True)
 class Predictions:
@@ -59,7 +62,16 @@ def codes(labels: np.ndarray, classes: tuple[str, ...]) -> np.ndarray:
     import numpy as np
     import pandas as pd
 
-    found = pd.Index(classes).get_indexer(labels)
+    labels = np.asarray(labels)
+    if labels.dtype.kind == "U" and len(classes) <= FEW_CLASSES:
+        # One vectorised comparison per class: pandas would first copy a million numpy
+        # strings into its own string type (~1 s).
+        found = np.full(len(labels), -1, dtype=np.int64)
+        for code, label in enumerate(classes):
+            found[labels == label] = code
+    else:
+        distinct_codes, distinct = pd.factorize(labels)
+        found = pd.Index(classes).get_indexer(distinct)[distinct_codes]
     if (found < 0).any():
         raise ValueError(f"label {labels[found < 0][0]!r} is not one of {classes}")
     return found.astype(np.int64)
@@ -163,11 +175,12 @@ def read_predictions(
     classes: tuple[str, ...] | None,
     rows: int | None = None,
     fix: str = "Re-run `modelci evaluate` on that run to write it again",
+    distribution: bool = False,
 ) -> Predictions:
     """Read a run's predictions.csv back (compare uses it instead of re-running the model; a
     predictions run is scored from it): a file that is empty, truncated or edited is refused in
     one line. The same reader as any predictions file (`prediction_runs`), labels kept as
-    written."""
+    written; `distribution` also checks each row's probabilities (a predictions run's)."""
     from pathlib import Path
 
     from modelci import prediction_runs
@@ -181,6 +194,8 @@ def read_predictions(
                 f"{path} has {len(table.frame)} rows, but its evaluation.json says {rows} "
                 "(a truncated or edited file?)"
             )
-        return prediction_runs.from_table(table, task=task, classes=classes)
+        return prediction_runs.from_table(
+            table, task=task, classes=classes, distribution=distribution
+        )
     except UserError as error:
         raise UserError(error.message, where=error.where, fix=fix) from None
