@@ -553,3 +553,27 @@ def test_trained_runs_go_through_registry_release_baseline_pull_and_compare(
             (tmp_path / "runs" / f"cmp-{fetched}" / "comparison.json").read_text()
         )
         assert comparison["baseline"]["model_sha256"] == _model_sha256(run)
+
+
+@pytest.mark.registry
+def test_a_predictions_baseline_is_aligned_by_row_id_not_re_scored(
+    runs: dict[str, Path],
+    registry: LocalRegistry,
+    fake_github: FakeGitHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ref = f"{registry.host}/octo/preds-{uuid.uuid4().hex[:8]}:1.0.0"
+    assert _push(runs["predictions"], ref).code == 0
+    assert baseline("--from", f"registry:{ref}", "--plain-http", "--out", "runs/reg").code == 0
+    use(monkeypatch, fake_github, tmp_path)
+    assert publish(runs["predictions"], "cancer@v1.0.0").code == 0
+    assert baseline("--from", "release:cancer@v1.0.0", "--out", "runs/rel").code == 0
+    for fetched in ("reg", "rel"):
+        compared = run_in_process(
+            "compare", str(runs["sklearn"]), f"runs/{fetched}", "--out", f"runs/cmp-{fetched}"
+        )
+        assert compared.code in (0, 1), compared.stderr
+        path = tmp_path / "runs" / f"cmp-{fetched}" / "comparison.json"
+        side = json.loads(path.read_text())["baseline"]
+        assert side["kind"] == "predictions" and side["rescored"] is False, side
