@@ -1,18 +1,24 @@
 """Fetch a baseline run directory for `modelci compare`: from a release, a registry or a path.
 
-Whatever the source, the result is a run directory that compare accepts: `run.json` and
-`model.skops`, plus `metrics.json` and `evaluation.json` for the record, and `baseline.json`
-saying where it came from. Nothing is trusted on the way in:
+Whatever the source, the result is a run directory that compare accepts: the run's own files
+(`modelci.run_files`: `run.json`, its model file of any flavour and `preprocess.skops` when
+recorded, `metrics.json` and `evaluation.json`; a predictions run's `predictions.csv` in place
+of a model), and `baseline.json` saying where it came from. Nothing is trusted on the way in:
 
-- a release's SHA256SUMS must list every file kept, and every file it lists must match (the
-  files kept are hashed; the others are checked against GitHub's asset digest, or downloaded
-  and hashed when GitHub has none);
-- the model's sha256 must match the one run.json records, and the model must load with
-  `persist.load` (skops, an allowlist of types, never pickle).
+- a release's SHA256SUMS must list every file the run needs, and every file it lists must
+  match (the files kept are hashed; the others are checked against GitHub's asset digest, or
+  downloaded and hashed when GitHub has none);
+- run.json's model file must be named for the flavour it records, its sha256 (and that of
+  `preprocess.skops`) must match run.json, and the model must load with `models.load` (the
+  flavour's own checks: skops's allowlist, a booster's trees, an ONNX graph's operators;
+  never pickle).
 
-A release's `predictions.csv` is never part of it, so compare re-scores the baseline model on
-the candidate's rows. A `path:` source keeps its predictions: compare reads them only when their
-test-row fingerprint is the candidate's, and re-scores otherwise.
+A model run's `predictions.csv` is not part of a release, so compare re-scores the baseline
+model on the candidate's rows. A predictions run has no model to re-score: its
+`predictions.csv` travels with it (listed in SHA256SUMS, or a registry layer checked by its
+digest) and compare aligns it by row id. A `path:` or registry source keeps a model run's
+predictions too: compare reads them only when their test-row fingerprint is the candidate's,
+and re-scores otherwise.
 
 The directory is staged and moved into place whole, so a refused baseline leaves nothing behind.
 """
@@ -26,15 +32,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modelci import documents, fsutil, persist, protected, rundir
+from modelci import documents, fsutil, protected, run_files, rundir
 from modelci.errors import UserError
 from modelci.release import contents, tags
 from modelci.release.remote import RepoReleases
 
 KINDS = ("release", "registry", "path")
 BASELINE = documents.BASELINE
-KEEP = (rundir.MODEL, rundir.RUN, rundir.METRICS, rundir.EVALUATION)
-REQUIRED = (rundir.MODEL, rundir.RUN)
 MAX_ASSET_BYTES = 2 << 30
 Log = Callable[[str], None]
 
@@ -57,7 +61,7 @@ class Baseline:
     directory: Path | None = None
     tag: str | None = None
     url: str | None = None
-    model_sha256: str | None = None
+    model_sha256: str | None = None  # None: a predictions run, or nothing found
     reason: str | None = None
 
 
@@ -131,14 +135,16 @@ def from_release(
             (scratch / contents.SHA256SUMS).read_text(encoding="utf-8", errors="replace"),
             where=f"{label}: {contents.SHA256SUMS}",
         )
-        for needed in REQUIRED:
-            if needed not in sums or needed not in listed:
-                raise UserError(
-                    f"{label} has no {needed} listed in {contents.SHA256SUMS}",
-                    fix="Publish the run with `modelci publish release`",
-                )
+        _require_listed(label, [rundir.RUN], sums, listed)
         with fsutil.staged_dir(out, marker=rundir.RUN) as stage:
-            kept: dict[str, str] = {}
+            # run.json first: it says which files the run has (its flavour's model file, or
+            # the predictions of a predictions run).
+            releases.download(listed[rundir.RUN], stage / rundir.RUN, max_bytes=MAX_ASSET_BYTES)
+            _check(label, rundir.RUN, fsutil.sha256_file(stage / rundir.RUN), sums[rundir.RUN])
+            _, own = _read(stage, label)
+            _require_listed(label, [f.name for f in own if f.needed], sums, listed)
+            keep = {f.name for f in own}
+            kept: dict[str, str] = {rundir.RUN: sums[rundir.RUN]}
             for file_name, expected in sums.items():
                 asset = listed.get(file_name)
                 if asset is None:
@@ -147,7 +153,9 @@ def from_release(
                         "does not have",
                         fix="The release is incomplete; re-publish it or choose another baseline",
                     )
-                if file_name in KEEP:
+                if file_name == rundir.RUN:
+                    continue
+                if file_name in keep:
                     releases.download(asset, stage / file_name, max_bytes=MAX_ASSET_BYTES)
                     _check(label, file_name, fsutil.sha256_file(stage / file_name), expected)
                     kept[file_name] = expected
@@ -177,33 +185,29 @@ def from_release(
 
 
 def from_path(directory: Path, out: Path, *, source: Source | None = None) -> Baseline:
-    """Copy a run directory (after verifying its model) into `out`."""
+    """Copy a run directory's files (after verifying them) into `out`."""
     source = source or Source(kind="path", ref=str(directory))
     same = directory.resolve() == out.resolve()  # verified in place
     inputs = () if same else protected.run_inputs(directory)
     check_out(out, inputs=inputs)
-    run = rundir.Run.open(directory)
     label = str(source)
     if same:
         sha = verify(directory, label=label)
         return Baseline(found=True, source=source, directory=out, model_sha256=sha)
-    if run.model_path.name != rundir.MODEL or run.model_path.parent != run.path:
-        raise UserError(
-            f"{label}: run.json names the model file {run.model_path}, not {rundir.MODEL} "
-            "beside it",
-            fix="Pass a run directory written by `modelci train`",
-        )
+    _, own = _read(directory, label)
     with fsutil.staged_dir(out, marker=rundir.RUN, inputs=inputs) as stage:
-        for name in KEEP:
+        names = [f.name for f in own]
+        # A model run's predictions belong to its evaluation.json; compare uses them only
+        # for the same rows (a predictions run lists them among its own files).
+        if (directory / rundir.EVALUATION).is_file() and rundir.PREDICTIONS not in names:
+            names.append(rundir.PREDICTIONS)
+        for name in names:
             if (directory / name).is_file():
                 shutil.copy2(directory / name, stage / name)
-        # Predictions belong to evaluation.json; compare uses them only for the same rows.
-        if (directory / rundir.EVALUATION).is_file() and (directory / rundir.PREDICTIONS).is_file():
-            shutil.copy2(directory / rundir.PREDICTIONS, stage / rundir.PREDICTIONS)
         if (directory / rundir.PLOTS).is_dir():
             shutil.copytree(directory / rundir.PLOTS, stage / rundir.PLOTS, symlinks=False)
         sha = verify(stage, label=label)
-        files = {n: fsutil.sha256_file(stage / n) for n in KEEP if (stage / n).is_file()}
+        files = {n: fsutil.sha256_file(stage / n) for n in names if (stage / n).is_file()}
         documents.write_baseline(
             stage / BASELINE, _provenance(source, tag=None, url=None, sha=sha, files=files)
         )
@@ -252,25 +256,53 @@ def check_out(out: Path, *, inputs: tuple[Path, ...] = ()) -> None:
 # -- verification ---------------------------------------------------------------------------------
 
 
-def verify(directory: Path, *, label: str) -> str:
-    """Check a run directory's model against run.json and load it safely; its sha256."""
+def verify(directory: Path, *, label: str) -> str | None:
+    """Check a run directory's files against run.json and load its model the way compare will;
+    the model's sha256 (None for a predictions run, which has no model)."""
+    run, own = _read(directory, label)
+    for file in own:
+        if file.needed and not (directory / file.name).is_file():
+            what = "predictions run" if run.info.model is None else "run"
+            raise UserError(
+                f"{label}: no {file.name}, which this {what} needs",
+                fix="Choose a baseline published by `modelci publish` from an evaluated run",
+            )
+    bad = run_files.changed(directory, own)
+    if bad is not None:
+        file, actual = bad
+        _check(label, file.name, actual, file.sha256 or "", against="run.json")
+    if run.info.model is None:
+        return None
+    from modelci import models  # the flavour's library is imported only here
+
+    try:
+        models.load(run)
+    except UserError as error:
+        message = error.message.replace(str(directory) + "/", "")
+        raise UserError(f"{label}: {message}", fix=error.fix) from None
+    return run.model_sha256
+
+
+def _read(directory: Path, label: str) -> tuple[rundir.Run, tuple[run_files.RunFile, ...]]:
+    """The run and its files by its run.json; a name that is not one modelci writes, or a
+    model file named for another flavour than recorded, is refused."""
     try:
         run = rundir.Run.open(directory)
+        return run, run.files()
     except UserError as error:
-        raise UserError(f"{label}: {error.message}", fix=error.fix) from None
-    recorded = run.model_sha256
-    if not recorded or not run.model_path.is_file():
-        raise UserError(
-            f"{label}: no model file, or no model sha256 in run.json",
-            fix="Choose a baseline written by `modelci train`",
-        )
-    _check(label, rundir.MODEL, fsutil.sha256_file(run.model_path), recorded, against="run.json")
-    try:
-        persist.load(run.model_path, expected_sha256=recorded)
-    except UserError as error:
-        message = error.message.replace(str(run.model_path), rundir.MODEL)
+        message = error.message.replace(str(directory) + "/", "")
         raise UserError(f"{label}: {message}", fix=error.fix) from None
-    return recorded
+
+
+def _require_listed(
+    label: str, names: list[str], sums: Mapping[str, str], listed: Mapping[str, Any]
+) -> None:
+    for name in names:
+        if name not in sums or name not in listed:
+            raise UserError(
+                f"{label} has no {name} listed in {contents.SHA256SUMS}",
+                fix="Publish the run with `modelci publish release`",
+            )
 
 
 def _check(label: str, name: str, actual: str, expected: str, *, against: str = "") -> None:
@@ -283,7 +315,7 @@ def _check(label: str, name: str, actual: str, expected: str, *, against: str = 
 
 
 def _provenance(
-    source: Source, *, tag: str | None, url: Any, sha: str, files: Mapping[str, str]
+    source: Source, *, tag: str | None, url: Any, sha: str | None, files: Mapping[str, str]
 ) -> documents.BaselineSource:
     return documents.BaselineSource(
         source=str(source),

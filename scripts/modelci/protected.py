@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from modelci import documents, rundir
+from modelci.flavours import BY_FILE_NAME, PREPROCESS_FILE
 
 if TYPE_CHECKING:
     from modelci.config import Config
@@ -20,10 +21,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-# What modelci writes into a run or compare directory, and later commands read back.
+# What modelci writes into a run or compare directory, and later commands read back: every
+# flavour's model file name, whichever this run's is (its run.json may be unreadable).
 RECORDS = (
     rundir.RUN,
-    rundir.MODEL,
+    *sorted(BY_FILE_NAME),
+    PREPROCESS_FILE,
     rundir.EVALUATION,
     rundir.METRICS,
     rundir.PREDICTIONS,
@@ -54,7 +57,7 @@ def model_and_data(directory: Path) -> tuple[Path, ...]:
     trained and evaluated on (as run.json and evaluation.json record them)."""
     from modelci import data
 
-    paths = [directory / rundir.RUN, directory / rundir.MODEL]
+    paths = [directory / rundir.RUN, *(directory / name for name in sorted(BY_FILE_NAME))]
     info = _readable(documents.read_run, directory / rundir.RUN)
     evaluated = _readable(documents.read_evaluation, directory / rundir.EVALUATION)
     facts: list[DataFacts | None] = [evaluated.data] if evaluated is not None else []

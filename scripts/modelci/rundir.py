@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from modelci import documents
+from modelci import documents, run_files
 from modelci.documents import (
     BASELINE,
     COMPARISON,
@@ -93,6 +93,11 @@ class Run:
     @property
     def classes(self) -> tuple[str, ...] | None:
         return self.info.classes
+
+    def files(self) -> tuple[run_files.RunFile, ...]:
+        """The run's own files as run.json records them (`modelci.run_files`): what publish
+        uploads and a baseline keeps, for every flavour and for a predictions run."""
+        return run_files.of(self.info, where=self.path / RUN)
 
     def evaluation(self) -> Evaluation:
         return documents.read_evaluation(self.path / EVALUATION)

@@ -19,10 +19,10 @@ DIGEST = "sha256:" + "0" * 64
 
 def build(run: Path, **kwargs: Any) -> modelpack.Artifact:
     info = json.loads((run / "run.json").read_text())
-    files = modelpack.collect_files(run, "model.skops")
+    files = modelpack.collect_files(run, ["model.skops"])
     blobs = [(path, Blob.from_file(file)) for path, file in files]
     options = {"name": "churn", "version": "1.2.3", **kwargs}
-    return modelpack.build_artifact(blobs, model_file="model.skops", run_info=info, **options)
+    return modelpack.build_artifact(blobs, weights=["model.skops"], run_info=info, **options)
 
 
 def test_collect_files_orders_model_then_run_then_sorted(tmp_path: Path) -> None:
@@ -31,7 +31,7 @@ def test_collect_files_orders_model_then_run_then_sorted(tmp_path: Path) -> None
     (run / ".staging").mkdir()
     (run / ".staging" / "x").write_text("hidden")
     (run / "MODEL_CARD.md").write_text("# card")
-    names = [path for path, _ in modelpack.collect_files(run, "model.skops")]
+    names = [path for path, _ in modelpack.collect_files(run, ["model.skops"])]
     assert names == [
         "model.skops",
         "run.json",
@@ -50,7 +50,7 @@ def test_collect_files_refuses_symlinks(tmp_path: Path) -> None:
     secret.write_text("do not publish")
     os.symlink(secret, run / "notes.txt")
     with pytest.raises(UserError, match="symbolic link"):
-        modelpack.collect_files(run, "model.skops")
+        modelpack.collect_files(run, ["model.skops"])
 
 
 def test_manifest_is_modelpack(tmp_path: Path) -> None:

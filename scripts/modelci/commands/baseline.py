@@ -9,15 +9,18 @@ Sources:
                    `modelci pull`; --plain-http for a local registry without TLS)
   path:DIR         a run directory on disk
 
-A release's SHA256SUMS must list the files kept (model.skops, run.json, metrics.json,
-evaluation.json) and every file it lists must match; the model's sha256 must match run.json;
-the model must load with modelci's skops allowlist. Anything else is refused (exit 2) and
---out is left untouched. No predictions come with a release, so compare re-scores the
-baseline model on the candidate's rows.
+A release's SHA256SUMS must list the run's files (run.json, the model file of its flavour and
+preprocess.skops when recorded, metrics.json, evaluation.json; a predictions run's
+predictions.csv) and every file it lists must match; the model file must be named for the
+flavour run.json records, its sha256 (and preprocess.skops's) must match run.json, and it
+must load with its flavour's checks (skops's allowlist, a booster's trees, an ONNX graph's
+operators). Anything else is refused (exit 2) and --out is left untouched. A model run's
+predictions do not come with a release, so compare re-scores the baseline model on the
+candidate's rows; a predictions run's do, and compare aligns them by row id.
 
 When release:latest finds no release, the command prints a notice, sets found=false and exits
 0: the pull-request report then shows the candidate alone. Outputs: found, dir, source, tag,
-model-sha256.
+model-sha256 (empty for a predictions run).
 
 examples:
   modelci baseline --from release:latest --out runs/baseline

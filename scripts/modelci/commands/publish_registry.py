@@ -1,9 +1,13 @@
 """Push a run directory to an OCI registry as a CNCF ModelPack artifact.
 
-Every file of RUN_DIR becomes one layer (model.skops a weight layer, run.json a weight-config
-layer, predictions a dataset layer, the other JSON files, plots, MODEL_CARD.md and SHA256SUMS
-doc layers), annotated with its path, so `modelci pull` and a plain `oras pull` restore the
-same tree. The manifest carries org.opencontainers.image.* annotations (source, revision,
+Every file of RUN_DIR becomes one layer (the model file of any flavour — model.skops,
+model.ubj, model.json, model.txt, model.cbm, model.onnx — and preprocess.skops weight layers,
+run.json a weight-config layer, predictions a dataset layer, the other JSON files, plots,
+MODEL_CARD.md and SHA256SUMS doc layers), annotated with its path, so `modelci pull` and a
+plain `oras pull` restore the same tree; the config's format names the model's (skops,
+xgboost-ubj, onnx, …). A predictions run is pushed without a weight layer. The run must be
+evaluated (evaluation.json, metrics.json), and its model and preprocess.skops must match the
+sha256 run.json records. The manifest carries org.opencontainers.image.* annotations (source, revision,
 version, created, description) from run.json and the Actions environment.
 
 Tags: a semantic version also moves its series. 1.2.3 (or v1.2.3) pushes 1.2.3, 1.2, 1 and

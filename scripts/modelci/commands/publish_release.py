@@ -1,6 +1,8 @@
 """Publish an evaluated run directory as a GitHub release.
 
-The release gets the model and its records as assets: model.skops, run.json, metrics.json,
+The release gets the run's files as assets: run.json, the model file of its flavour
+(model.skops, model.ubj, model.json, model.txt, model.cbm or model.onnx) and preprocess.skops
+when recorded, or a predictions run's predictions.csv (it has no model), metrics.json,
 evaluation.json, the plots (plots/roc.png → plot-roc.png), MODEL_CARD.md (metrics with
 intervals, data fingerprints, training config, and the card: section of modelci.yaml) and
 SHA256SUMS (`sha256sum -c SHA256SUMS` checks a download). The notes hold the metrics table
@@ -12,6 +14,8 @@ config's name:). The release is created as a draft (or an existing draft of the 
 reused), every asset is uploaded, and only then is it published, so a failure leaves an
 unpublished draft that the next run finishes; re-running replaces changed assets and never
 duplicates one. --draft-only stops before publishing.
+
+An unevaluated run, or one whose model file no longer matches run.json's sha256, is refused.
 
 Outputs (and stdout): release-url, release-id, tag, published, asset-urls (JSON: name → URL).
 Exit 0 when published, 2 on bad input, 3 when GitHub fails (the draft is left unpublished).

@@ -6,7 +6,10 @@ files. Every layer is written to the path its annotation names (org.cncf.model.f
 org.opencontainers.image.title); absolute paths, `..` and duplicate paths are refused, and
 every size and sha256 digest is checked. The files are staged and moved into --out only when
 all of them are in, so a failure leaves --out as it was. --out must be new, empty, or a run
-directory (which is then replaced whole).
+directory (which is then replaced whole). A run pushed by `modelci publish registry` comes back
+as it was pushed: its model file under its own name (model.skops, model.ubj, model.onnx, …),
+preprocess.skops, or a predictions run's predictions.csv. pull checks digests, not models:
+`modelci baseline --from registry:REF` also checks the model against run.json and loads it.
 
 Prints the manifest digest, then each file written; in Actions sets the outputs digest, dir
 (--out as given) and files (one path per line, relative to dir). Credentials as for

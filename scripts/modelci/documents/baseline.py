@@ -17,7 +17,7 @@ class BaselineSource:
 
     source: str
     kind: str
-    model_sha256: str
+    model_sha256: str | None  # None: a predictions run has no model file
     tag: str | None = None
     url: str | None = None
     # file name → sha256 of each file kept
@@ -28,7 +28,7 @@ class BaselineSource:
         return cls(
             source=node["source"].text(),
             kind=node["kind"].text(),
-            model_sha256=node["model_sha256"].text(),
+            model_sha256=node["model_sha256"].optional(as_text),
             tag=node["tag"].optional(as_text),
             url=node["url"].optional(as_text),
             files={name: digest.text() for name, digest in node["files"].items()},

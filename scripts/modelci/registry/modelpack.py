@@ -10,10 +10,15 @@ so a plain `oras pull` restores the same tree.
 
 | file | layer media type |
 |---|---|
-| `model.skops` (the run's model) | `application/vnd.cncf.model.weight.v1.raw` |
+| the run's model file, whatever its flavour (`model.skops`, `model.ubj`, `model.json`, `model.txt`, `model.cbm`, `model.onnx`), and `preprocess.skops` when the run keeps its preprocessing apart: one layer each | `application/vnd.cncf.model.weight.v1.raw` |
 | `run.json` | `application/vnd.cncf.model.weight.config.v1.raw` |
 | `*.csv`, `*.tsv`, `*.parquet` (predictions) | `application/vnd.cncf.model.dataset.v1.raw` |
 | everything else: `metrics.json`, `evaluation.json`, `plots/*.png`, `MODEL_CARD.md`, `SHA256SUMS`, … | `application/vnd.cncf.model.doc.v1.raw` |
+
+ModelPack's layer media types name a file's role, not its format; the format is the config's
+`config.format` (`FORMATS`: `skops`, `xgboost-ubj`, `onnx`, …). A predictions run has no weight
+layer and no format: its `predictions.csv` is a dataset layer, and the manifest stays valid
+(ModelPack requires the config and at least one layer, not a weight).
 
 Everything here is pure (no network): the manifest is built from the files' digests, and it
 is deterministic, so re-pushing an unchanged run gives the same manifest digest.
@@ -25,7 +30,7 @@ import dataclasses
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -46,6 +51,15 @@ OCI = "org.opencontainers.image."
 _DATA_SUFFIXES = (".csv", ".tsv", ".parquet")
 _DIGEST = re.compile(r"sha256:[a-f0-9]{64}")
 _EPOCH = "1970-01-01T00:00:00Z"
+# config.format of a run's model file, by its name (`modelci.flavours`).
+FORMATS = {
+    "model.skops": "skops",
+    "model.ubj": "xgboost-ubj",
+    "model.json": "xgboost-json",
+    "model.txt": "lightgbm-text",
+    "model.cbm": "catboost-cbm",
+    "model.onnx": "onnx",
+}
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -78,8 +92,9 @@ class PulledFile:
     media_type: str
 
 
-def media_type_for(path: str, model_file: str) -> str:
-    if path == model_file:
+def media_type_for(path: str, weights: Collection[str]) -> str:
+    """`weights`: the model file and its preprocessing (`modelci.run_files`)."""
+    if path in weights:
         return WEIGHT
     if path == "run.json":
         return WEIGHT_CONFIG
@@ -88,9 +103,9 @@ def media_type_for(path: str, model_file: str) -> str:
     return DOC
 
 
-def collect_files(run_dir: Path, model_file: str) -> list[tuple[str, Path]]:
-    """Every regular file of the run directory as (relative path, file), the model first,
-    then run.json, then the rest sorted. Hidden entries (`.*`, e.g. staging leftovers) are
+def collect_files(run_dir: Path, weights: Sequence[str]) -> list[tuple[str, Path]]:
+    """Every regular file of the run directory as (relative path, file), the weights first
+    (in the order given), then run.json, then the rest sorted. Hidden entries (`.*`, e.g. staging leftovers) are
     left out; a symbolic link is refused, since following one could publish any file."""
     found: list[tuple[str, Path]] = []
     for root, dirs, files in os.walk(run_dir):
@@ -110,14 +125,14 @@ def collect_files(run_dir: Path, model_file: str) -> list[tuple[str, Path]]:
                 if not path.is_file():
                     raise UserError(f"{path} is not a regular file", fix="Remove it")
                 found.append((relative, path))
-    first = {model_file: 0, "run.json": 1}
-    return sorted(found, key=lambda item: (first.get(item[0], 2), item[0]))
+    first = {name: index for index, name in enumerate([*weights, "run.json"])}
+    return sorted(found, key=lambda item: (first.get(item[0], len(first)), item[0]))
 
 
 def build_artifact(
     files: list[tuple[str, Blob]],
     *,
-    model_file: str,
+    weights: Sequence[str],
     run_info: Mapping[str, Any],
     name: str,
     version: str,
@@ -127,7 +142,7 @@ def build_artifact(
     """The ModelPack manifest for `files` (relative path, hashed blob), in that order."""
     created = _text(run_info.get("created")) or _EPOCH
     layers = [
-        Layer(path=path, media_type=media_type_for(path, model_file), blob=blob)
+        Layer(path=path, media_type=media_type_for(path, weights), blob=blob)
         for path, blob in files
     ]
     config = Blob.from_bytes(
@@ -167,10 +182,17 @@ def model_config(
         "licenses": [card["license"]] if card.get("license") else None,
     }
     estimator = run_info.get("estimator")
-    architecture = estimator.get("class") if isinstance(estimator, Mapping) else None
+    model = run_info.get("model")
+    model = model if isinstance(model, Mapping) else {}
+    # A training script's model has no estimator class; its library is what it is.
+    architecture = (estimator.get("class") if isinstance(estimator, Mapping) else None) or _text(
+        model.get("library")
+    )
+    model_format = FORMATS.get(str(model.get("file")))
+    technical = {"architecture": architecture, "format": model_format}
     return {
         "descriptor": {k: v for k, v in descriptor.items() if v},
-        "config": {k: v for k, v in {"architecture": architecture, "format": "skops"}.items() if v},
+        "config": {k: v for k, v in technical.items() if v},
         # Raw layers are not archives: each layer's DiffID is its own digest.
         "modelfs": {"type": "layers", "diffIds": [layer.blob.digest for layer in layers]},
     }
@@ -342,6 +364,8 @@ def _description(run_info: Mapping[str, Any]) -> str:
     estimator = run_info.get("estimator")
     cls = estimator.get("class") if isinstance(estimator, Mapping) else None
     task = _text(run_info.get("task"))
+    if not isinstance(run_info.get("model"), Mapping):
+        return f"Predictions ({task or 'a model'}) evaluated with modelci; no model file"
     what = f"{cls} ({task})" if cls and task else cls or "A model"
     return f"{what} trained and evaluated with modelci"
 

@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from modelci import progress, rundir
+from modelci import progress, run_files, rundir
 from modelci.errors import UserError
 from modelci.registry import modelpack
 from modelci.registry.auth import Credentials
@@ -45,23 +45,21 @@ def push_run(
             fix=f"Give REGISTRY/NAME:TAG, e.g. {target.registry}/{target.repository}:1.0.0",
         )
     run = rundir.Run.open(run_dir)
-    model_file = run.model.file
+    # Hashed once, below, as blobs: what is checked is what is sent.
+    recorded = run_files.check_publishable(run, check_sha256=False)
+    weights = [file.name for file in recorded if file.weight]
     env = os.environ if environ is None else environ
     log = progress.current
 
     with log.stage("hash run files"):
-        files = modelpack.collect_files(run.path, model_file)
-        if model_file not in {path for path, _ in files}:
-            raise UserError(
-                f"{run.path / model_file} not found", fix="Train the run with `modelci train`"
-            )
+        files = modelpack.collect_files(run.path, weights)
         blobs = [(path, Blob.from_file(file)) for path, file in files]
-        _check_model(run, model_file, dict(blobs)[model_file])
+        _check_recorded(run, recorded, dict(blobs))
     version = version_of(target.tag)
     name = run.info.name or target.repository.rsplit("/", 1)[-1]
     artifact = modelpack.build_artifact(
         blobs,
-        model_file=model_file,
+        weights=weights,
         run_info=run.info.to_json(),
         name=name,
         version=version,
@@ -99,14 +97,17 @@ def push_run(
     )
 
 
-def _check_model(run: rundir.Run, model_file: str, blob: Blob) -> None:
-    """Never publish a model that is not the one its run.json describes."""
-    recorded = run.model_sha256
-    if recorded and f"sha256:{recorded}" != blob.digest:
-        raise UserError(
-            f"{run.path / model_file} does not match the sha256 in run.json",
-            fix="The model changed after training; re-train the run",
-        )
+def _check_recorded(
+    run: rundir.Run, own: tuple[run_files.RunFile, ...], blobs: Mapping[str, Blob]
+) -> None:
+    """Never publish a model (or preprocessing) that is not the one its run.json describes."""
+    for file in own:
+        blob = blobs.get(file.name)
+        if file.sha256 is not None and blob is not None and blob.digest != f"sha256:{file.sha256}":
+            raise UserError(
+                f"{run.path / file.name} does not match the sha256 in run.json",
+                fix="The file changed after training; re-train the run",
+            )
 
 
 def _source(env: Mapping[str, str]) -> str | None:

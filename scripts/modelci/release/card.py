@@ -58,14 +58,19 @@ def build(info: RunInfo, evaluation: Evaluation, *, tag: ReleaseTag | None = Non
     """The card of a run (its run.json and evaluation.json), released under `tag`."""
     card = _card(info)
     name = _name(info) or (tag.name if tag else None)
-    estimator = info.estimator.class_name if info.estimator else "unknown estimator"
+    estimator = _estimator(info)
     title = f"Model card: {name or estimator.rsplit('.', 1)[-1]}"
     if tag is not None:
         title += f" {tag.raw if not tag.name else 'v' + tag.version}"
     description = card.get("description")
+    what = (
+        f"A {info.task} model ({_code(estimator)}) predicting {_code(info.target)}."
+        if info.model is not None
+        else f"{info.task.capitalize()} predictions of {_code(info.target)}: there is no model "
+        "file, only the predictions were evaluated."
+    )
     summary = (description.strip() if isinstance(description, str) else "") or (
-        f"A {info.task} model ({_code(estimator)}) predicting {_code(info.target)}. "
-        "_Describe it with `card.description` in modelci.yaml._"
+        f"{what} _Describe it with `card.description` in modelci.yaml._"
     )
     sections = [Section(title="Model details", content=_details(info, card, tag))]
     for heading, key in STATED:
@@ -81,7 +86,7 @@ def build(info: RunInfo, evaluation: Evaluation, *, tag: ReleaseTag | None = Non
         sections.append(Section(title="Feature importance", content=importance))
     sections += [
         Section(title="Training configuration", content=_training(info)),
-        Section(title="How to use", content=_usage(tag)),
+        Section(title="How to use", content=_usage(info, tag)),
     ]
     return ModelCard(title=title, summary=summary, sections=tuple(sections))
 
@@ -89,6 +94,31 @@ def build(info: RunInfo, evaluation: Evaluation, *, tag: ReleaseTag | None = Non
 def _card(info: RunInfo) -> Mapping[str, Any]:
     card = info.config.get("card")
     return card if isinstance(card, Mapping) else {}
+
+
+def _estimator(info: RunInfo) -> str:
+    """The estimator class, else the model's flavour (a training script's model), else what a
+    predictions run is."""
+    if info.estimator is not None:
+        return info.estimator.class_name
+    if info.model is not None:
+        return f"{info.model.flavour_name} model"
+    return "predictions"
+
+
+def _library(info: RunInfo) -> str | None:
+    """The library (and version) that wrote the model file; runs from before flavours record
+    none: theirs is scikit-learn's, whose version run.json's versions hold."""
+    model = info.model
+    if model is None:
+        return None
+    library = model.library or ("scikit-learn" if model.flavour_name == "sklearn" else None)
+    version = model.library_version
+    if version is None and model.flavour_name == "sklearn":
+        version = info.versions.get("sklearn")
+    if library is None:
+        return None
+    return f"{library} {version}" if version else library
 
 
 def _name(info: RunInfo) -> str | None:
@@ -130,7 +160,7 @@ def _details(info: RunInfo, card: Mapping[str, Any], tag: ReleaseTag | None) -> 
         rows.append(
             ("Classes", shown + more + (f" (positive: {_cell(positive)})" if positive else ""))
         )
-    rows.append(("Estimator", _cell(info.estimator.class_name if info.estimator else "?")))
+    rows.append(("Estimator", _cell(info.estimator.class_name) if info.estimator else DASH))
     preprocess = info.section("model").get("preprocess")
     if preprocess:
         rows.append(("Preprocessing", escape(str(preprocess))))
@@ -140,9 +170,18 @@ def _details(info: RunInfo, card: Mapping[str, Any], tag: ReleaseTag | None) -> 
     dropped = features.get("dropped") or ()
     if dropped:
         counts += "; dropped: " + ", ".join(_cell(c) for c in dropped)
-    rows.append(("Features", counts))
+    if model is not None or any(features.values()):  # a predictions run may know none
+        rows.append(("Features", counts))
     if model is None:
-        rows.append(("Model file", "none: only the predictions were evaluated"))
+        rows.append(("Model file", "none: only its predictions were evaluated"))
+        test = info.data.test
+        if test is not None:
+            facts = [_cell(test.source or "?")]
+            if test.rows is not None:
+                facts.append(f"{number(test.rows)} rows")
+            if test.sha256:
+                facts.append(f"sha256 {_cell(test.sha256)}")
+            rows.append(("Predictions", ", ".join(facts)))
     else:
         rows.append(
             (
@@ -151,6 +190,21 @@ def _details(info: RunInfo, card: Mapping[str, Any], tag: ReleaseTag | None) -> 
                 f"{size(model.size_bytes)}, sha256 {_cell(model.sha256)}",
             )
         )
+        library = _library(info)
+        if library:
+            rows.append(("Library", escape(library)))
+        if model.preprocess is not None:
+            kept = model.preprocess
+            rows.append(
+                (
+                    "Preprocessing file",
+                    f"{_cell(kept.file)} (modelci's preprocessing, skops), "
+                    f"{size(kept.size_bytes)}, sha256 {_cell(kept.sha256)}",
+                )
+            )
+    command = (info.training or {}).get("command")
+    if isinstance(command, str) and command:
+        rows.append(("Training command", _cell(command)))
     created, by = info.created, info.modelci_version
     rows.append(("Trained", escape(f"{created or DASH}" + (f" with modelci {by}" if by else ""))))
     if info.versions:
@@ -194,6 +248,12 @@ def _evaluation(evaluation: Evaluation) -> str:
         lines.append(
             "Not computed: "
             + "; ".join(f"{escape(k)} ({escape(v)})" for k, v in evaluation.skipped_metrics)
+            + ".\n"
+        )
+    if evaluation.unavailable:  # what a predictions run cannot measure without a model
+        lines.append(
+            "Not measured: "
+            + "; ".join(f"{escape(k)} ({escape(v)})" for k, v in evaluation.unavailable)
             + ".\n"
         )
     model = evaluation.model
@@ -277,12 +337,19 @@ def _training(info: RunInfo) -> str:
 
     estimator = info.estimator
     config = {k: v for k, v in info.config.items() if k != "card"}
-    parts = [
-        f"Estimator {_code(estimator.class_name if estimator else '?')} with these parameters:\n",
-        _fenced(
-            yaml.safe_dump(dict(estimator.params) if estimator else {}, sort_keys=True), "yaml"
-        ),
-    ]
+    command = (info.training or {}).get("command")
+    if estimator is not None:
+        parts = [
+            f"Estimator {_code(estimator.class_name)} with these parameters:\n",
+            _fenced(yaml.safe_dump(dict(estimator.params), sort_keys=True), "yaml"),
+        ]
+    elif isinstance(command, str) and command:
+        made = "the model" if info.model is not None else "the predictions"
+        parts = [f"The repository's own training script made {made}: {_code(command)}.\n"]
+    elif info.model is None:
+        parts = ["No model was trained here: the predictions were evaluated as given.\n"]
+    else:
+        parts = ["No estimator recorded: the model file was evaluated as given.\n"]
     if config:
         parts += [
             "The resolved `modelci.yaml` (every default filled in; `card:` is this page):\n",
@@ -294,7 +361,7 @@ def _training(info: RunInfo) -> str:
     return "\n".join(parts)
 
 
-def _usage(tag: ReleaseTag | None) -> str:
+def _usage(info: RunInfo, tag: ReleaseTag | None) -> str:
     ref = tag.raw if tag else "TAG"
     return (
         "Check the downloaded files, then use the release as the baseline of a comparison:\n\n"
@@ -304,11 +371,53 @@ def _usage(tag: ReleaseTag | None) -> str:
             "modelci compare runs/candidate runs/baseline --out runs/compare\n",
             "sh",
         )
-        + "\n`model.skops` is a [skops](https://skops.readthedocs.io) file, never a pickle: "
-        "`modelci baseline` loads it only after checking its sha256 and every type it holds "
-        "against an allowlist. Loading it yourself, review "
-        '`skops.io.get_untrusted_types(file="model.skops")` before trusting any of them.\n'
+        + "\n"
+        + _formats(info)
     )
+
+
+# What each flavour's file is, for the reader who loads it without modelci.
+FORMATS = {
+    "sklearn": "a [skops](https://skops.readthedocs.io) file, never a pickle",
+    "xgboost": "XGBoost's own model format (UBJSON or JSON), which holds no code",
+    "lightgbm": "LightGBM's own text model format, which holds no code",
+    "catboost": "CatBoost's own binary model format, which holds no code",
+    "onnx": "an ONNX graph, scored with onnxruntime",
+}
+
+
+def _formats(info: RunInfo) -> str:
+    model = info.model
+    if model is None:
+        return (
+            "This release has no model file: `predictions.csv` holds the predictions that were "
+            "evaluated (row id, truth, prediction and class probabilities). `modelci compare` "
+            "aligns them with a candidate's by row id, so a candidate must be scored on the "
+            "same rows.\n"
+        )
+    flavour = model.flavour_name
+    text = (
+        f"{_code(model.file)} is {FORMATS.get(flavour, escape(flavour))}: `modelci baseline` "
+        "loads it only after checking its sha256"
+        + (
+            " and every type it holds against an allowlist"
+            if flavour == "sklearn"
+            else " and the checks of its flavour"
+        )
+        + "."
+    )
+    if flavour == "sklearn":
+        text += (
+            " Loading it yourself, review "
+            f'`skops.io.get_untrusted_types(file="{model.file}")` before trusting any of them.'
+        )
+    if model.preprocess is not None:
+        text += (
+            f" {_code(model.preprocess.file)} is modelci's preprocessing of the raw columns "
+            "into the model's inputs, a skops file checked against the same allowlist; apply "
+            "it before the model."
+        )
+    return text + "\n"
 
 
 # -- markdown helpers -----------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 | asset | from |
 |---|---|
-| `model.skops`, `run.json`, `metrics.json`, `evaluation.json` | the run directory |
+| the run's files (`modelci.run_files`): `run.json`, the model file of its flavour (`model.skops`, `model.ubj`, …) and `preprocess.skops` when recorded, `metrics.json`, `evaluation.json`; a predictions run's `predictions.csv` instead of a model | the run directory |
 | `plot-<name>.png` | `plots/<name>.png` (release assets have flat names) |
 | `MODEL_CARD.md` | rendered by `modelci.release.card` |
 | `SHA256SUMS` | every asset above, in `sha256sum -c` format |
@@ -17,19 +17,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modelci import documents, fsutil, png, rundir
+from modelci import documents, fsutil, png, run_files, rundir
 from modelci.documents import Evaluation, Metrics, RunInfo
 from modelci.errors import UserError
 
 MODEL_CARD = "MODEL_CARD.md"
 SHA256SUMS = "SHA256SUMS"
-# The files a baseline needs; the rest of a release is for people.
-RUN_FILES = (rundir.MODEL, rundir.RUN, rundir.METRICS, rundir.EVALUATION)
 CONTENT_TYPES = {
     ".skops": "application/zip",  # a skops file is a zip archive
-    ".json": "application/json",
+    ".json": "application/json",  # model.json too: XGBoost's JSON
     ".png": "image/png",
     ".md": "text/markdown; charset=utf-8",
+    ".csv": "text/csv; charset=utf-8",
+    # Binary formats without a registered type: XGBoost UBJSON, CatBoost, ONNX protobuf.
+    ".ubj": "application/octet-stream",
+    ".cbm": "application/octet-stream",
+    ".onnx": "application/octet-stream",
 }
 _SUMS_LINE = re.compile(r"^(?P<sha>[0-9a-fA-F]{64}) [ *](?P<name>.+)$")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
@@ -75,6 +78,7 @@ class ReleaseRun:
     evaluation: Evaluation
     metrics: Metrics
     plots: tuple[tuple[str, Path], ...]  # (asset name, file)
+    files: tuple[run_files.RunFile, ...]  # the run's own files, as run.json records them
 
     @property
     def name(self) -> str | None:
@@ -88,8 +92,8 @@ class ReleaseRun:
 
 def content_type_of(name: str) -> str:
     """
-    >>> content_type_of("plot-roc.png"), content_type_of("SHA256SUMS")
-    ('image/png', 'text/plain; charset=utf-8')
+    >>> content_type_of("plot-roc.png"), content_type_of("SHA256SUMS"), content_type_of("model.txt")
+    ('image/png', 'text/plain; charset=utf-8', 'text/plain; charset=utf-8')
     """
     return CONTENT_TYPES.get(Path(name).suffix.lower(), "text/plain; charset=utf-8")
 
@@ -106,24 +110,10 @@ def plot_asset_name(relative: str) -> str:
 
 
 def open_run(path: Path, *, warn: Any = None) -> ReleaseRun:
-    """Read an evaluated run directory; refuse one without evaluation or with a changed model."""
+    """Read an evaluated run directory; refuse one without evaluation, or whose model (or
+    preprocessing) is not the one run.json records."""
     run = rundir.Run.open(path)
-    for needed in (rundir.EVALUATION, rundir.METRICS):
-        if not (path / needed).is_file():
-            raise UserError(
-                f"{path} has no {needed}: a release publishes an evaluated run",
-                fix=f"Run `modelci evaluate {path}` first",
-            )
-    recorded = run.model_sha256
-    if not run.model_path.is_file():
-        raise UserError(f"{run.model_path} not found", fix="Re-run `modelci train`")
-    actual = fsutil.sha256_file(run.model_path)
-    if actual != recorded:
-        raise UserError(
-            f"{run.model_path}: sha256 {actual[:12]}… does not match {recorded[:12]}… recorded "
-            "in run.json; the file was changed after training",
-            fix="Re-run `modelci train` and `modelci evaluate`",
-        )
+    files = run_files.check_publishable(run)
     evaluation = run.evaluation()
     metrics = documents.read_metrics(path / rundir.METRICS)
     plots: list[tuple[str, Path]] = []
@@ -140,13 +130,18 @@ def open_run(path: Path, *, warn: Any = None) -> ReleaseRun:
         seen.add(name)
         plots.append((name, file))
     return ReleaseRun(
-        path=path, info=run.info, evaluation=evaluation, metrics=metrics, plots=tuple(plots)
+        path=path,
+        info=run.info,
+        evaluation=evaluation,
+        metrics=metrics,
+        plots=tuple(plots),
+        files=files,
     )
 
 
 def release_assets(run: ReleaseRun, *, card: str) -> list[AssetFile]:
     """Every asset of the release, SHA256SUMS last."""
-    files = [AssetFile.from_path(name, run.path / name) for name in RUN_FILES]
+    files = [AssetFile.from_path(file.name, run.path / file.name) for file in run.files]
     files += [AssetFile.from_path(name, file) for name, file in run.plots]
     files.append(AssetFile.from_bytes(MODEL_CARD, card.encode("utf-8")))
     files.append(AssetFile.from_bytes(SHA256SUMS, sha256sums(files).encode("utf-8")))

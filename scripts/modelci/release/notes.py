@@ -124,7 +124,7 @@ def build(
     description = card.get("description") if isinstance(card, Mapping) else None
     return ReleaseNotes(
         tag=tag,
-        estimator=info.estimator.class_name if info.estimator else "unknown estimator",
+        estimator=_estimator(info),
         task=info.task,
         rows=evaluation.n_rows,
         confidence=evaluation.confidence,
@@ -141,14 +141,23 @@ def build(
     )
 
 
+def _estimator(info: RunInfo) -> str:
+    if info.estimator is not None:
+        return info.estimator.class_name
+    if info.model is not None:  # a training script's model: no estimator modelci built
+        return f"{info.model.flavour_name} model"
+    return "predictions"
+
+
 def render(notes: ReleaseNotes) -> str:
     """The release body (GitHub markdown)."""
     parts = [MARKER, f"## {escape(notes.tag.title)}\n"]
     if notes.description:
         parts.append(notes.description + "\n")
     rows = f" on {number(notes.rows)} test rows" if notes.rows is not None else ""
+    what = f"`{notes.estimator}`" if notes.model_sha256 else "Predictions only, no model file"
     parts.append(
-        f"`{notes.estimator}` ({escape(notes.task)}), evaluated{rows}. "
+        f"{what} ({escape(notes.task)}), evaluated{rows}. "
         f"Intervals are {ci_label(notes.confidence)}s.\n"
     )
     compared = notes.previous_tag is not None and notes.previous_problem is None
