@@ -220,7 +220,9 @@ def test_an_inherited_id_column_variable_is_not_passed_on(tmp_path, monkeypatch)
 
     monkeypatch.setenv("MODELCI_ID_COLUMN", "stale")
     frame = pd.DataFrame({"x": [1.0], "y": [0]})
-    dataset = Dataset(task="regression", target="y", train=frame, test=frame, facts={})
+    dataset = Dataset(
+        task="regression", target="y", train=frame, test=frame, facts={}, test_positions=[0]
+    )
     env = training_script.environment(
         cfg_with(tmp_path, "python t.py"),
         dataset,
