@@ -267,7 +267,9 @@ def evaluate_predictions(
             **(recorded.to_json() if recorded is not None else {}),
             "test_fingerprint": info.data.test_fingerprint,
         },
-        checks=lambda: data_checks.prediction_checks(predictions, info.target),
+        checks=lambda: data_checks.prediction_checks(
+            predictions, trained=info.training is not None
+        ),
         model=None,
     )
     document["unavailable"] = dict(UNAVAILABLE)

@@ -56,7 +56,10 @@ def test_a_runs_own_predictions_give_its_metrics(cli, model_run, tmp_path):
     assert "unavailable" not in model
     metrics = json.loads((tmp_path / "runs/p/metrics.json").read_text())
     assert metrics["model_size_bytes"] is None and metrics["latency_ms_per_1k_rows"] is None
-    assert [c["check"] for c in alone["data_checks"]] == ["unseen_classes", "class_balance"]
+    # The classes are the truth's own: none can be unseen, so only the balance is checked.
+    assert [c["check"] for c in alone["data_checks"]] == ["class_balance"]
+    balance = next(c for c in model["data_checks"] if c["check"] == "class_balance")
+    assert alone["data_checks"][0]["values"] == balance["values"]
     run = json.loads((tmp_path / "runs/p/run.json").read_text())
     assert run["model"] is None and run["data"]["split"]["kind"] == "predictions"
     assert run["data"]["test"]["source"] == "runs/model/predictions.csv"
