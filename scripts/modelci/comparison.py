@@ -146,14 +146,18 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
             classes=classes,
             rows=candidate_eval.data.rows,
         )
-        base, rescored, baseline_eval = _baseline_predictions(
-            candidate, candidate_eval, baseline, classes
-        )
-        if len(base.row_id) != len(cand.row_id) or (base.row_id != cand.row_id).any():
-            raise UserError(
-                "baseline and candidate predictions are not on the same rows",
-                fix="Re-run `modelci evaluate` on both runs with the same --data",
+        if candidate.has_model and baseline.has_model:
+            base, rescored, baseline_eval = _baseline_predictions(
+                candidate, candidate_eval, baseline, classes
             )
+            if len(base.row_id) != len(cand.row_id) or (base.row_id != cand.row_id).any():
+                raise UserError(
+                    "baseline and candidate predictions are not on the same rows",
+                    fix="Re-run `modelci evaluate` on both runs with the same --data",
+                )
+        else:
+            cand, base, baseline_eval = _recorded_predictions(candidate, baseline, cand, classes)
+            rescored = False
     with log.stage("paired statistics"):
         deltas, skipped = _paired(cand, base, settings)
     primary = candidate_eval.primary
@@ -261,16 +265,22 @@ def _higher_is_better(name: str) -> bool:
 
 
 def _describe(run: Run, label: str, evaluation: Evaluation | None) -> dict[str, Any]:
-    model = evaluation.model if evaluation is not None else documents.EvaluatedModel()
+    """One side's record; a predictions side has no model to hash, size or time."""
+    model = run.info.model
+    evaluated = evaluation.model if evaluation is not None else documents.EvaluatedModel()
     git = run.info.git
     return {
         "run": str(run.path),
         "label": label,
         "name": run.info.name,
-        "model_sha256": run.model_sha256,
+        "kind": run.info.kind,
+        "model_sha256": None if model is None else model.sha256,
         "estimator": run.info.estimator.class_name if run.info.estimator else None,
-        "size_bytes": model.size_bytes if evaluation is not None else run.model.size_bytes,
-        "latency_ms_per_1k_rows": model.latency_ms_per_1k_rows,
+        "flavour": None if model is None else model.flavour_name,
+        "size_bytes": None
+        if model is None
+        else (evaluated.size_bytes if evaluation is not None else model.size_bytes),
+        "latency_ms_per_1k_rows": None if model is None else evaluated.latency_ms_per_1k_rows,
         "git": None if git is None else {"commit": git.commit, "dirty": git.dirty},
     }
 
@@ -289,7 +299,9 @@ def _check_compatible(candidate: Run, baseline: Run) -> None:
             f"cannot compare a {candidate.task} candidate with a {baseline.task} baseline",
             fix="Compare runs of the same task",
         )
-    if candidate.target != baseline.target:
+    # A predictions file names its truth column as it likes (y_true, --target): there the
+    # truth values themselves are checked, row by row, when the two are aligned.
+    if candidate.has_model and baseline.has_model and candidate.target != baseline.target:
         raise UserError(
             f"candidate predicts '{candidate.target}' but the baseline predicts "
             f"'{baseline.target}'",
@@ -303,6 +315,41 @@ def _check_compatible(candidate: Run, baseline: Run) -> None:
             f"baseline: {list(baseline.classes or [])})",
             fix="Train both on data with the same set of classes",
         )
+
+
+def _recorded_predictions(
+    candidate: Run,
+    baseline: Run,
+    cand: scoring.Predictions,
+    classes: tuple[str, ...] | None,
+) -> tuple[scoring.Predictions, scoring.Predictions, Evaluation]:
+    """Both sides' own predictions.csv, matched by row id (`alignment.by_row_id`).
+
+    A predictions run has no model to re-score, so when either side is one, both are compared
+    on the rows their predictions files share, and those must be all of them.
+    """
+    from modelci import alignment
+
+    if not baseline.has_evaluation():
+        raise UserError(
+            f"{baseline.path} has not been evaluated (with a predictions run on either side, "
+            "compare uses each side's recorded predictions and re-scores nothing)",
+            fix=f"Run `modelci evaluate {baseline.path}` on the candidate's test rows first",
+        )
+    baseline_eval = baseline.evaluation()
+    base = scoring.read_predictions(
+        baseline.path / rundir.PREDICTIONS,
+        task=baseline.task,
+        classes=classes,
+        rows=baseline_eval.data.rows,
+    )
+    cand, base = alignment.by_row_id(
+        cand,
+        base,
+        candidate_where=str(candidate.path / rundir.PREDICTIONS),
+        baseline_where=str(baseline.path / rundir.PREDICTIONS),
+    )
+    return cand, base, baseline_eval
 
 
 def _baseline_predictions(

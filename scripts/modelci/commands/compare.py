@@ -7,6 +7,10 @@ The gates, `compare.alpha` and `compare.strict` come from the candidate's config
 the gates it is judged by (a baseline without a recorded config falls back to the candidate's).
 Either way comparison.json lists how the candidate's gates differ from the baseline's.
 
+With a predictions run (`modelci evaluate --predictions`) on either side, nothing is re-scored:
+both sides' recorded predictions are matched by row id, and different row sets or disagreeing
+truth are refused with the counts.
+
   modelci compare runs/candidate runs/baseline --out runs/compare --gates-from baseline
 
 Step outputs (in GitHub Actions): comparison-dir, verdict (pass or fail), failed-gates (a JSON

@@ -29,6 +29,9 @@ from modelci.documents.parts import (
     read_plots,
 )
 
+RunKind = Literal["model", "predictions"]
+RUN_KINDS: tuple[RunKind, ...] = ("model", "predictions")
+
 
 @dataclass(frozen=True, kw_only=True)
 class Gate:
@@ -148,12 +151,21 @@ class Side:
     label: str
     run: str | None = None
     name: str | None = None
+    # "model", or "predictions" for a run that has only predictions (no model sha256, size or
+    # latency); None in files written before predictions runs existed, which were all models.
+    kind: RunKind | None = None
     model_sha256: str | None = None
     estimator: str | None = None
+    # The model's flavour (`modelci.flavours`); None for a predictions side or an older file.
+    flavour: str | None = None
     size_bytes: int | None = None
     latency_ms_per_1k_rows: float | None = None
     git: Git | None = None
     rescored: bool | None = None
+
+    @property
+    def has_model(self) -> bool:
+        return self.kind != "predictions"
 
     @classmethod
     def parse(cls, node: Node, default_label: str) -> Side:
@@ -165,8 +177,10 @@ class Side:
             label=node["label"].optional(as_text) or default_label,
             run=node["run"].optional(as_text),
             name=node["name"].optional(as_text),
+            kind=node["kind"].optional(lambda kind: kind.choice(RUN_KINDS)),
             model_sha256=node["model_sha256"].optional(as_text),
             estimator=node["estimator"].optional(as_text),
+            flavour=node["flavour"].optional(as_text),
             size_bytes=node["size_bytes"].optional(as_integer),
             latency_ms_per_1k_rows=node["latency_ms_per_1k_rows"].optional(as_number),
             git=None
@@ -183,8 +197,10 @@ class Side:
             "run": self.run,
             "label": self.label,
             "name": self.name,
+            "kind": self.kind,
             "model_sha256": self.model_sha256,
             "estimator": self.estimator,
+            "flavour": self.flavour,
             "size_bytes": self.size_bytes,
             "latency_ms_per_1k_rows": self.latency_ms_per_1k_rows,
             "git": None

@@ -33,6 +33,9 @@ STATUS_ICON = {"ok": "✅", "warn": "⚠️", "skipped": "⚠️", "fail": "❌"
 GATE_CELL = {"pass": "✅ pass", "fail": "❌ fail", "none": "— no gate"}
 TOP_FEATURES = 20
 HASH_CHARS = 12
+# What evaluate cannot measure without a model; a predictions run says so once, in these words.
+MODEL_MEASURES = ("importance", "latency_ms_per_1k_rows", "model_size_bytes")
+NEEDS_A_MODEL = "Latency, size and permutation importance need a model"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -187,6 +190,31 @@ def short_class(dotted: str | None) -> str:
     return dotted.rsplit(".", 1)[-1] if dotted else "unknown estimator"
 
 
+def model_label(run: RunFacts | None) -> list[str | Span]:
+    """What a run is, where a headline names it: the estimator's class and, when run.json
+    records them, the library and version that wrote the model file (`LogisticRegression`
+    (scikit-learn 1.5.2)); a model without an estimator (a script's ONNX file) by its flavour;
+    "(predictions only)" for a run that has no model."""
+    if run is None:
+        return [_code(short_class(None))]
+    if not run.has_model:
+        return ["(predictions only)"]
+    if run.estimator or not run.flavour:
+        name = short_class(run.estimator)
+    else:
+        name = f"{run.flavour} model"
+    library = library_text(run)
+    return [_code(name), f" ({library})"] if library else [_code(name)]
+
+
+def library_text(run: RunFacts) -> str | None:
+    """ "xgboost 2.1.3": the library that wrote the model file, as recorded."""
+    name = run.library or run.flavour
+    if not name:
+        return None
+    return f"{name} {run.library_version}" if run.library_version else name
+
+
 def _right(n: int) -> tuple[Align, ...]:
     right: Align = "right"
     return (right,) * n
@@ -257,9 +285,9 @@ def _comparison_headline(report: Report, comparison: Comparison) -> Section:
         )
     facts: list[str | Span] = [
         f"{candidate} ",
-        _code(short_class(report.candidate_run.estimator if report.candidate_run else None)),
+        *model_label(report.candidate_run),
         f" vs {baseline} ",
-        _code(short_class(report.baseline_run.estimator if report.baseline_run else None)),
+        *model_label(report.baseline_run),
     ]
     if comparison.n_rows is not None:
         facts.append(f" · {comparison.n_rows:,} test rows")
@@ -290,7 +318,40 @@ def _comparison_headline(report: Report, comparison: Comparison) -> Section:
         )
     if comparison.gates_note:
         blocks.append(Paragraph(spans=_t(f"ℹ️ {comparison.gates_note}"), small=True))
+    blocks += _unmeasured(report)
     return Section(key="headline", title=title, blocks=tuple(blocks), headline=True)
+
+
+def _unmeasured(report: Report) -> list[Block]:
+    """Why size, latency or importance are absent: a side with only predictions, or what a
+    model's flavour cannot report (evaluation.json `unavailable`)."""
+    runs = [run for run in (report.candidate_run, report.baseline_run) if run is not None]
+    without = [run.label for run in runs if not run.has_model]
+    who = None
+    if without:
+        who = "this run has" if report.comparison is None else f"the {without[0]} has"
+        who = "both runs have" if len(without) == 2 else who
+    blocks: list[Block] = []
+    if who is not None:
+        blocks.append(
+            Paragraph(spans=_t(f"ℹ️ {NEEDS_A_MODEL}; {who} only predictions."), small=True)
+        )
+    candidate = report.candidate_run
+    if candidate is None:
+        return blocks
+    # A predictions run's own three are said above; anything else (or a model's) by name.
+    other = [
+        (name, why)
+        for name, why in candidate.unavailable
+        if candidate.has_model or name not in MODEL_MEASURES
+    ]
+    if other:
+        whose = f" for the {candidate.label}" if report.comparison else ""
+        parts: list[str | Span] = [f"ℹ️ Not measured{whose}: "]
+        for index, (name, why) in enumerate(other):
+            parts += (["; "] if index else []) + [_strong(name), f" ({why})"]
+        blocks.append(Paragraph(spans=_t(*parts), small=True))
+    return blocks
 
 
 def gate_change_text(change: GateChange | dict[str, Any]) -> str:
@@ -415,16 +476,20 @@ def _evaluation_headline(report: Report, evaluation: Evaluation) -> Section:
         blocks.append(
             Paragraph(spans=_t(_strong(primary.name), *_n(f" {number(primary.value)}{detail}")))
         )
-    facts: list[str | Span] = []
-    if report.candidate_run and report.candidate_run.estimator:
-        facts.append(_code(short_class(report.candidate_run.estimator)))
+    facts: list[list[str | Span]] = []
+    run = report.candidate_run
+    if run is not None and not run.has_model:
+        facts.append(["predictions only"])
+    elif run is not None and (run.estimator or run.flavour):
+        facts.append(model_label(run))
     if evaluation.n_rows is not None:
-        facts.append(f"{evaluation.n_rows:,} test rows")
-    facts.append(f"{evaluation.task}")
+        facts.append([f"{evaluation.n_rows:,} test rows"])
+    facts.append([f"{evaluation.task}"])
     joined: list[str | Span] = []
     for index, fact in enumerate(facts):
-        joined += [" · ", fact] if index else [fact]
+        joined += [" · ", *fact] if index else fact
     blocks.append(Paragraph(spans=_t(*joined), small=True))
+    blocks += _unmeasured(report)
     return Section(
         key="headline", title="📊 modelci evaluation", blocks=tuple(blocks), headline=True
     )
@@ -665,6 +730,8 @@ def _git(run: RunFacts) -> Inline | None:
 
 
 def _model(run: RunFacts) -> Inline | None:
+    if not run.has_model:
+        return _t("none: predictions only")
     parts: list[str | Span] = []
     if run.model_sha256:
         parts += ["sha256 ", _code(run.model_sha256[:HASH_CHARS])]
@@ -677,9 +744,24 @@ def _optional(text: str | None) -> Inline | None:
     return _t(text) if text else None
 
 
+def _latency(run: RunFacts) -> Inline | None:
+    if not run.has_model:
+        return _t("needs a model")
+    if run.latency_ms_per_1k_rows is None:
+        return None
+    return _t(f"{number(run.latency_ms_per_1k_rows)} ms per 1,000 rows")
+
+
+def _library(run: RunFacts) -> Inline | None:
+    text = library_text(run) if run.has_model else None
+    return _t(text) if text else None
+
+
 _FACTS: tuple[tuple[str, Any], ...] = (
     ("run directory", lambda r: _t(_code(r.path)) if r.path else None),
     ("estimator", lambda r: _t(_code(r.estimator)) if r.estimator else None),
+    ("model library", _library),
+    ("training command", lambda r: _t(_code(r.training_command)) if r.training_command else None),
     ("parameters", lambda r: _kv(r.params)),
     ("training data", lambda r: _data(r.train)),
     ("test data", lambda r: _data(r.test)),
@@ -688,13 +770,6 @@ _FACTS: tuple[tuple[str, Any], ...] = (
     ("library versions", lambda r: _kv(r.versions)),
     ("git commit", _git),
     ("model", _model),
-    (
-        "latency",
-        lambda r: (
-            _t(f"{number(r.latency_ms_per_1k_rows)} ms per 1,000 rows")
-            if r.latency_ms_per_1k_rows is not None
-            else None
-        ),
-    ),
+    ("latency", _latency),
     ("created", lambda r: _optional(r.created)),
 )

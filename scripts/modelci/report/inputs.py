@@ -78,6 +78,20 @@ class RunFacts:
     latency_ms_per_1k_rows: float | None = None
     created: str | None = None
     rescored: bool | None = None
+    # "predictions" for a run that has only predictions; "model" or None (an older file) else.
+    kind: str | None = None
+    # The model's flavour and the library (and version) that wrote its file, when recorded.
+    flavour: str | None = None
+    library: str | None = None
+    library_version: str | None = None
+    # The user's training script (`train.command`) that made the run, when one did.
+    training_command: str | None = None
+    # What evaluate could not measure, by name (importance, latency, size), with the reason.
+    unavailable: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def has_model(self) -> bool:
+        return self.kind != "predictions"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -145,11 +159,9 @@ def _load_compare_dir(directory: Path, comparison: Comparison) -> Report:
             run_path, eval_path = run_dir / RUN, run_dir / EVALUATION
             run = documents.read_run(run_path) if run_path.is_file() else None
             evaluation = documents.read_evaluation(eval_path) if eval_path.is_file() else None
-            recorded = info.model_sha256
-            found = _model_sha256(run, evaluation)
             # A later `modelci train` may have reused the directory; its facts would be
             # about a different model than the one compared.
-            if recorded and found and recorded != found:
+            if not _same_model(info, run, evaluation):
                 notes.append(
                     f"the {side} run directory {info.run} now holds a different model; "
                     "its details are left out"
@@ -206,6 +218,25 @@ def _model_sha256(run: RunInfo | None, evaluation: Evaluation | None) -> str | N
     return evaluation.model.sha256 if evaluation is not None else None
 
 
+def _same_model(side: Side, run: RunInfo | None, evaluation: Evaluation | None) -> bool:
+    """Whether the directory still holds what was compared: the same model file, or still
+    only predictions (a predictions side has no model hash to check)."""
+    recorded, found = side.model_sha256, _model_sha256(run, evaluation)
+    if recorded and found:
+        return recorded == found
+    if run is not None and side.kind is not None:
+        return run.kind == side.kind
+    return True
+
+
+def _kind(run: RunInfo | None, evaluation: Evaluation | None, side: Side | None) -> str | None:
+    if run is not None:
+        return run.kind
+    if side is not None and side.kind is not None:
+        return side.kind
+    return None if evaluation is None else ("model" if evaluation.has_model else "predictions")
+
+
 def _run_facts(
     label: str,
     *,
@@ -215,6 +246,7 @@ def _run_facts(
 ) -> RunFacts:
     """Merge what comparison.json, run.json and evaluation.json each know about one run."""
     estimator = run.estimator if run else None
+    model = run.model if run else None
     data = run.data if run else None
     evaluated = evaluation.model if evaluation else None
     eval_data = evaluation.data if evaluation else None
@@ -248,4 +280,15 @@ def _run_facts(
         latency_ms_per_1k_rows=evaluated.latency_ms_per_1k_rows if evaluated else None,
         created=run.created if run else None,
         rescored=side.rescored if side else None,
+        kind=_kind(run, evaluation, side),
+        flavour=(model.flavour if model else None) or (side.flavour if side else None),
+        library=model.library if model else None,
+        library_version=model.library_version if model else None,
+        training_command=_training_command(run),
+        unavailable=evaluation.unavailable if evaluation else (),
     )
+
+
+def _training_command(run: RunInfo | None) -> str | None:
+    command = (run.training or {}).get("command") if run else None
+    return command if isinstance(command, str) and command else None

@@ -29,14 +29,13 @@ from modelci.report.content import (
     Table,
     build_sections,
     ci_label,
-    code,
     delta_detail,
     inline,
     interval,
+    model_label,
     number,
     numbers,
     p_value,
-    short_class,
     signed,
     size,
     strong,
@@ -210,7 +209,14 @@ def _value(metric: MetricValue | None) -> float | None:
 
 
 def _baseline_sha(report: Report) -> str | None:
-    return report.baseline_run.model_sha256 if report.baseline_run else None
+    """What identifies the baseline: its model file, or for a baseline with only predictions,
+    the predictions file it was made from."""
+    run = report.baseline_run
+    if run is None:
+        return None
+    if not run.has_model:
+        return run.test.sha256 if run.test is not None else None
+    return run.model_sha256
 
 
 def _same_retrained_baseline(report: Report, first: Report) -> bool:
@@ -317,7 +323,7 @@ def _headline(
         )
     facts: list[str | Span] = [
         f"{total} candidates vs {baseline.label if baseline else 'baseline'} ",
-        code(short_class(baseline.estimator if baseline else None)),
+        *model_label(baseline),
     ]
     if comparison.n_rows is not None:
         facts.append(f" · {comparison.n_rows:,} test rows")
@@ -368,10 +374,18 @@ def _table(ranked: Sequence[Report], candidates: Sequence[Candidate], primary: s
         spans=inline(
             f"Best first by {primary}. Δ = candidate − baseline on the same test rows; "
             f"{label} and p from paired tests. Latency in ms per 1,000 rows."
+            + _without_model(ranked)
         ),
         small=True,
     )
     return Section(key="leaderboard", title="Leaderboard", blocks=(table, note))
+
+
+def _without_model(ranked: Sequence[Report]) -> str:
+    """Why a candidate's size and latency are blank: it has only predictions."""
+    if all(report.candidate_run is None or report.candidate_run.has_model for report in ranked):
+        return ""
+    return f" Size and latency need a model: {DASH} for a candidate with only predictions."
 
 
 def _gates(comparison: Comparison) -> str:
@@ -473,7 +487,7 @@ def _evaluation_table(
     note = Paragraph(
         spans=inline(
             f"Best first by {primary}, each on its own test rows. No baseline yet, so no "
-            "deltas and no gates. Latency in ms per 1,000 rows."
+            "deltas and no gates. Latency in ms per 1,000 rows." + _without_model(ranked)
         ),
         small=True,
     )
