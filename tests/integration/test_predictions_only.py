@@ -306,3 +306,14 @@ def test_labels_alone_headline_accuracy(cli, tmp_path):
     alone = evaluation_of(tmp_path / "runs/p")
     assert alone["primary"] == "accuracy" and alone["curves"] is None
     assert "roc_auc" in alone["skipped_metrics"]
+
+
+def test_new_predictions_replace_an_older_predictions_run_whole(cli, tmp_path):
+    (tmp_path / "p.csv").write_text(BINARY)
+    assert cli("evaluate", "--predictions", "p.csv", "--out", "runs/p").code == 0
+    assert (tmp_path / "runs/p/plots/roc.png").is_file()
+    (tmp_path / "labels.csv").write_text("row_id,y_true,y_pred\n0,no,no\n1,yes,no\n")
+    assert cli("evaluate", "--predictions", "labels.csv", "--out", "runs/p").code == 0
+    # No probabilities now: the older run's ROC plot must not linger beside the new run.
+    assert not (tmp_path / "runs/p/plots/roc.png").exists()
+    assert documents.read_run(tmp_path / "runs/p/run.json").data.test.source == "labels.csv"
