@@ -39,12 +39,15 @@ def run_checks(
     return out
 
 
-def prediction_checks(predictions: Predictions, target: str) -> list[dict[str, Any]]:
+def prediction_checks(predictions: Predictions, *, trained: bool) -> list[dict[str, Any]]:
     """The checks that need no feature columns and no training rows: all a predictions run
-    (only row ids, truth and predictions) can answer."""
+    (only row ids, truth and predictions) can answer. `trained`: its classes are those of a
+    training split (a training script's run); otherwise they are the truth's own, and no test
+    class can be unseen."""
     if predictions.classes is None:
         return []
-    return [unseen_classes(predictions), balance(_prediction_shares(predictions), None)]
+    shares = balance(_prediction_shares(predictions), None)
+    return [unseen_classes(predictions), shares] if trained else [shares]
 
 
 def _prediction_shares(predictions: Predictions) -> dict[str, float]:

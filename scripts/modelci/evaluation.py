@@ -236,6 +236,7 @@ def evaluate_predictions_file(
         reads=(path,),
         fill=fill,
         write=(lambda target: shutil.copyfile(path, target)) if verbatim else None,
+        replace=True,  # a new run: nothing of an older one in `out` may linger (its plots)
     )
 
 
@@ -249,10 +250,11 @@ def evaluate_predictions(
     reads: tuple[Path, ...],
     fill: Callable[[Path], None] | None,
     write: Callable[[Path], object] | None = None,
+    replace: bool = False,
 ) -> Evaluation:
     """The evaluation of predictions alone (no model): what `build_document` can compute
     without one, and why the rest is missing (`UNAVAILABLE`). `write` writes predictions.csv
-    when it need not be formatted again (a copy of its input)."""
+    when it need not be formatted again (a copy of its input); `replace` makes `out` anew."""
     settings = _settings(info)
     recorded = info.data.test
     if primary is None and settings["primary"] is None and predictions.classes is not None:
@@ -267,7 +269,9 @@ def evaluate_predictions(
             **(recorded.to_json() if recorded is not None else {}),
             "test_fingerprint": info.data.test_fingerprint,
         },
-        checks=lambda: data_checks.prediction_checks(predictions, info.target),
+        checks=lambda: data_checks.prediction_checks(
+            predictions, trained=info.training is not None
+        ),
         model=None,
     )
     document["unavailable"] = dict(UNAVAILABLE)
@@ -279,6 +283,7 @@ def evaluate_predictions(
         plots=settings["plots"] if draw_plots is None else draw_plots,
         fill=fill,
         write=write,
+        replace=replace,
     )
 
 
@@ -348,14 +353,18 @@ def _write(
     plots: bool,
     fill: Callable[[Path], None] | None,
     write: Callable[[Path], object] | None = None,
+    replace: bool = False,
 ) -> Evaluation:
     """evaluation.json, metrics.json, predictions.csv and the plots into `target_dir`, all or
     nothing; `fill` first adds the run's own files (evaluating into another directory);
-    `write` replaces the writing of predictions.csv."""
+    `write` replaces the writing of predictions.csv; `replace` replaces `target_dir` whole
+    instead of adding to it."""
     from modelci import prediction_runs
 
     result = documents.parse_evaluation(document, where=str(target_dir / rundir.EVALUATION))
-    with fsutil.staged_dir(target_dir, merge=True, inputs=reads) as stage:
+    with fsutil.staged_dir(
+        target_dir, merge=not replace, marker=rundir.RUN if replace else None, inputs=reads
+    ) as stage:
         if fill is not None:
             fill(stage)
         if plots:

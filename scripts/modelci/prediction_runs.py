@@ -421,7 +421,10 @@ class _Checker:
                 f"column {column} holds true/false, not numbers",
                 "Evaluate with --task classification",
             )
-        parsed = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+        numeric = pd.api.types.is_numeric_dtype(values.dtype)
+        parsed = (values if numeric else pd.to_numeric(values, errors="coerce")).to_numpy(
+            dtype=float
+        )
         bad = np.flatnonzero(np.isnan(parsed))
         if bad.size:
             self.fail(

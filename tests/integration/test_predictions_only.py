@@ -56,7 +56,10 @@ def test_a_runs_own_predictions_give_its_metrics(cli, model_run, tmp_path):
     assert "unavailable" not in model
     metrics = json.loads((tmp_path / "runs/p/metrics.json").read_text())
     assert metrics["model_size_bytes"] is None and metrics["latency_ms_per_1k_rows"] is None
-    assert [c["check"] for c in alone["data_checks"]] == ["unseen_classes", "class_balance"]
+    # The classes are the truth's own: none can be unseen, so only the balance is checked.
+    assert [c["check"] for c in alone["data_checks"]] == ["class_balance"]
+    balance = next(c for c in model["data_checks"] if c["check"] == "class_balance")
+    assert alone["data_checks"][0]["values"] == balance["values"]
     run = json.loads((tmp_path / "runs/p/run.json").read_text())
     assert run["model"] is None and run["data"]["split"]["kind"] == "predictions"
     assert run["data"]["test"]["source"] == "runs/model/predictions.csv"
@@ -303,3 +306,14 @@ def test_labels_alone_headline_accuracy(cli, tmp_path):
     alone = evaluation_of(tmp_path / "runs/p")
     assert alone["primary"] == "accuracy" and alone["curves"] is None
     assert "roc_auc" in alone["skipped_metrics"]
+
+
+def test_new_predictions_replace_an_older_predictions_run_whole(cli, tmp_path):
+    (tmp_path / "p.csv").write_text(BINARY)
+    assert cli("evaluate", "--predictions", "p.csv", "--out", "runs/p").code == 0
+    assert (tmp_path / "runs/p/plots/roc.png").is_file()
+    (tmp_path / "labels.csv").write_text("row_id,y_true,y_pred\n0,no,no\n1,yes,no\n")
+    assert cli("evaluate", "--predictions", "labels.csv", "--out", "runs/p").code == 0
+    # No probabilities now: the older run's ROC plot must not linger beside the new run.
+    assert not (tmp_path / "runs/p/plots/roc.png").exists()
+    assert documents.read_run(tmp_path / "runs/p/run.json").data.test.source == "labels.csv"
