@@ -330,6 +330,18 @@ def _recorded_predictions(
     """
     from modelci import alignment
 
+    if (
+        baseline.has_model
+        and (baseline.path / rundir.EVALUATION).is_file()
+        and not (baseline.path / rundir.PREDICTIONS).is_file()
+    ):
+        raise UserError(
+            f"{baseline.path} holds no predictions.csv (a model baseline fetched from a release "
+            "or registry carries none), and a predictions run has no feature columns to "
+            "re-score its model on",
+            fix=f"Evaluate it on the same rows first (`modelci evaluate {baseline.path} --data "
+            "ROWS`, ids in the id column), or compare with a predictions run as the baseline",
+        )
     if not baseline.has_evaluation():
         raise UserError(
             f"{baseline.path} has not been evaluated (with a predictions run on either side, "

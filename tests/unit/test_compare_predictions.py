@@ -146,6 +146,15 @@ def test_an_unevaluated_model_cannot_be_rescored_for_a_prediction_run(cli, runs,
     assert "re-scores nothing" in line and "modelci evaluate" in line
 
 
+def test_a_fetched_model_baseline_without_predictions_says_why(cli, runs, tmp_path) -> None:
+    # What `modelci baseline` leaves from a model run's release: evaluated, no predictions.csv.
+    lr = predictions_run(runs["lr"], tmp_path / "p-lr")
+    (runs["tree"] / "predictions.csv").unlink()
+    line = one_line(cli("compare", str(lr), str(runs["tree"]), "--out", "cmp"))
+    assert f"{runs['tree']} holds no predictions.csv" in line
+    assert "no feature columns to re-score its model on" in line
+
+
 def test_a_repeated_row_id_is_refused_with_its_line(cli, runs, tmp_path) -> None:
     lr = predictions_run(runs["lr"], tmp_path / "p-lr")
     lines = (lr / "predictions.csv").read_text().splitlines()
