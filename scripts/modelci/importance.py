@@ -8,8 +8,9 @@ are the ones `permutation_importance(..., random_state=seed)` reports.
 What changes is the cost. scikit-learn predicts once per column and repeat (1 + columns ×
 repeats calls), and every call pays the fixed cost of the preprocessing, the model and a scorer
 however few rows it has. Here all the permuted copies are stacked into one frame, predicted in a
-few calls of at most `CHUNK_CELLS` cells (what bounds the memory, preprocessing's output
-included), and the blocks of rows are scored together (`block_scores`).
+few calls of at most `CHUNK_CELLS` cells (or one copy, when a copy alone is larger: what bounds
+the memory, preprocessing's output included), and the blocks are scored together
+(`block_scores`).
 """
 
 from __future__ import annotations

@@ -49,8 +49,8 @@ def _one_by_one(model: Any, X: pd.DataFrame, y: pd.Series, scoring_name: str, se
     metric = {
         "roc_auc": lambda frame: metrics.roc_auc_score(y, model.predict_proba(frame)[:, 1]),
         "accuracy": lambda frame: metrics.accuracy_score(y, model.predict(frame)),
-        "neg_root_mean_squared_error": lambda frame: -metrics.root_mean_squared_error(
-            y, model.predict(frame)
+        "neg_root_mean_squared_error": lambda frame: (
+            -metrics.root_mean_squared_error(y, model.predict(frame))
         ),
     }[scoring_name]
     orders = permutation.shuffles(len(X), 5, seed)
