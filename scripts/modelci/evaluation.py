@@ -635,8 +635,8 @@ def importance(
     rows and columns (`importance_rows`); the bound applied is recorded in `note`."""
     import numpy as np
     import pandas as pd
-    from sklearn.inspection import permutation_importance
 
+    from modelci import importance as permutation
     from modelci import models
 
     mask = predictions.seen if predictions.seen is not None else np.ones(len(X), bool)
@@ -676,26 +676,23 @@ def importance(
     X_sample, y_sample = X_seen.iloc[take], y_seen.iloc[take]
     if predictions.classes is not None and y_sample.nunique() < 2:
         return None
-    from threadpoolctl import threadpool_limits
-
-    # Many predictions on a small sample: OpenMP start-up per call costs more than it saves.
-    with warnings.catch_warnings(), threadpool_limits(1):
+    # scikit-learn's permutation importance, its predictions batched (`modelci.importance`).
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = permutation_importance(
+        result = permutation.permutation_importance(
             model,
             X_sample,
             y_sample,
             scoring=scoring_name,
-            n_repeats=IMPORTANCE_REPEATS,
-            random_state=seed,
-            n_jobs=1,
+            repeats=IMPORTANCE_REPEATS,
+            seed=seed,
         )
-    order = np.argsort(-result.importances_mean)[:TOP_FEATURES]
+    order = np.argsort(-result.mean)[:TOP_FEATURES]
     facts["features"] = [
         {
             "feature": str(X.columns[i]),
-            "mean": round(float(result.importances_mean[i]), 6),
-            "std": round(float(result.importances_std[i]), 6),
+            "mean": round(float(result.mean[i]), 6),
+            "std": round(float(result.std[i]), 6),
         }
         for i in order
     ]
