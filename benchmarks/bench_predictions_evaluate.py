@@ -7,7 +7,7 @@ predictions run (run.json, normalised predictions.csv, evaluation.json, metrics.
 are left out of the ratio (they cost the same at any row count) and timed separately.
 Goal: ratio <= 2 with intervals included. Prints seconds and ratios, best of --repeats.
 
-  python benchmarks/bench_predictions_evaluate.py --rows 1000000
+  python benchmarks/bench_predictions_evaluate.py --rows 1000000 [--task regression]
 """
 
 from __future__ import annotations
@@ -122,6 +122,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--task", choices=("all", "binary", "regression"), default="all")
     args = parser.parse_args()
     progress.current = progress.Progress(progress.QUIET)
     print(f"rows={args.rows} (best of {args.repeats})")
@@ -130,6 +131,8 @@ def main() -> None:
             ("binary + probabilities", binary_file, plain_binary),
             ("regression", regression_file, plain_regression),
         ):
+            if args.task not in ("all", name.split()[0]):
+                continue
             measure(name, make, plain, Path(tmp), rows=args.rows, repeats=args.repeats)
 
 
