@@ -7,7 +7,7 @@ predictions run (run.json, normalised predictions.csv, evaluation.json, metrics.
 are left out of the ratio (they cost the same at any row count) and timed separately.
 Goal: ratio <= 2 with intervals included. Prints seconds and ratios, best of --repeats.
 
-  python benchmarks/bench_predictions_evaluate.py --rows 1000000
+  python benchmarks/bench_predictions_evaluate.py --rows 1000000 [--task regression]
 """
 
 from __future__ import annotations
@@ -99,6 +99,17 @@ def best_of(repeats: int, fn: Callable[[], None]) -> float:
     return min(times)
 
 
+def alternated(repeats: int, *fns: Callable[[], None]) -> list[float]:
+    """Best of `repeats` for each of `fns`, run in turn within every repeat."""
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeats):
+        for fn, seen in zip(fns, times, strict=True):
+            began = time.perf_counter()
+            fn()
+            seen.append(time.perf_counter() - began)
+    return [min(seen) for seen in times]
+
+
 def measure(name: str, make, plain, directory: Path, *, rows: int, repeats: int) -> None:
     path = directory / f"{name.split()[0]}.csv"
     make(path, rows)
@@ -106,8 +117,10 @@ def measure(name: str, make, plain, directory: Path, *, rows: int, repeats: int)
     # Warm imports and caches on both sides before timing.
     plain(path)
     with_modelci(path, out, plots=False)
-    t_plain = best_of(repeats, lambda: plain(path))
-    t_ours = best_of(repeats, lambda: with_modelci(path, out, plots=False))
+    # Alternated, so a change in the shared machine's load falls on both sides alike.
+    t_plain, t_ours = alternated(
+        repeats, lambda: plain(path), lambda: with_modelci(path, out, plots=False)
+    )
     t_plots = best_of(repeats, lambda: with_modelci(path, out, plots=True))
     print(name)
     print(f"  pandas + scikit-learn point metrics {t_plain:8.3f} s")
@@ -121,7 +134,8 @@ def measure(name: str, make, plain, directory: Path, *, rows: int, repeats: int)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--task", choices=("all", "binary", "regression"), default="all")
     args = parser.parse_args()
     progress.current = progress.Progress(progress.QUIET)
     print(f"rows={args.rows} (best of {args.repeats})")
@@ -130,6 +144,8 @@ def main() -> None:
             ("binary + probabilities", binary_file, plain_binary),
             ("regression", regression_file, plain_regression),
         ):
+            if args.task not in ("all", name.split()[0]):
+                continue
             measure(name, make, plain, Path(tmp), rows=args.rows, repeats=args.repeats)
 
 

@@ -72,9 +72,11 @@ def test_block_bootstrap_of_the_median_matches_a_row_bootstrap():
     naive_a = np.median(np.abs(y - a)[index], axis=1)
     naive_b = np.median(np.abs(y - b)[index], axis=1)
     single, _ = score_regression(y, a, resamples=1000)
-    assert single["median_ae"].method == "block-bootstrap"
+    # One run's interval is the order-statistic one at this size: as wide as the bootstrap's.
+    assert single["median_ae"].method == "order-statistic"
     assert percentile_se(single["median_ae"].ci) == pytest.approx(naive_a.std(), rel=0.2)
     paired, _ = compare_regression(y, a, b, resamples=1000)
+    assert paired["median_ae"].method == "block-bootstrap"
     assert percentile_se(paired["median_ae"].ci) == pytest.approx(
         (naive_b - naive_a).std(), rel=0.2
     )

@@ -35,7 +35,9 @@ def mean_of(x: np.ndarray) -> Linearised:
     n = x.size
     mean = float(np.mean(x))
     scale = math.sqrt(n * max(n - 1, 1))
-    return Linearised(value=mean, influence=(x - mean) / scale)
+    influence = x - mean
+    influence /= scale  # in place: one array less on a million rows, the same numbers
+    return Linearised(value=mean, influence=influence)
 
 
 def sqrt_of(stat: Linearised) -> Linearised:

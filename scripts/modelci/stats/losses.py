@@ -26,6 +26,11 @@ def absolute_error(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
     return np.abs(y - pred)
 
 
-def absolute_percentage_error(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
-    """|error| / |y| as a fraction; scikit-learn floors |y| at machine epsilon, and so do we."""
-    return np.abs(y - pred) / np.maximum(np.abs(y), _EPS)
+def absolute_percentage_error(
+    y: np.ndarray, pred: np.ndarray, *, absolute: np.ndarray | None = None
+) -> np.ndarray:
+    """|error| / |y| as a fraction; scikit-learn floors |y| at machine epsilon, and so do we.
+    `absolute` is |y − pred| when the caller has it already."""
+    if absolute is None:
+        absolute = absolute_error(y, pred)
+    return absolute / np.maximum(np.abs(y), _EPS)
