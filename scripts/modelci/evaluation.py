@@ -35,10 +35,10 @@ if TYPE_CHECKING:
 CURVE_POINTS = 200
 REGRESSION_SAMPLE = 2000
 TOP_FEATURES = 15
-# Permutation importance predicts (1 + columns × repeats) times on its rows, and each prediction
-# reads every column: its cost grows with rows × columns². Bound it to what the default
-# (2,000 rows × 30 columns) costs; a prediction costs at least as much as IMPORTANCE_MIN_ROWS
-# rows, since every call pays per column however few rows it has.
+# Permutation importance scores (1 + columns × repeats) copies of its rows, each reading every
+# column: its cost grows with rows × columns² (`importance` stacks the copies into a few
+# predictions). Bound it to what the default (2,000 rows × 30 columns) costs; below
+# IMPORTANCE_MIN_ROWS rows the estimate is too noisy to be worth the columns it would allow.
 IMPORTANCE_REPEATS = 5
 IMPORTANCE_MAX_CELLS = 10_000_000
 IMPORTANCE_MIN_ROWS = 100
