@@ -364,6 +364,17 @@ def two_columns(raw: Any) -> np.ndarray:
     return np.column_stack([1.0 - values, values]) if values.ndim == 1 else values
 
 
+# Below this many rows a prediction is over before threads would have started (latency timing,
+# small test sets); above it, a batch (stacked permutation copies, a large test set) uses them.
+THREADED_ROWS = 20_000
+
+
+def threads_for(rows: int) -> int:
+    """Threads for a library's predict call on `rows` rows: one, or 0 (the library's default:
+    every core)."""
+    return 1 if rows < THREADED_ROWS else 0
+
+
 def feature_matrix(
     features: Any, *, names: Sequence[str] | None, n_features: int | None, path: Path
 ) -> np.ndarray:

@@ -41,7 +41,7 @@ class LightGBMModel(base.BoosterModel):
         matrix = base.feature_matrix(
             features, names=None, n_features=self.booster.num_feature(), path=self.path
         )
-        return self.booster.predict(matrix, num_threads=1)
+        return self.booster.predict(matrix, num_threads=base.threads_for(len(matrix)))
 
     def importance(self) -> dict[str, float] | None:
         gains = self.booster.feature_importance(importance_type="gain")

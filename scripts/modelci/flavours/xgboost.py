@@ -46,8 +46,9 @@ class XGBoostModel(base.BoosterModel):
             n_features=self.booster.num_features(),
             path=self.path,
         )
-        # In place: no DMatrix to build per call (modelci predicts many small samples: latency,
-        # permutation importance); the booster's own feature types say which are categorical.
+        # In place: no DMatrix to build per call; the booster's own feature types say which
+        # are categorical.
+        self.booster.set_param({"nthread": base.threads_for(len(matrix))})
         return self.booster.inplace_predict(matrix)
 
     def importance(self) -> dict[str, float] | None:
@@ -76,8 +77,7 @@ class XGBoostFlavour(base.NativeFlavour):
         booster = xgb.Booster()
         try:
             booster.load_model(bytearray(data))
-            # One thread, as the other flavours: many small predictions, on shared runners.
-            booster.set_param({"nthread": 1})
+            booster.set_param({"nthread": 1})  # until a prediction asks for more (`raw`)
             # XGBoost's own JSON of what it loaded: what its predictor will walk.
             xgboost_checks.check(json.loads(bytes(booster.save_raw(raw_format="json"))), path)
             config = json.loads(booster.save_config())["learner"]
