@@ -9,6 +9,7 @@ import platform
 import subprocess
 import time
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -253,33 +254,56 @@ def train(cfg: Config, out: Path) -> dict[str, Any]:
             classes=tuple(classes) if classes else None,
             where=cfg.where("model.estimator"),
         )
-        versions = library_versions()
-        if flavour.name != "sklearn":  # scikit-learn's version is there already
-            versions[saved.library] = saved.library_version
-        info = {
-            "schema": rundir.SCHEMAS[rundir.RUN],
-            "modelci_version": __version__,
-            "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "name": cfg.name,
-            "task": dataset.task,
-            # model.params may hold NaN (a real setting for some estimators): keep JSON strict.
-            "config": estimators.plain_value(cfg.to_dict()),
-            "config_path": cfg.source,
-            "config_dir": str(cfg.base_dir),
-            "estimator": estimator_facts,
-            "target": dataset.target,
-            "features": spec.to_dict(),
-            "classes": classes,
-            "positive_class": classes[-1] if classes and len(classes) == 2 else None,
-            "data": dataset.facts,
-            "versions": versions,
-            "git": git_facts(cfg.base_dir),
-            "timings": timings,
-            "model": saved.record.to_json(),
-        }
+        info = run_facts(
+            cfg,
+            dataset,
+            spec=spec,
+            estimator=estimator_facts,
+            classes=classes,
+            model=saved.record,
+            timings=timings,
+        )
         path = stage / rundir.RUN
         documents.write_run(path, documents.parse_run(info, where=str(out / rundir.RUN)))
     return info
+
+
+def run_facts(
+    cfg: Config,
+    dataset: Dataset,
+    *,
+    spec: features.FeatureSpec,
+    estimator: Mapping[str, Any],
+    classes: Sequence[str] | None,
+    model: documents.ModelFile,
+    timings: Mapping[str, float],
+) -> dict[str, Any]:
+    """run.json of a model trained on `dataset`, by modelci's fit or the user's script."""
+    versions = library_versions()
+    if model.library and model.library_version and model.library != "scikit-learn":
+        versions[model.library] = model.library_version  # scikit-learn's is there already
+    labels = list(classes) if classes else None
+    return {
+        "schema": rundir.SCHEMAS[rundir.RUN],
+        "modelci_version": __version__,
+        "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "name": cfg.name,
+        "task": dataset.task,
+        # model.params may hold NaN (a real setting for some estimators): keep JSON strict.
+        "config": estimators.plain_value(cfg.to_dict()),
+        "config_path": cfg.source,
+        "config_dir": str(cfg.base_dir),
+        "estimator": dict(estimator),
+        "target": dataset.target,
+        "features": spec.to_dict(),
+        "classes": labels,
+        "positive_class": labels[-1] if labels and len(labels) == 2 else None,
+        "data": dataset.facts,
+        "versions": versions,
+        "git": git_facts(cfg.base_dir),
+        "timings": dict(timings),
+        "model": model.to_json(),
+    }
 
 
 def library_versions() -> dict[str, str]:

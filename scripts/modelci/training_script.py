@@ -15,7 +15,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
-import datetime as dt
 import os
 import shlex
 import shutil
@@ -30,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from modelci import __version__, documents, estimators, features, fsutil, progress, rundir
+from modelci import documents, features, fsutil, progress, rundir
 from modelci.config import Config
 from modelci.errors import UserError
 from modelci.protected import config_inputs
@@ -432,34 +431,23 @@ def _model_info(
     record = model.model_file
     flavour = flavours.BY_FILE_NAME[record.name]
     labels = [str(c) for c in model.classes] if model.classes is not None else None
-    return {
-        "schema": rundir.SCHEMAS[rundir.RUN],
-        "modelci_version": __version__,
-        "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "name": cfg.name,
-        "task": dataset.task,
-        "config": estimators.plain_value(cfg.to_dict()),
-        "config_path": cfg.source,
-        "config_dir": str(cfg.base_dir),
-        "estimator": {"class": f"{flavour.name} model from train.command", "params": {}},
-        "target": dataset.target,
-        "features": spec.to_dict(),
-        "classes": labels,
-        "positive_class": labels[-1] if labels and len(labels) == 2 else None,
-        "data": dataset.facts,
-        "versions": trainer.library_versions(),
-        "git": trainer.git_facts(cfg.base_dir),
-        "timings": dict(timings, fit_s=facts["seconds"]),
-        "model": documents.ModelFile(
+    info = trainer.run_facts(
+        cfg,
+        dataset,
+        spec=spec,
+        estimator={"class": f"{flavour.name} model from train.command", "params": {}},
+        classes=labels,
+        model=documents.ModelFile(
             file=record.name,
             sha256=record.sha256,
             size_bytes=record.size_bytes,
             flavour=flavour.name,
             library=record.library,
             library_version=record.library_version,
-        ).to_json(),
-        "training": facts,
-    }
+        ),
+        timings=dict(timings, fit_s=facts["seconds"]),
+    )
+    return info | {"training": facts}
 
 
 def _read_predictions(cfg: Config, dataset: Dataset, written: Path) -> tuple[Any, dict[str, Any]]:
