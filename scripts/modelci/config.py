@@ -223,7 +223,8 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
             default="auto",
             choices=("auto", "none"),
             nullable=False,
-            doc="auto: impute missing values, one-hot encode categoricals (unknown-safe), scale "
+            doc="auto: impute missing values, one-hot encode categoricals (unknown-safe; for "
+            "XGBoost, LightGBM and CatBoost ordinal codes they split on as categories), scale "
             "numeric columns for linear and distance-based models; none: pass columns as-is.",
         ),
         Key(

@@ -174,6 +174,8 @@ def test_a_model_run_is_never_overwritten(cli, model_run):
         (("--predictions", "p.csv", "--out", "o", "--model", "m.skops"), "not both"),
         (("--predictions", "p.csv", "--out", "o", "--data", "d.csv"), "not both"),
         (("runs/x", "--task", "regression"), "--task applies to --predictions only"),
+        (("--predictions", "p.csv", "--out", "o", "--classes", "0,1"), "--classes applies to"),
+        (("runs/x", "--classes", "0,1"), "--classes applies to --model only"),
     ],
 )
 def test_flag_combinations(cli, tmp_path, args, needle):

@@ -84,6 +84,12 @@ def run(args: argparse.Namespace) -> int:
     from modelci.github import workflow
     from modelci.rundir import Run
 
+    if args.classes is not None and args.model is None:
+        raise UserError(
+            "--classes applies to --model only (a run records its classes; a predictions "
+            "file has one proba_<class> column per class)",
+            fix="e.g. modelci evaluate --model model.onnx --data test.csv --target y --classes a,b",
+        )
     if args.predictions is not None:
         return _evaluate_predictions(args)
     for flag, value in (
