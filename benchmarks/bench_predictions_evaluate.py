@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics as skm
 
-from modelci import evaluation, prediction_runs, progress
+from modelci import evaluation, prediction_tables, progress
 
 
 def binary_file(path: Path, rows: int) -> None:
@@ -86,7 +86,7 @@ def plain_regression(path: Path) -> None:
 def with_modelci(path: Path, out: Path, *, plots: bool) -> None:
     shutil.rmtree(out, ignore_errors=True)
     evaluation.evaluate_predictions_file(
-        path, out=out, columns=prediction_runs.Columns(), draw_plots=plots
+        path, out=out, columns=prediction_tables.Columns(), draw_plots=plots
     )
 
 

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from modelci import prediction_runs
+    from modelci import prediction_tables
 
 CURVE_POINTS = 200
 REGRESSION_SAMPLE = 2000
@@ -199,13 +199,13 @@ def evaluate_predictions_file(
     path: Path,
     *,
     out: Path,
-    columns: prediction_runs.Columns,
+    columns: prediction_tables.Columns,
     task: str | None = None,
     primary: str | None = None,
     draw_plots: bool | None = None,
 ) -> Evaluation:
     """`evaluate --predictions FILE --out DIR`: a predictions run in `out`, evaluated."""
-    from modelci import prediction_runs
+    from modelci import prediction_runs, prediction_tables
 
     fsutil.check_replaceable(out, marker=rundir.RUN, inputs=(path,))
     if (out / rundir.RUN).is_file() and documents.read_run(out / rundir.RUN).model is not None:
@@ -215,8 +215,8 @@ def evaluate_predictions_file(
             fix="Choose a new directory for the predictions run",
         )
     with progress.current.stage("read predictions"):
-        table = prediction_runs.read_table(path)
-        predictions = prediction_runs.from_table(table, columns=columns, task=task)
+        table = prediction_tables.read_table(path)
+        predictions = prediction_tables.from_table(table, columns=columns, task=task)
     facts = {"source": table.source, "sha256": table.sha256, "rows": int(table.frame.shape[0])}
     info = prediction_runs.run_info(
         predictions, source_facts=facts, target=columns.truth, where=str(out / rundir.RUN)

@@ -179,14 +179,14 @@ def read_predictions(
 ) -> Predictions:
     """Read a run's predictions.csv back (compare uses it instead of re-running the model; a
     predictions run is scored from it): a file that is empty, truncated or edited is refused in
-    one line. The same reader as any predictions file (`prediction_runs`), labels kept as
+    one line. The same reader as any predictions file (`prediction_tables`), labels kept as
     written; `distribution` also checks each row's probabilities (a predictions run's)."""
     from pathlib import Path
 
-    from modelci import prediction_runs
+    from modelci import prediction_tables
 
     try:
-        table = prediction_runs.read_table(
+        table = prediction_tables.read_table(
             Path(path), labels=("y_true", "y_pred") if classes else ()
         )
         if rows is not None and len(table.frame) != rows:
@@ -194,7 +194,7 @@ def read_predictions(
                 f"{path} has {len(table.frame)} rows, but its evaluation.json says {rows} "
                 "(a truncated or edited file?)"
             )
-        return prediction_runs.from_table(
+        return prediction_tables.from_table(
             table, task=task, classes=classes, distribution=distribution
         )
     except UserError as error:

@@ -403,11 +403,11 @@ def _listed(names: list[str]) -> str:
 def _load_model(cfg: Config, dataset: Dataset, path: Path) -> Any:
     """The script's model loaded with its flavour (the proof it is one modelci can score),
     with the classes of the training labels or model.classes; its `LoadedModel`."""
-    from modelci import models, prediction_runs
+    from modelci import models, prediction_tables
 
     classes = None
     if dataset.task == "classification":
-        classes = cfg.model.classes or prediction_runs.class_order(dataset.train[dataset.target])
+        classes = cfg.model.classes or prediction_tables.class_order(dataset.train[dataset.target])
     try:
         scored = models.load_file(path, task=dataset.task, classes=classes, inputs=cfg.model.inputs)
     except UserError as error:
@@ -455,21 +455,21 @@ def _read_predictions(cfg: Config, dataset: Dataset, written: Path) -> tuple[Any
     facts of the file for run.json."""
     import pandas as pd
 
-    from modelci import prediction_runs
+    from modelci import prediction_tables
 
     test = dataset.test
     ids = test[cfg.data.id_column] if cfg.data.id_column else pd.RangeIndex(len(test))
     truth = pd.Series(test[dataset.target].to_numpy(), index=pd.Index(ids), name=dataset.target)
     name = f"{OUT}/{written.name}"
     try:
-        table = prediction_runs.read_table(written)
+        table = prediction_tables.read_table(written)
     except UserError as error:
         raise _named(error, written, name) from None
     table = dataclasses.replace(table, source=name)
     classes = None
     if dataset.task == "classification":
-        classes = cfg.model.classes or prediction_runs.class_order(dataset.train[dataset.target])
-    predictions = prediction_runs.from_table(
+        classes = cfg.model.classes or prediction_tables.class_order(dataset.train[dataset.target])
+    predictions = prediction_tables.from_table(
         table, task=dataset.task, classes=tuple(classes) if classes else None, truth=truth
     )
     if not cfg.data.id_column:

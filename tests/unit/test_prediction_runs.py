@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from modelci import data, documents, prediction_runs, rundir, scoring
+from modelci import data, documents, prediction_runs, prediction_tables, rundir, scoring
 from modelci.errors import UserError
 
 
@@ -26,7 +26,7 @@ BINARY = (
 
 
 def test_columns_of_evaluate_are_read_in_class_order(tmp_path):
-    read = prediction_runs.read(write(tmp_path / "p.csv", BINARY))
+    read = prediction_tables.read(write(tmp_path / "p.csv", BINARY))
     assert read.task == "classification"
     assert read.classes == ("no", "yes")
     # proba_yes came first in the file; the array follows the classes.
@@ -36,14 +36,14 @@ def test_columns_of_evaluate_are_read_in_class_order(tmp_path):
 
 def test_numeric_classes_sort_by_value_as_a_model_orders_them(tmp_path):
     path = write(tmp_path / "p.csv", "row_id,y_true,y_pred\n0,10,2\n1,2,2\n2,1,10\n")
-    read = prediction_runs.read(path)
+    read = prediction_tables.read(path)
     assert read.classes == ("1", "2", "10")
     assert read.y_pred.tolist() == ["2", "2", "10"]
 
 
 def test_whole_floats_are_the_same_labels_as_integers(tmp_path):
     path = write(tmp_path / "p.csv", "row_id,y_true,y_pred\n0,1,1.0\n1,0,0.0\n2,1,0.0\n")
-    read = prediction_runs.read(path)
+    read = prediction_tables.read(path)
     assert read.task == "classification" and read.y_pred.tolist() == ["1", "0", "0"]
 
 
@@ -58,26 +58,26 @@ def test_whole_floats_are_the_same_labels_as_integers(tmp_path):
     ],
 )
 def test_task_is_inferred(tmp_path, text, task):
-    assert prediction_runs.read(write(tmp_path / "p.csv", text)).task == task
+    assert prediction_tables.read(write(tmp_path / "p.csv", text)).task == task
 
 
 def test_given_task_wins_over_inference(tmp_path):
     path = write(tmp_path / "p.csv", "row_id,y_true,y_pred\n0,1,1\n1,3,2\n")
-    read = prediction_runs.read(path, task="regression")
+    read = prediction_tables.read(path, task="regression")
     assert read.classes is None and read.y_pred.tolist() == [1.0, 2.0]
 
 
 def test_other_column_names(tmp_path):
     path = write(tmp_path / "p.csv", "id,label,guess\na,x,x\nb,y,x\n")
-    columns = prediction_runs.Columns(id="id", truth="label", prediction="guess")
-    read = prediction_runs.read(path, columns=columns)
+    columns = prediction_tables.Columns(id="id", truth="label", prediction="guess")
+    read = prediction_tables.read(path, columns=columns)
     assert read.row_id.tolist() == ["a", "b"] and read.y_true.tolist() == ["x", "y"]
 
 
 def test_truth_from_the_split_orders_rows_and_fills_the_truth_column(tmp_path):
     path = write(tmp_path / "p.csv", "row_id,y_pred\n7,yes\n3,no\n5,yes\n")
     truth = pd.Series(["no", "yes", "no"], index=[3, 5, 7])
-    read = prediction_runs.read(path, truth=truth)
+    read = prediction_tables.read(path, truth=truth)
     assert read.row_id.tolist() == [3, 5, 7]
     assert read.y_true.tolist() == ["no", "yes", "no"]
     assert read.y_pred.tolist() == ["no", "yes", "yes"]
@@ -94,13 +94,13 @@ def test_truth_from_the_split_orders_rows_and_fills_the_truth_column(tmp_path):
 def test_truth_from_the_split_refuses_other_rows_or_other_truth(tmp_path, text, needle):
     truth = pd.Series(["no", "yes", "no"], index=[3, 5, 7])
     with pytest.raises(UserError) as caught:
-        prediction_runs.read(write(tmp_path / "p.csv", text), truth=truth)
+        prediction_tables.read(write(tmp_path / "p.csv", text), truth=truth)
     assert needle in caught.value.line()
 
 
 def test_classes_given_mark_unknown_truth_unseen(tmp_path):
     path = write(tmp_path / "p.csv", "row_id,y_true,y_pred\n0,a,a\n1,b,b\n2,c,a\n")
-    read = prediction_runs.read(path, classes=("a", "b"))
+    read = prediction_tables.read(path, classes=("a", "b"))
     assert read.seen is not None and read.seen.tolist() == [True, True, False]
     assert read.y.tolist() == [0, 1]
 
@@ -109,7 +109,7 @@ def test_parquet(tmp_path):
     pytest.importorskip("pyarrow")
     frame = pd.DataFrame({"row_id": [0, 1], "y_true": [1.5, 2.5], "y_pred": [1.0, 3.0]})
     frame.to_parquet(tmp_path / "p.parquet")
-    read = prediction_runs.read(tmp_path / "p.parquet")
+    read = prediction_tables.read(tmp_path / "p.parquet")
     assert read.task == "regression" and read.y_pred.tolist() == [1.0, 3.0]
 
 
@@ -118,11 +118,11 @@ def test_empty_text_in_parquet_is_a_missing_label(tmp_path):
     frame = pd.DataFrame({"row_id": [0, 1], "y_true": ["a", ""], "y_pred": ["a", "a"]})
     frame.to_parquet(tmp_path / "p.parquet")
     with pytest.raises(UserError, match=r"p\.parquet row 1: column y_true is empty"):
-        prediction_runs.read(tmp_path / "p.parquet")
+        prediction_tables.read(tmp_path / "p.parquet")
 
 
 def test_write_run_makes_a_predictions_run_that_reads_back(tmp_path):
-    read = prediction_runs.read(write(tmp_path / "p.csv", BINARY))
+    read = prediction_tables.read(write(tmp_path / "p.csv", BINARY))
     stage = tmp_path / "run"
     stage.mkdir()
     info = prediction_runs.write_run(
@@ -145,7 +145,7 @@ def test_write_run_makes_a_predictions_run_that_reads_back(tmp_path):
 
 
 def test_fingerprint_is_that_of_the_normalised_columns(tmp_path):
-    read = prediction_runs.read(write(tmp_path / "p.csv", BINARY))
+    read = prediction_tables.read(write(tmp_path / "p.csv", BINARY))
     expected = data.rows_fingerprint(scoring.predictions_frame(read)[["row_id", "y_true"]])
     assert prediction_runs.fingerprint(read) == expected
 
@@ -204,9 +204,9 @@ def test_ids_of_mixed_types_are_written_as_text(tmp_path):
     ],
 )
 def test_a_file_is_copied_only_when_it_reads_back_the_same(tmp_path, name, text, copied):
-    table = prediction_runs.read_table(write(tmp_path / name, text))
-    read = prediction_runs.from_table(table)
-    assert prediction_runs.already_normalised(table, read, prediction_runs.Columns()) is copied
+    table = prediction_tables.read_table(write(tmp_path / name, text))
+    read = prediction_tables.from_table(table)
+    assert prediction_runs.already_normalised(table, read, prediction_tables.Columns()) is copied
 
 
 def test_codes_agree_for_few_and_many_classes():

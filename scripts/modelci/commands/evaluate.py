@@ -141,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _evaluate_predictions(args: argparse.Namespace) -> int:
-    from modelci import evaluation, prediction_runs
+    from modelci import evaluation, prediction_tables
     from modelci.errors import UserError
     from modelci.github import workflow
 
@@ -162,8 +162,8 @@ def _evaluate_predictions(args: argparse.Namespace) -> int:
             "--predictions needs --out, the run directory to make",
             fix=f"e.g. modelci evaluate --predictions {args.predictions} --out runs/predictions",
         )
-    defaults = prediction_runs.Columns()
-    columns = prediction_runs.Columns(
+    defaults = prediction_tables.Columns()
+    columns = prediction_tables.Columns(
         id=args.id_column or defaults.id,
         truth=args.target or defaults.truth,
         prediction=args.prediction_column or defaults.prediction,
