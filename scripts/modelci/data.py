@@ -6,9 +6,11 @@ Everything that can be wrong with a user's data is reported here, as one line na
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,7 +68,7 @@ def read_table(spec: str, base_dir: Path) -> Table:
     except OSError as error:
         raise UserError(f"cannot read data file {spec}: {error.strerror or error}") from None
     digest = hashlib.sha256(raw).hexdigest()
-    try:
+    with parse_errors(spec, empty_fix="Point the config at a file with a header row and data rows"):
         if suffix in (".parquet", ".pq"):
             try:
                 import pyarrow  # noqa: F401
@@ -88,21 +90,6 @@ def read_table(spec: str, base_dir: Path) -> Table:
             _refuse_duplicate_columns(list(names.iloc[0]) if len(names) else [], spec)
             frame = pd.read_csv(path, sep=sep, low_memory=False)
             header = 1
-    except UserError:
-        raise
-    except pd.errors.EmptyDataError:
-        raise UserError(
-            f"{spec} is empty", fix="Point the config at a file with a header row and data rows"
-        ) from None
-    except pd.errors.ParserError as error:
-        raise UserError(
-            f"{spec}: cannot parse: {str(error).strip().splitlines()[-1]}",
-            fix="Check the delimiter and quoting",
-        ) from None
-    except UnicodeDecodeError:
-        raise UserError(f"{spec} is not UTF-8 text", fix="Re-save it as UTF-8 CSV") from None
-    except (OSError, ValueError) as error:
-        raise UserError(f"{spec}: cannot read: {error}") from None
     if frame.shape[0] == 0:
         raise UserError(f"{spec} has a header but no data rows", fix="Add rows to the file")
     frame.columns = [str(c) for c in frame.columns]
@@ -110,17 +97,48 @@ def read_table(spec: str, base_dir: Path) -> Table:
     return Table(frame=frame, source=spec, sha256=digest, header_lines=header)
 
 
-def _refuse_duplicate_columns(names: list[Any], source: str) -> None:
-    """Two columns of one name: one of them would be renamed and used as a feature, which
-    leaks the target when the repeated column is the target."""
+@contextlib.contextmanager
+def parse_errors(source: str, *, empty_fix: str) -> Iterator[None]:
+    """What pandas or pyarrow raise on a file that is not a table, as one line each."""
+    import pandas as pd
+
+    try:
+        yield
+    except UserError:
+        raise
+    except pd.errors.EmptyDataError:
+        raise UserError(f"{source} is empty", fix=empty_fix) from None
+    except pd.errors.ParserError as error:
+        raise UserError(
+            f"{source}: cannot parse: {str(error).strip().splitlines()[-1]}",
+            fix="Check the delimiter and quoting",
+        ) from None
+    except UnicodeDecodeError:
+        raise UserError(f"{source} is not UTF-8 text", fix="Re-save it as UTF-8 CSV") from None
+    except (OSError, ValueError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise UserError(f"{source}: cannot read: {first}") from None
+
+
+def repeated_column(names: list[Any]) -> str | None:
+    """The first column name a header repeats (pandas would rename the second `y` to `y.1`)."""
     seen: set[str] = set()
     for name in map(str, names):
         if name in seen:
-            raise UserError(
-                f"{source} has two columns named '{name}'",
-                fix="Rename or remove one of them; modelci never guesses which is meant",
-            )
+            return name
         seen.add(name)
+    return None
+
+
+def _refuse_duplicate_columns(names: list[Any], source: str) -> None:
+    """Two columns of one name: one of them would be renamed and used as a feature, which
+    leaks the target when the repeated column is the target."""
+    name = repeated_column(names)
+    if name is not None:
+        raise UserError(
+            f"{source} has two columns named '{name}'",
+            fix="Rename or remove one of them; modelci never guesses which is meant",
+        )
 
 
 def file_path(spec: str, base_dir: Path) -> Path | None:

@@ -73,7 +73,6 @@ def read_table(path: Path, *, labels: tuple[str, ...] = ()) -> data.Table:
     """The file as a `data.Table` (for its sha256 and line numbers). `labels` are CSV columns
     read as written: labels modelci wrote itself ("1.0" stays "1.0"), where only an empty
     cell is missing."""
-    import pandas as pd
 
     source = str(path)
     if path.is_dir():
@@ -90,30 +89,15 @@ def read_table(path: Path, *, labels: tuple[str, ...] = ()) -> data.Table:
     hashing = threading.Thread(target=digest.update, args=(raw,))
     hashing.start()
     try:
-        if suffix in (".parquet", ".pq"):
-            frame = _read_parquet(raw, source)
-            header = 0
-        else:
-            frame = _read_text(
-                raw, source, sep="\t" if suffix in (".tsv", ".tab") else ",", labels=labels
-            )
-            header = 1
-    except UserError:
-        raise
-    except pd.errors.EmptyDataError:
-        raise UserError(
-            f"{source} is empty", fix="Write a header row and one row per prediction"
-        ) from None
-    except pd.errors.ParserError as error:
-        raise UserError(
-            f"{source}: cannot parse: {str(error).strip().splitlines()[-1]}",
-            fix="Check the delimiter and quoting",
-        ) from None
-    except UnicodeDecodeError:
-        raise UserError(f"{source} is not UTF-8 text", fix="Re-save it as UTF-8 CSV") from None
-    except (OSError, ValueError) as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise UserError(f"{source}: cannot read: {first}") from None
+        with data.parse_errors(source, empty_fix="Write a header row and one row per prediction"):
+            if suffix in (".parquet", ".pq"):
+                frame = _read_parquet(raw, source)
+                header = 0
+            else:
+                frame = _read_text(
+                    raw, source, sep="\t" if suffix in (".tsv", ".tab") else ",", labels=labels
+                )
+                header = 1
     finally:
         hashing.join()
     if frame.shape[0] == 0:
@@ -164,15 +148,13 @@ def _read_text(raw: bytes, source: str, *, sep: str, labels: tuple[str, ...]) ->
 
 
 def _refuse_repeated(names: list[Any], source: str) -> None:
-    seen: set[str] = set()
-    for name in map(str, names):
-        if name in seen:
-            raise UserError(
-                f"two columns named '{name}'",
-                where=_header(source),
-                fix="Rename or remove one of them; modelci never guesses which is meant",
-            )
-        seen.add(name)
+    name = data.repeated_column(names)
+    if name is not None:
+        raise UserError(
+            f"two columns named '{name}'",
+            where=_header(source),
+            fix="Rename or remove one of them; modelci never guesses which is meant",
+        )
 
 
 def _header(source: str) -> str:
