@@ -8,7 +8,6 @@ against different labels and no paired statistic means anything.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from modelci import data
@@ -39,7 +38,7 @@ def by_row_id(
     cand_ids = _keys(candidate.row_id)
     base_ids = _keys(baseline.row_id)
     order = np.argsort(cand_ids, kind="stable")
-    candidate, cand_ids = _take(candidate, order), cand_ids[order]
+    candidate, cand_ids = candidate.take(order), cand_ids[order]
     position = pd.Index(base_ids).get_indexer(cand_ids)
     only_candidate = int((position < 0).sum())
     only_baseline = len(base_ids) - (len(cand_ids) - only_candidate)
@@ -50,7 +49,7 @@ def by_row_id(
             f"{only_baseline:,} only in the baseline ({baseline_where})",
             fix=SAME_ROWS_FIX,
         )
-    aligned = _take(baseline, position)
+    aligned = baseline.take(position)
     _check_truth(candidate, aligned, cand_ids, candidate_where, baseline_where)
     return candidate, aligned
 
@@ -59,20 +58,6 @@ def _keys(row_id: np.ndarray) -> np.ndarray:
     """Row ids as text, so 7, 7.0 and "7" from two files are one row. Each file's ids are
     distinct: the predictions reader refuses a repeated one with its line."""
     return data.label_text(row_id)
-
-
-def _take(predictions: Predictions, position: np.ndarray) -> Predictions:
-    def rows(values: np.ndarray | None) -> np.ndarray | None:
-        return None if values is None else values[position]
-
-    return dataclasses.replace(
-        predictions,
-        row_id=predictions.row_id[position],
-        y_true=predictions.y_true[position],
-        y_pred=predictions.y_pred[position],
-        proba=rows(predictions.proba),
-        seen=rows(predictions.seen),
-    )
 
 
 def _check_truth(

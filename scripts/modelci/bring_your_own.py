@@ -213,14 +213,7 @@ def _run_document(
             "split": {"kind": "file"},
         },
         "versions": training.library_versions(),
-        "model": {
-            "file": file_name,
-            "sha256": record.sha256,
-            "size_bytes": record.size_bytes,
-            "flavour": model.flavour,
-            "library": record.library,
-            "library_version": record.library_version,
-        },
+        "model": record.run_record(model.flavour, file=file_name).to_json(),
     }
 
 

@@ -573,19 +573,4 @@ def _same_truth(
 
 
 def _in_truth_order(predictions: Predictions, order: np.ndarray | None) -> Predictions:
-    import dataclasses
-
-    if order is None:
-        return predictions
-
-    def take(values: np.ndarray | None) -> np.ndarray | None:
-        return None if values is None else values[order]
-
-    return dataclasses.replace(
-        predictions,
-        row_id=predictions.row_id[order],
-        y_true=predictions.y_true[order],
-        y_pred=predictions.y_pred[order],
-        proba=take(predictions.proba),
-        seen=take(predictions.seen),
-    )
+    return predictions if order is None else predictions.take(order)

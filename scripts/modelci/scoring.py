@@ -56,6 +56,22 @@ class Predictions:
             return self.proba
         return self.proba[self.seen]
 
+    def take(self, positions: np.ndarray) -> Predictions:
+        """These predictions of the rows at `positions`, in that order."""
+        import dataclasses
+
+        def rows(values: np.ndarray | None) -> np.ndarray | None:
+            return None if values is None else values[positions]
+
+        return dataclasses.replace(
+            self,
+            row_id=self.row_id[positions],
+            y_true=self.y_true[positions],
+            y_pred=self.y_pred[positions],
+            proba=rows(self.proba),
+            seen=rows(self.seen),
+        )
+
 
 def codes(labels: np.ndarray, classes: tuple[str, ...]) -> np.ndarray:
     """Each label's position in `classes` (every label must be one of them)."""

@@ -15,7 +15,6 @@ classifier is trained on the codes 0..K-1 of its labels (`flavours.labels`): the
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -115,15 +114,6 @@ def encoding_for(
     return None
 
 
-@dataclass(frozen=True, kw_only=True)
-class Saved:
-    """What `save` wrote: run.json's `model` record and the library's version."""
-
-    record: documents.ModelFile
-    library: str
-    library_version: str
-
-
 def save(
     pipeline: Any,
     flavour: flavours.Flavour,
@@ -132,15 +122,15 @@ def save(
     task: str,
     classes: tuple[str, ...] | None,
     where: str,
-) -> Saved:
-    """Write the fitted pipeline's files into `stage`; a library model is loaded back from its
+) -> documents.ModelFile:
+    """Write the fitted pipeline's files into `stage` and return run.json's record of them; a
+    library model is loaded back from its
     bytes, so a model `evaluate` would refuse (an objective without probabilities) is refused
     here, at train, in the config's words."""
     from modelci import persist
 
     if flavour.name == "sklearn":
-        written = flavour.save(pipeline, stage)
-        return _saved(written, flavour, preprocess=None)
+        return flavour.save(pipeline, stage).run_record(flavour.name)
     written = flavour.save(pipeline[-1], stage)
     preprocess = None
     if len(pipeline) > 1:
@@ -164,25 +154,7 @@ def save(
             where=where,
             fix=error.fix,
         ) from None
-    return _saved(written, flavour, preprocess=preprocess)
-
-
-def _saved(
-    written: flavours.ModelFile, flavour: flavours.Flavour, *, preprocess: documents.FileRef | None
-) -> Saved:
-    return Saved(
-        record=documents.ModelFile(
-            file=written.name,
-            sha256=written.sha256,
-            size_bytes=written.size_bytes,
-            flavour=flavour.name,
-            library=written.library,
-            library_version=written.library_version,
-            preprocess=preprocess,
-        ),
-        library=written.library,
-        library_version=written.library_version,
-    )
+    return written.run_record(flavour.name, preprocess=preprocess)
 
 
 def targets(y: Any, encoding: labels.LabelEncoding | None, *, where: str) -> Any:

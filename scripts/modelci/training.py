@@ -260,7 +260,7 @@ def train(cfg: Config, out: Path) -> dict[str, Any]:
             spec=spec,
             estimator=estimator_facts,
             classes=classes,
-            model=saved.record,
+            model=saved,
             timings=timings,
         )
         path = stage / rundir.RUN

@@ -437,14 +437,7 @@ def _model_info(
         spec=spec,
         estimator={"class": f"{flavour.name} model from train.command", "params": {}},
         classes=labels,
-        model=documents.ModelFile(
-            file=record.name,
-            sha256=record.sha256,
-            size_bytes=record.size_bytes,
-            flavour=flavour.name,
-            library=record.library,
-            library_version=record.library_version,
-        ),
+        model=record.run_record(flavour.name),
         timings=dict(timings, fit_s=facts["seconds"]),
     )
     return info | {"training": facts}

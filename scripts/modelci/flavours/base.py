@@ -25,6 +25,9 @@ from modelci.errors import UserError
 if TYPE_CHECKING:
     import numpy as np
 
+    from modelci import documents
+    from modelci.documents import FileRef
+
 Task = Literal["classification", "regression"]
 
 # A model file is read into memory whole so that the bytes hashed are the bytes parsed; a
@@ -42,8 +45,22 @@ class ModelFile:
     library: str
     library_version: str
 
-    def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+    def run_record(
+        self, flavour: str, *, file: str | None = None, preprocess: FileRef | None = None
+    ) -> documents.ModelFile:
+        """run.json's `model` record of this file (under `file` when a run names it otherwise),
+        read back by `flavour`, with the preprocessing kept beside it."""
+        from modelci import documents
+
+        return documents.ModelFile(
+            file=file or self.name,
+            sha256=self.sha256,
+            size_bytes=self.size_bytes,
+            flavour=flavour,
+            library=self.library,
+            library_version=self.library_version,
+            preprocess=preprocess,
+        )
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
