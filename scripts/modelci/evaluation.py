@@ -697,31 +697,3 @@ def importance(
         for i in order
     ]
     return facts
-
-
-def bring_your_own(
-    model_path: Path,
-    data_path: str,
-    target: str,
-    workdir: Path,
-    *,
-    sha256: str | None = None,
-    task: str | None = None,
-    classes: str | None = None,
-) -> Run:
-    """A run directory in `workdir` for a model of any flavour trained elsewhere
-    (`evaluate --model`; `modelci.bring_your_own`). `classes` is `--classes a,b,c`.
-
-    The caller evaluates it with `out=` the final directory, so nothing is left behind when
-    evaluation fails."""
-    from modelci import bring_your_own as byo
-
-    return byo.make_run(
-        model_path,
-        data_path,
-        target,
-        workdir,
-        sha256=sha256,
-        task=task,
-        classes=byo.parse_classes(classes),
-    )

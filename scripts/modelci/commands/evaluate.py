@@ -79,7 +79,7 @@ def add_plots_flag(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import tempfile
 
-    from modelci import evaluation
+    from modelci import bring_your_own
     from modelci.errors import UserError
     from modelci.github import workflow
     from modelci.rundir import Run
@@ -112,14 +112,15 @@ def run(args: argparse.Namespace) -> int:
             )
         out = args.out or Path("runs/evaluation")
         with tempfile.TemporaryDirectory(prefix="modelci-byo-") as work:
-            run_ = evaluation.bring_your_own(
+            # Evaluated into `out` from the temporary run: a failure leaves nothing behind.
+            run_ = bring_your_own.make_run(
                 args.model,
                 args.data,
                 args.target,
                 Path(work),
                 sha256=args.sha256,
                 task=args.task,
-                classes=args.classes,
+                classes=bring_your_own.parse_classes(args.classes),
             )
             outputs = evaluate_run(
                 run_, out=out, primary=args.primary, plots=args.plots, inputs=(args.model,)
