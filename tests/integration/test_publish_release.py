@@ -237,7 +237,7 @@ def test_notes_show_deltas_against_the_same_models_previous_release(
     before = json.loads((runs["base"] / "metrics.json").read_text())
     after = json.loads((runs["tuned"] / "metrics.json").read_text())
     line = next(row for row in body.splitlines() if row.startswith("| **roc\\_auc** |"))
-    from modelci.report.content import number, signed
+    from modelci.report.numbers import number, signed
 
     assert number(before["roc_auc"]) in line and number(after["roc_auc"]) in line
     assert signed(after["roc_auc"] - before["roc_auc"]) in line

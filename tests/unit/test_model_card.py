@@ -12,7 +12,7 @@ import pytest
 from modelci import documents
 from modelci.release import card
 from modelci.release.tags import parse_tag
-from modelci.report.content import interval, number
+from modelci.report.numbers import interval, number
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "report"
 

@@ -11,7 +11,7 @@ from modelci import documents, run_files
 from modelci.errors import UserError
 from modelci.release import card, notes
 from modelci.release.tags import parse_tag
-from modelci.report.content import number
+from modelci.report.numbers import number
 
 
 def run_info(model: dict[str, Any] | None, **extra: Any) -> documents.RunInfo:

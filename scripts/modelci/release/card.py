@@ -18,8 +18,8 @@ from typing import Any
 
 from modelci.documents import DataCheck, Evaluation, Importance, RunInfo
 from modelci.release.tags import ReleaseTag
-from modelci.report.content import ci_label, interval, number, size
 from modelci.report.markdown import escape
+from modelci.report.numbers import ci_label, interval, number, size
 
 DASH = "—"
 TOP_FEATURES = 15

@@ -15,8 +15,8 @@ from typing import Any
 
 from modelci.documents import Evaluation, RunInfo
 from modelci.release.tags import ReleaseTag
-from modelci.report.content import ci_label, interval, number, signed
 from modelci.report.markdown import escape
+from modelci.report.numbers import ci_label, interval, number, signed
 
 DASH = "—"
 # Operational numbers in metrics.json that are not in evaluation.json's metrics, and whether

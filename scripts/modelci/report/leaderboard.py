@@ -19,7 +19,6 @@ from pathlib import PurePath
 
 from modelci.errors import UserError
 from modelci.report.content import (
-    DASH,
     Block,
     Image,
     Images,
@@ -28,19 +27,14 @@ from modelci.report.content import (
     Span,
     Table,
     build_sections,
-    ci_label,
     delta_detail,
     inline,
-    interval,
     model_label,
-    number,
     numbers,
-    p_value,
-    signed,
-    size,
     strong,
 )
 from modelci.report.inputs import Comparison, Evaluation, MetricDelta, MetricValue, Report
+from modelci.report.numbers import DASH, ci_label, interval, number, p_value, signed, size
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 SLUG_CHARS = 40
