@@ -13,11 +13,13 @@ from modelci import (
     features,
     fsutil,
     gates,
+    prediction_churn,
     progress,
     protected,
     rows,
     rundir,
     scoring,
+    slicing,
 )
 from modelci.config import GateRule
 from modelci.documents import Comparison, Evaluation
@@ -147,7 +149,7 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
             rows=candidate_eval.data.rows,
         )
         if candidate.has_model and baseline.has_model:
-            base, rescored, baseline_eval = _baseline_predictions(
+            base, rescored, baseline_eval, test_rows = _baseline_predictions(
                 candidate, candidate_eval, baseline, classes
             )
             if len(base.row_id) != len(cand.row_id) or (base.row_id != cand.row_id).any():
@@ -157,7 +159,7 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
                 )
         else:
             cand, base, baseline_eval = _recorded_predictions(candidate, baseline, cand, classes)
-            rescored = False
+            rescored, test_rows = False, None
     with log.stage("paired statistics"):
         deltas, skipped = _paired(cand, base, settings)
     primary = candidate_eval.primary
@@ -211,7 +213,18 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
                     },
                 }
             )
+    with log.stage("slices and churn"):
+        shared = _seen_by_both(cand, base)
+        sliced = slicing.compare_slices(
+            candidate, *shared, settings=settings, metric_rows=metric_rows, primary=primary,
+            evaluated=candidate_eval.data, test_rows=test_rows,
+        )
+        for row in metric_rows:
+            if row["name"] in sliced.failures:
+                row["gate"] = gates.with_failure(row["gate"], sliced.failures[row["name"]])
+        churn = prediction_churn.measure(*shared, settings=settings, slices=sliced.rows)
     failed = [row["name"] for row in metric_rows if row["gate"]["status"] == gates.FAIL]
+    failed += ["churn"] if churn.failed else []
     document: dict[str, Any] = {
         "schema": rundir.SCHEMAS[rundir.COMPARISON],
         "task": candidate.task,
@@ -242,6 +255,8 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
             "candidate": _json_of(candidate_eval.regression),
         },
         "plots": [],
+        "slices": sliced.report,
+        "churn": churn.report,
     }
     written = documents.parse_comparison(document, where=str(out / rundir.COMPARISON))
     with fsutil.staged_dir(out, marker=rundir.COMPARISON, inputs=inputs) as stage:
@@ -250,6 +265,7 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
 
             drawn = plots.render_comparison_plots(written, stage)
             written = dataclasses.replace(written, plots=tuple(drawn))
+        prediction_churn.write_flips(stage, churn)
         documents.write_comparison(stage / rundir.COMPARISON, written)
     return written
 
@@ -369,8 +385,9 @@ def _baseline_predictions(
     candidate_eval: Evaluation,
     baseline: Run,
     classes: tuple[str, ...] | None,
-) -> tuple[scoring.Predictions, bool, Evaluation | None]:
-    """The baseline's predictions on the candidate's rows: read back, or re-scored."""
+) -> tuple[scoring.Predictions, bool, Evaluation | None, rows.EvalRows | None]:
+    """The baseline's predictions on the candidate's rows: read back, or re-scored (then with
+    the rows it was re-scored on)."""
     fingerprint = candidate_eval.data.test_fingerprint
     source = candidate_eval.data.source
     if fingerprint is None or source is None:
@@ -389,6 +406,7 @@ def _baseline_predictions(
             ),
             False,
             baseline_eval,
+            None,
         )
     # Different (or no) rows: score the baseline model on the candidate's test rows.
     recorded = candidate.info.data.test_fingerprint
@@ -419,7 +437,7 @@ def _baseline_predictions(
     )
     if classes is not None and predictions.classes != classes:
         predictions = _reorder(predictions, classes)
-    return predictions, True, baseline_eval
+    return predictions, True, baseline_eval, test_rows
 
 
 def _reorder(predictions: scoring.Predictions, classes: tuple[str, ...]) -> scoring.Predictions:
@@ -431,8 +449,6 @@ def _reorder(predictions: scoring.Predictions, classes: tuple[str, ...]) -> scor
 
 
 def _paired(cand: scoring.Predictions, base: scoring.Predictions, settings: Settings) -> Any:
-    import dataclasses
-
     from modelci import stats
 
     classes = cand.classes
@@ -445,10 +461,7 @@ def _paired(cand: scoring.Predictions, base: scoring.Predictions, settings: Sett
             resamples=settings.resamples,
             seed=settings.seed,
         )
-    # Rows whose true class either model never saw are left out of both (data checks say so).
-    both = cand.seen & base.seen  # type: ignore[operator]
-    cand = dataclasses.replace(cand, seen=both)
-    base = dataclasses.replace(base, seen=both)
+    cand, base = _seen_by_both(cand, base)
     return stats.compare_classification(
         cand.y,
         base.pred,
@@ -460,6 +473,17 @@ def _paired(cand: scoring.Predictions, base: scoring.Predictions, settings: Sett
         resamples=settings.resamples,
         seed=settings.seed,
     )
+
+
+def _seen_by_both(
+    cand: scoring.Predictions, base: scoring.Predictions
+) -> tuple[scoring.Predictions, scoring.Predictions]:
+    """Both sides on the rows compared: those whose true class both models know (the others
+    are left out of every statistic; data checks say so). Regression rows are all compared."""
+    if cand.classes is None:
+        return cand, base
+    both = cand.seen & base.seen  # type: ignore[operator]
+    return dataclasses.replace(cand, seen=both), dataclasses.replace(base, seen=both)
 
 
 def _curves(
