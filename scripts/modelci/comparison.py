@@ -241,8 +241,13 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
     with log.stage("slices and churn"):
         shared = _seen_by_both(cand, base)
         sliced = slicing.compare_slices(
-            candidate, *shared, settings=settings, metric_rows=metric_rows, primary=primary,
-            evaluated=candidate_eval.data, test_rows=test_rows,
+            candidate,
+            *shared,
+            settings=settings,
+            metric_rows=metric_rows,
+            primary=primary,
+            evaluated=candidate_eval.data,
+            test_rows=test_rows,
         )
         for row in metric_rows:
             if row["name"] in sliced.failures:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from modelci.documents import FLIPS
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -27,7 +29,6 @@ if TYPE_CHECKING:
     from modelci.scoring import Predictions
     from modelci.stats.churn import Churn, Flips
 
-FLIPS = "flips.csv"
 PASS, FAIL = "pass", "fail"
 
 
@@ -71,7 +72,9 @@ def measure(
         threshold = config.threshold
         if threshold is None:
             threshold = float(np.median(np.abs(base.pred - y))) if y.size else 0.0
-        counted = churn.regression_churn(y, base.pred, cand.pred, threshold=threshold, slices=slices)
+        counted = churn.regression_churn(
+            y, base.pred, cand.pred, threshold=threshold, slices=slices
+        )
         labels: tuple[str, ...] = ()
     else:
         labels = cand.classes
@@ -91,7 +94,9 @@ def measure(
         "per_class": [
             {"label": labels[code], **_counts(flips)} for code, flips in counted.per_class.items()
         ],
-        "per_slice": [{"name": name, **_counts(flips)} for name, flips in counted.per_slice.items()],
+        "per_slice": [
+            {"name": name, **_counts(flips)} for name, flips in counted.per_slice.items()
+        ],
         "gate": gate,
         "flips_file": FLIPS if flipped.row_id.size else None,
     }

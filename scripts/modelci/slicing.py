@@ -85,7 +85,11 @@ def compare_slices(
     if columns.values is None:
         return Sliced(report=_unavailable(config, alpha, names, columns.unavailable))
     found = resolve(
-        columns.values, plan, rows=len(cand.y), min_rows=config.min_rows, where=_config_file(candidate)
+        columns.values,
+        plan,
+        rows=len(cand.y),
+        min_rows=config.min_rows,
+        where=_config_file(candidate),
     )
     if not found.kept:
         why = f"no slice has at least min_rows = {config.min_rows} rows"
@@ -104,7 +108,7 @@ def compare_slices(
     tolerances = slice_tolerances(settings.gates, metric_rows, names)
     beyond = compared.beyond(tolerances) if tolerances else ()
     return Sliced(
-        report=report(compared, beyond),
+        report=report(compared, beyond, names),
         failures=failure_reasons(beyond, compared),
         rows=found.rows_by_name(),
     )
@@ -228,7 +232,7 @@ def slice_tolerances(
     rows = {row["name"]: row for row in metric_rows}
     out = {}
     for name, rule in rules.items():
-        if not getattr(rule, "slices", None) or name not in names:
+        if not rule.slices or name not in names:
             continue
         row = rows[name]
         seen = gates.Observed(
@@ -270,8 +274,14 @@ def failure_reasons(beyond: Sequence[Any], compared: SliceComparison) -> dict[st
     return out
 
 
-def report(compared: SliceComparison, beyond: Sequence[Any]) -> dict[str, Any]:
-    """comparison.json's `slices`: every kept slice with all its metrics, and the gate failures."""
+def report(
+    compared: SliceComparison, beyond: Sequence[Any], names: Sequence[str]
+) -> dict[str, Any]:
+    """comparison.json's `slices`: every kept slice with all its metrics, and the gate failures;
+    metrics in the order of `names` (the primary first), which the stats' registry order is not.
+    """
+    order = [name for name in names if name in compared.metrics]
+    rank = {name: position for position, name in enumerate(order)}
     entries: dict[str, dict[str, Any]] = {}
     for finding in compared.findings():
         entry = entries.setdefault(
@@ -293,12 +303,15 @@ def report(compared: SliceComparison, beyond: Sequence[Any]) -> dict[str, Any]:
             }
         )
     for result in compared.slices:  # a slice where no metric could be computed is still listed
-        entries.setdefault(result.name, {"name": result.name, "rows": result.rows, "metrics": []})
+        entry = entries.setdefault(
+            result.name, {"name": result.name, "rows": result.rows, "metrics": []}
+        )
+        entry["metrics"].sort(key=lambda metric: rank[metric["name"]])
     return {
         **_settings(compared.min_rows, compared.correction, compared.alpha),
         "tests": compared.tests,
         "resamples": compared.resamples,
-        "metrics": list(compared.metrics),
+        "metrics": order,
         "unavailable": None,
         "too_small": dict(compared.too_small),
         "slices": list(entries.values()),

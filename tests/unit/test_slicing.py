@@ -149,7 +149,9 @@ def test_a_regression_confined_to_one_slice_is_found_named_and_fails_its_slice_g
     p0 = next(entry for entry in report["slices"] if entry["name"] == "plan=p0")
     assert p0["rows"] == 2000
     p0_recall = next(m for m in p0["metrics"] if m["name"] == "recall")
-    assert p0_recall["delta"] < -0.15 and p0_recall["adjusted_p"] < 0.001
+    # A bootstrap p is never below 2/(B + 1): resamples were raised so that Holm's ×30 can
+    # still reach below α.
+    assert p0_recall["delta"] < -0.15 and p0_recall["adjusted_p"] < 0.05
     assert p0_recall["adjusted_p"] >= p0_recall["p_value"]
     # Only the rule with `slices: true` is gated per slice, and it names the slice.
     assert [f["slice"] for f in report["gate_failures"]] == ["plan=p0"]
@@ -183,19 +185,21 @@ def null_comparison(rng: np.random.Generator, n: int = 4_000, levels: int = 20):
 
 def test_a_null_comparison_over_20_slices_flags_none_at_the_corrected_level_most_times():
     rng = np.random.default_rng(7)
+    # The strictest slice gate: any significant drop of recall on a slice fails it.
     rules = {"recall": GateRule(max_drop=0.0, slices=True)}
-    repetitions, corrected, raw = 40, 0, 0
+    repetitions, corrected, raw = 100, 0, 0
     for _ in range(repetitions):
         cand, base, frame = null_comparison(rng)
         report = sliced(cand, base, frame, rules).report
-        assert len(report["slices"]) == 20 and report["tests"] == 60
+        assert len(report["slices"]) == 20 and report["tests"] == 40
         found = [m for entry in report["slices"] for m in entry["metrics"]]
         corrected += any(m["worse"] for m in found) or bool(report["gate_failures"])
         raw += any(m["p_value"] is not None and m["p_value"] < 0.05 for m in found)
-    # Holm bounds the chance of any false flag by α = 0.05: 2 of 40 expected, 5 is p ≈ 0.05.
-    assert corrected <= 4, f"{corrected} of {repetitions} null comparisons flagged a slice"
-    # Uncorrected, 60 tests at 0.05 would flag something nearly every time.
-    assert raw >= repetitions * 0.8
+    # Holm bounds the chance of any false flag by α = 0.05 (and only worsenings count): at most
+    # 5 of 100 expected, more than 10 has a chance below 1.2% even at the bound.
+    assert corrected <= 10, f"{corrected} of {repetitions} null comparisons flagged a slice"
+    # Uncorrected, 40 tests at 0.05 would flag something most times.
+    assert raw >= repetitions // 2
 
 
 def test_automatic_and_configured_slices_are_made_and_named():
@@ -205,7 +209,9 @@ def test_automatic_and_configured_slices_are_made_and_named():
         by=(SliceBy(feature="x", bins=(0.0,)), SliceBy(features=("plan", "half"))),
     )
     frame["half"] = np.where(np.arange(len(frame)) % 2, "odd", "even")
-    result = sliced(cand, base, frame, {}, run=model_run(categorical=("plan", "half")), slices=config)
+    result = sliced(
+        cand, base, frame, {}, run=model_run(categorical=("plan", "half")), slices=config
+    )
     names = [entry["name"] for entry in result.report["slices"]]
     assert names[:2] == ["x in [-inf, 0)", "x in [0, inf]"]
     assert "plan=p3 & half=odd" in names and names[-2:] == ["half=even", "half=odd"]
