@@ -440,7 +440,9 @@ def _baseline_predictions(
         )
     # Different (or no) rows: score the baseline model on the candidate's test rows.
     recorded = candidate.info.data.test_fingerprint
-    test_rows = rows.for_run(candidate, None if recorded == fingerprint else source)
+    test_rows = rows.for_run(
+        candidate, None if recorded == fingerprint else source, train_rows=False
+    )
     if test_rows.facts["test_fingerprint"] != fingerprint:
         raise UserError(
             f"cannot rebuild the rows {candidate.path} was evaluated on ({source} changed)",
@@ -510,10 +512,18 @@ def _seen_by_both(
 ) -> tuple[scoring.Predictions, scoring.Predictions]:
     """Both sides on the rows compared: those whose true class both models know (the others
     are left out of every statistic; data checks say so). Regression rows are all compared."""
+    import numpy as np
+
     if cand.classes is None:
         return cand, base
     both = cand.seen & base.seen  # type: ignore[operator]
-    return dataclasses.replace(cand, seen=both), dataclasses.replace(base, seen=both)
+
+    def on_both(side: scoring.Predictions) -> scoring.Predictions:
+        # A side already on those rows is kept, with the label codes it has computed.
+        same = np.array_equal(side.seen, both)  # type: ignore[arg-type]
+        return side if same else dataclasses.replace(side, seen=both)
+
+    return on_both(cand), on_both(base)
 
 
 def _curves(

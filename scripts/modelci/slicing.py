@@ -24,6 +24,7 @@ from modelci.errors import UserError
 
 if TYPE_CHECKING:
     import numpy as np
+    import pandas as pd
 
     from modelci.comparison import Settings
     from modelci.config import GateRule, SlicesConfig
@@ -76,6 +77,9 @@ def compare_slices(
     if not plan and not config.automatic:
         return Sliced(report=None)
     names = metric_names(primary, metric_rows)
+    if not names:
+        why = f"the primary metric {primary} could not be computed on these rows"
+        return Sliced(report=_unavailable(config, alpha, names, why))
     if not candidate.has_model:
         return Sliced(report=_unavailable(config, alpha, names, PREDICTIONS_RUN))
     if not plan:
@@ -187,8 +191,9 @@ def compared_columns(
         )
     ids = test_rows.row_id
     compared_ids = cand.row_id if cand.seen is None else cand.row_id[cand.seen]
-    if len(ids) == len(compared_ids) and np.array_equal(ids, compared_ids):
-        positions: np.ndarray | slice = slice(None)
+    positions: np.ndarray | slice
+    if len(ids) == len(cand.row_id) and np.array_equal(ids, cand.row_id):
+        positions = slice(None) if cand.seen is None else cand.seen
     else:
         # Rows matched by id: a predictions baseline puts the rows in their ids' order, and
         # rows whose class a model never saw are not compared.
@@ -199,7 +204,22 @@ def compared_columns(
                 unavailable="the compared rows' ids are not all rows of the candidate's test data",
             )
         positions = found
-    return Columns(values={name: frame[name].to_numpy()[positions] for name in needed})
+    return Columns(values={name: _values(frame[name])[positions] for name in needed})
+
+
+def _values(column: pd.Series) -> np.ndarray:
+    """A column's values as numpy. Text goes through its distinct values: pandas' Arrow
+    strings turn into a million Python strings one by one (~0.1 s a column), while the few
+    levels, indexed by their codes, cost a gather."""
+    import numpy as np
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
+        return column.to_numpy()
+    codes, uniques = pd.factorize(column)
+    levels = np.empty(len(uniques) + 1, dtype=object)  # the last, None, for code -1 (missing)
+    levels[:-1] = np.asarray(uniques, dtype=object)
+    return levels[codes]
 
 
 def resolve(
@@ -402,7 +422,9 @@ def _rebuilt(candidate: Run, evaluated: DataFacts) -> tuple[EvalRows | None, str
         return None, "the candidate's evaluation.json records no data source and fingerprint"
     recorded = candidate.info.data.test_fingerprint
     try:
-        test_rows = rows.for_run(candidate, None if recorded == fingerprint else source)
+        test_rows = rows.for_run(
+            candidate, None if recorded == fingerprint else source, train_rows=False
+        )
     except UserError as error:
         return None, f"the test rows cannot be read again ({error.message})"
     if test_rows.facts["test_fingerprint"] != fingerprint:

@@ -272,3 +272,12 @@ def test_rows_a_model_never_saw_are_left_out_and_the_rest_matched_by_id():
     for name, positions in result.rows.items():
         assert (expected[positions] == name.split("=")[1]).all()
     assert np.sort(kept).tolist() == list(range(1_995))
+
+
+def test_missing_values_are_a_level_of_their_own():
+    cand, base, frame = one_bad_plan(n=1_000)
+    frame["plan"] = frame["plan"].astype("string[pyarrow]")
+    frame.loc[:99, "plan"] = pd.NA
+    result = sliced(cand, base, frame, {})
+    assert result.rows["plan=<missing>"].tolist() == list(range(100))
+    assert sum(entry["rows"] for entry in result.report["slices"]) == 1_000
