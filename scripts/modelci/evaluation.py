@@ -14,6 +14,7 @@ from modelci import (
     data,
     data_checks,
     documents,
+    evaluation_gates,
     features,
     fsutil,
     progress,
@@ -336,6 +337,8 @@ def build_document(
         "data_checks": checks(),
         "model": None if model is None else dict(model),
         "plots": [],
+        # The config's own min/max gates: what a first pull request, with no baseline, is held to.
+        "gates": evaluation_gates.of_run(info, metric_values, skipped),
     }
     if predictions.classes is not None:
         document.update(classification_details(predictions))

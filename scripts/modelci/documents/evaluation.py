@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from modelci.documents.contract import EVALUATION, SCHEMAS, Task
+from modelci.documents.comparison import Gate
+from modelci.documents.contract import EVALUATION, SCHEMAS, GateStatus, Task, Verdict
 from modelci.documents.fields import (
     Node,
     as_flag,
@@ -197,6 +198,63 @@ class EvaluatedModel:
 
 
 @dataclass(frozen=True, kw_only=True)
+class NamedGate:
+    name: str
+    gate: Gate
+
+
+@dataclass(frozen=True, kw_only=True)
+class AbsoluteGates:
+    """The run's own config's min/max gates on this evaluation; `waiting`: metrics whose gates
+    are only relative, which wait for a baseline."""
+
+    verdict: Verdict
+    results: tuple[NamedGate, ...] = ()
+    waiting: tuple[str, ...] = ()
+
+    @property
+    def failed(self) -> tuple[NamedGate, ...]:
+        return tuple(result for result in self.results if result.gate.status == "fail")
+
+    @classmethod
+    def parse(cls, node: Node) -> AbsoluteGates:
+        node.obj("an object with verdict, results and waiting")
+        results = []
+        for entry in node["results"].elements():
+            entry.obj("an object with name, rule, status and reason")
+            gate = Gate(
+                status=cast(GateStatus, entry["status"].choice(("pass", "fail", "none"))),
+                rule=tuple(entry["rule"].free().items()),
+                reason=entry["reason"].optional(as_text) or "",
+            )
+            results.append(NamedGate(name=entry["name"].text(), gate=gate))
+        verdict = cast(Verdict, node["verdict"].choice(("pass", "fail")))
+        # A failed gate fails the evaluation even if the recorded verdict disagrees.
+        if any(result.gate.status == "fail" for result in results):
+            verdict = "fail"
+        return cls(
+            verdict=verdict,
+            results=tuple(results),
+            waiting=node["waiting"].strings(),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "results": [
+                {
+                    "name": result.name,
+                    "rule": dict(result.gate.rule),
+                    "status": result.gate.status,
+                    "reason": result.gate.reason,
+                }
+                for result in self.results
+            ],
+            "waiting": list(self.waiting),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
 class Evaluation:
     """`evaluation.json`: every number `evaluate` measured, the plots' and reports' source."""
 
@@ -222,6 +280,8 @@ class Evaluation:
     has_model: bool = True
     # What could not be computed, and why ({"importance": "no model: ..."}); empty when all was.
     unavailable: tuple[tuple[str, str], ...] = ()
+    # The config's absolute gates (no baseline needed); None: the run's config sets no gate.
+    gates: AbsoluteGates | None = None
 
     def metric(self, name: str) -> MetricValue | None:
         return next((m for m in self.metrics if m.name == name), None)
@@ -273,6 +333,7 @@ class Evaluation:
             unavailable=tuple(
                 (name, reason.text()) for name, reason in node["unavailable"].items()
             ),
+            gates=node["gates"].optional(AbsoluteGates.parse),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -305,6 +366,7 @@ class Evaluation:
             if self.has_model
             else None,
             "plots": list(self.plots),
+            "gates": None if self.gates is None else self.gates.to_json(),
         }
         if self.unavailable:
             out["unavailable"] = dict(self.unavailable)
