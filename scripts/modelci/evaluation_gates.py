@@ -45,7 +45,9 @@ def of_run(
     settings = comparison.settings_from(
         Run(path=Path(), info=info), alpha=None, strict=None, gates_from="candidate"
     )
-    return apply(settings.gates, metric_values, skipped, alpha=settings.alpha, strict=settings.strict)
+    return apply(
+        settings.gates, metric_values, skipped, alpha=settings.alpha, strict=settings.strict
+    )
 
 
 def apply(
@@ -97,4 +99,3 @@ def apply(
         "results": results,
         "waiting": waiting,
     }
-

@@ -139,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
         info = training.train(cfg, args.out)
         print(f"trained {info['estimator']['class']} ({info['task']}) → {args.out}")
     outputs = {"run-dir": str(args.out.resolve())}
-    code, evaluated = 0, {}
+    code, evaluated = 0, dict[str, str]()  # evaluate's step outputs, with --evaluate
     if args.evaluate:
         code, evaluated = evaluate.evaluate_run(
             Run.open(args.out), out=args.out, plots=args.plots, gate=args.gate
@@ -165,4 +165,7 @@ def _both_verdicts(evaluated: dict[str, str], compared: dict[str, str]) -> dict[
     failed = json.loads(compared["failed-gates"])
     failed += [name for name in json.loads(evaluated["failed-gates"]) if name not in failed]
     verdict = "fail" if "fail" in (evaluated["verdict"], compared["verdict"]) else "pass"
-    return compared | {"verdict": verdict, "failed-gates": json.dumps(failed, separators=(",", ":"))}
+    return compared | {
+        "verdict": verdict,
+        "failed-gates": json.dumps(failed, separators=(",", ":")),
+    }

@@ -459,8 +459,10 @@ def _absolute_gates(report: Report, evaluation: Evaluation) -> tuple[str, list[B
         blocks.append(
             Paragraph(
                 spans=_t(
-                    "ℹ️ Relative gates (", *names, ") wait for a baseline: they apply from the "
-                    "first comparison, once a release or a baseline run exists."
+                    "ℹ️ Relative gates (",
+                    *names,
+                    ") wait for a baseline: they apply from the "
+                    "first comparison, once a release or a baseline run exists.",
                 ),
                 small=True,
             )
