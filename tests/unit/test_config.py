@@ -503,3 +503,33 @@ def test_settings_take_slices_from_the_candidate_and_the_rest_from_the_policy_si
     old = comparison.settings_from(candidate, alpha=None, strict=None)
     assert old.slices == config.SlicesConfig() and old.churn == config.ChurnConfig()
     assert (old.inconclusive, old.history) == ("warn", 10)
+
+
+def test_the_readme_gates_example_loads():
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    gates_section = readme.split("### Gates", 1)[1].split("\n## ", 1)[0]
+    (example,) = re.findall(r"```yaml\n(.*?)```", gates_section, re.S)
+    cfg = config.loads(MINIMAL + example)
+    assert cfg.gates["recall"].slices and cfg.gates["log_loss"].from_best is not None
+    assert len(cfg.slices.by) == 3 and cfg.churn.max_harmful == 0.02
+
+
+def test_gate_changes_name_a_loosened_inconclusive_or_churn_gate():
+    from types import SimpleNamespace
+
+    from modelci import comparison
+
+    def run(text: str) -> SimpleNamespace:
+        recorded = json.loads(json.dumps(config.loads(MINIMAL + text).to_dict()))
+        return SimpleNamespace(
+            info=SimpleNamespace(config=recorded, section=lambda key: recorded.get(key) or {})
+        )
+
+    before = run("churn: {max_harmful: 0.02}\n")
+    after = run("compare: {inconclusive: pass, history: 0}\n")
+    assert comparison.gate_changes(after, before) == [
+        {"setting": "compare.inconclusive", "before": "warn", "after": "pass"},
+        {"setting": "churn.max_harmful", "before": 0.02, "after": None},
+    ]
