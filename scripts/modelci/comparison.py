@@ -76,7 +76,9 @@ def settings_from(
                 "the baseline has no recorded config (a bring-your-own model?), so the "
                 "candidate's gates, alpha and strict were used"
             )
-    compare_cfg = CompareConfig.from_dict(policy.get("compare"))
+    policy_run = baseline if source == "baseline" and baseline is not None else candidate
+    policy_at = str(policy_run.path / rundir.RUN)
+    compare_cfg = CompareConfig.from_dict(_section(policy, "compare"), where=policy_at)
     metrics_cfg = config.get("metrics") or {}
     return Settings(
         alpha=alpha if alpha is not None else compare_cfg.alpha,
@@ -87,22 +89,18 @@ def settings_from(
         gates=_rules(policy, source),
         gates_from=source,
         gates_note=note,
-        slices=_recorded(SlicesConfig.from_dict, candidate.info.section("slices"), "candidate"),
-        churn=_recorded(ChurnConfig.from_dict, policy.get("churn"), source),
+        slices=SlicesConfig.from_dict(
+            candidate.info.section("slices"), where=str(candidate.path / rundir.RUN)
+        ),
+        churn=ChurnConfig.from_dict(_section(policy, "churn"), where=policy_at),
         inconclusive=compare_cfg.inconclusive,
         history=compare_cfg.history,
     )
 
 
-def _recorded(read: Any, section: Any, side: str) -> Any:
-    """A recorded config section read back into its typed form, or one line saying whose."""
-    try:
-        return read(section if isinstance(section, Mapping) else None)
-    except (TypeError, ValueError) as error:
-        raise UserError(
-            f"the {side}'s recorded config is not understood: {error}",
-            fix="Compare with runs made by this modelci version, or use --gates-from",
-        ) from None
+def _section(config: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
+    value = config.get(name)
+    return value if isinstance(value, Mapping) else None
 
 
 def recorded_policy(run: Run) -> dict[str, Any] | None:

@@ -476,7 +476,7 @@ def test_settings_take_slices_from_the_candidate_and_the_rest_from_the_policy_si
     def run(text: str) -> SimpleNamespace:
         recorded = json.loads(json.dumps(config.loads(MINIMAL + text).to_dict()))
         info = SimpleNamespace(config=recorded, section=lambda key: recorded.get(key) or {})
-        return SimpleNamespace(info=info)
+        return SimpleNamespace(info=info, path=Path("runs") / str(len(text)))
 
     candidate = run(
         "slices: {min_rows: 5}\nchurn: {max_harmful: 0.5}\ncompare: {inconclusive: pass}\n"
@@ -503,6 +503,18 @@ def test_settings_take_slices_from_the_candidate_and_the_rest_from_the_policy_si
     old = comparison.settings_from(candidate, alpha=None, strict=None)
     assert old.slices == config.SlicesConfig() and old.churn == config.ChurnConfig()
     assert (old.inconclusive, old.history) == ("warn", 10)
+    # A damaged recorded value is one line naming the run.json it came from.
+    baseline.info.config["compare"]["inconclusive"] = "maybe"
+    with pytest.raises(UserError) as caught:
+        comparison.settings_from(
+            candidate, baseline, alpha=None, strict=None, gates_from="baseline"
+        )
+    assert caught.value.line().startswith(
+        f"{baseline.path / 'run.json'}: 'compare.inconclusive' must be one of pass, warn, fail"
+    )
+    candidate.info.config["slices"] = {"by": [["plan", "plan"]]}
+    with pytest.raises(UserError, match=r"slices\.by entry 1 pairs 'plan' with itself"):
+        comparison.settings_from(candidate, alpha=None, strict=None)
 
 
 def test_the_readme_gates_example_loads():
@@ -524,7 +536,8 @@ def test_gate_changes_name_a_loosened_inconclusive_or_churn_gate():
     def run(text: str) -> SimpleNamespace:
         recorded = json.loads(json.dumps(config.loads(MINIMAL + text).to_dict()))
         return SimpleNamespace(
-            info=SimpleNamespace(config=recorded, section=lambda key: recorded.get(key) or {})
+            info=SimpleNamespace(config=recorded, section=lambda key: recorded.get(key) or {}),
+            path=Path("runs/x"),
         )
 
     before = run("churn: {max_harmful: 0.02}\n")
