@@ -77,9 +77,10 @@ def with_failure(
 
     Every later check that fails a metric's gate (a slice, a release's best, ...) goes through
     here so the reasons read alike: `text` is appended to what the gate already says. A metric
-    without a gate ("none") gets `text` as its whole reason, and `rule` when given.
+    without a gate ("none") gets `text` as its whole reason, and `rule` when given. A failed
+    gate carries no inconclusive warning: the failure is the news.
     """
-    out = dict(gate)
+    out = dict(gate, warning=None)
     if out.get("status") == NONE or not out.get("reason"):
         out["reason"] = text
         if rule is not None:

@@ -16,12 +16,18 @@ from modelci.stats.results import PairedDelta
 
 
 def test_with_failure_appends_to_a_passing_or_failing_gate():
-    passing = {"rule": {"max_drop": 0.02}, "status": "pass", "reason": "dropped by 0.01"}
+    passing = {
+        "rule": {"max_drop": 0.02},
+        "status": "pass",
+        "reason": "dropped by 0.01",
+        "warning": "inconclusive: these 60 rows detect a drop of 0.079 or more",
+    }
     failed = gates.with_failure(passing, "slice plan=basic dropped by 0.08")
     assert failed == {
         "rule": {"max_drop": 0.02},
         "status": "fail",
         "reason": "dropped by 0.01; slice plan=basic dropped by 0.08",
+        "warning": None,
     }
     assert passing["status"] == "pass"  # the row's dict is not changed in place
     twice = gates.with_failure(failed, "2.1% below v1.0.0, the best release")
