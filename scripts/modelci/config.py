@@ -169,6 +169,11 @@ class SliceBy:
             return {"feature": self.feature, "bins": list(self.bins)}
         return self.feature
 
+    @classmethod
+    def from_config(cls, value: Any, *, where: str = RUN_JSON) -> SliceBy:
+        """Read back `as_config` (one `slices.by` entry), checked as the loader checks it."""
+        return _slice_definition(value, "the slice definition", where)
+
     def definition(self) -> Any:
         """The `stats.slice_rows` definition this stands for (imports numpy, so lazily)."""
         from modelci.stats import slice_rows

@@ -369,6 +369,9 @@ def test_recorded_config_reads_back_into_the_same_typed_objects():
         ["plan", "region"],
     ]
     assert config.SlicesConfig.from_dict(recorded["slices"]) == cfg.slices
+    assert [config.SliceBy.from_config(piece) for piece in recorded["slices"]["by"]] == list(
+        cfg.slices.by
+    )
     assert config.ChurnConfig.from_dict(recorded["churn"]) == cfg.churn
     assert config.CompareConfig.from_dict(recorded["compare"]) == cfg.compare
     rules = {name: config.GateRule.from_dict(rule) for name, rule in recorded["gates"].items()}
