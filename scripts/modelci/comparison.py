@@ -104,7 +104,7 @@ def _section(config: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
 
 
 def recorded_policy(run: Run) -> dict[str, Any] | None:
-    """A run's recorded `gates` and `compare` config; None when it has none (bring-your-own)."""
+    """A run's recorded policy (`gates`, `compare`, `churn`); None without one (bring-your-own)."""
     config = run.info.config
     if not isinstance(config.get("gates"), Mapping):
         return None
