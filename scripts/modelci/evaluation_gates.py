@@ -10,12 +10,11 @@ baseline. The result is evaluation.json's `gates` (docs/run-directory.md).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from modelci import gates
 from modelci.config import GateRule
-from modelci.documents import RunInfo
+from modelci.rundir import Run
 
 # Rule settings that are not tolerances of their own.
 _MODIFIERS = frozenset({"strict", "slices"})
@@ -31,20 +30,16 @@ def is_relative_only(rule: GateRule) -> bool:
 
 
 def of_run(
-    info: RunInfo, metric_values: Mapping[str, Mapping[str, Any]], skipped: Mapping[str, str]
+    run: Run, metric_values: Mapping[str, Mapping[str, Any]], skipped: Mapping[str, str]
 ) -> dict[str, Any] | None:
-    """evaluation.json's `gates` for `info`'s recorded config; None when it sets no gate (a
+    """evaluation.json's `gates` for the run's recorded config; None when it sets no gate (a
     bring-your-own model or a predictions file has no config at all)."""
     from modelci import comparison
-    from modelci.rundir import Run
 
-    if not info.config.get("gates"):
+    if not run.info.config.get("gates"):
         return None
-    # The gates, alpha and strict exactly as a comparison reads them from a recorded config
-    # (settings_from reads only run.json's config: the path is never opened).
-    settings = comparison.settings_from(
-        Run(path=Path(), info=info), alpha=None, strict=None, gates_from="candidate"
-    )
+    # The gates, alpha and strict exactly as a comparison reads them from a recorded config.
+    settings = comparison.settings_from(run, alpha=None, strict=None, gates_from="candidate")
     return apply(
         settings.gates, metric_values, skipped, alpha=settings.alpha, strict=settings.strict
     )

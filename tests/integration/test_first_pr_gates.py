@@ -67,7 +67,8 @@ def config(tmp_path: Path, estimator: str, *rules: str) -> Path:
 
 
 def gates_of(run: Path) -> Any:
-    return json.loads((run / "evaluation.json").read_text())["gates"]
+    """evaluation.json's `gates`; None when null or left out (nothing gated)."""
+    return json.loads((run / "evaluation.json").read_text()).get("gates")
 
 
 def on_fake_github(monkeypatch: pytest.MonkeyPatch, fake: FakeGitHub, tmp_path: Path) -> Path:

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from modelci.documents.comparison import Gate
-from modelci.documents.contract import EVALUATION, SCHEMAS, GateStatus, Task, Verdict
+from modelci.documents.contract import EVALUATION, SCHEMAS, Task, Verdict
 from modelci.documents.fields import (
     Node,
     as_flag,
@@ -26,6 +25,7 @@ from modelci.documents.parts import (
     Curves,
     DataCheck,
     DataFacts,
+    Gate,
     RegressionDetails,
     read_checks,
     read_interval,
@@ -199,14 +199,24 @@ class EvaluatedModel:
 
 @dataclass(frozen=True, kw_only=True)
 class NamedGate:
-    name: str
+    name: str  # the metric
     gate: Gate
+
+    @classmethod
+    def parse(cls, node: Node) -> NamedGate:
+        node.obj("an object with name, rule, status and reason")
+        return cls(name=node["name"].text(), gate=Gate.parse(node))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, **self.gate.to_json()}
 
 
 @dataclass(frozen=True, kw_only=True)
 class AbsoluteGates:
-    """The run's own config's min/max gates on this evaluation; `waiting`: metrics whose gates
-    are only relative, which wait for a baseline."""
+    """The run's own `min`/`max` gates, applied with no baseline (a model's first PR).
+
+    `waiting`: metrics whose gates are only relative (max_drop, ...): they wait for a baseline.
+    """
 
     verdict: Verdict
     results: tuple[NamedGate, ...] = ()
@@ -219,37 +229,17 @@ class AbsoluteGates:
     @classmethod
     def parse(cls, node: Node) -> AbsoluteGates:
         node.obj("an object with verdict, results and waiting")
-        results = []
-        for entry in node["results"].elements():
-            entry.obj("an object with name, rule, status and reason")
-            gate = Gate(
-                status=cast(GateStatus, entry["status"].choice(("pass", "fail", "none"))),
-                rule=tuple(entry["rule"].free().items()),
-                reason=entry["reason"].optional(as_text) or "",
-            )
-            results.append(NamedGate(name=entry["name"].text(), gate=gate))
+        results = tuple(NamedGate.parse(entry) for entry in node["results"].elements())
         verdict = cast(Verdict, node["verdict"].choice(("pass", "fail")))
-        # A failed gate fails the evaluation even if the recorded verdict disagrees.
+        # A failed gate fails the run even if the recorded verdict disagrees.
         if any(result.gate.status == "fail" for result in results):
             verdict = "fail"
-        return cls(
-            verdict=verdict,
-            results=tuple(results),
-            waiting=node["waiting"].strings(),
-        )
+        return cls(verdict=verdict, results=results, waiting=node["waiting"].strings())
 
     def to_json(self) -> dict[str, Any]:
         return {
             "verdict": self.verdict,
-            "results": [
-                {
-                    "name": result.name,
-                    "rule": dict(result.gate.rule),
-                    "status": result.gate.status,
-                    "reason": result.gate.reason,
-                }
-                for result in self.results
-            ],
+            "results": [result.to_json() for result in self.results],
             "waiting": list(self.waiting),
         }
 
@@ -280,7 +270,7 @@ class Evaluation:
     has_model: bool = True
     # What could not be computed, and why ({"importance": "no model: ..."}); empty when all was.
     unavailable: tuple[tuple[str, str], ...] = ()
-    # The config's absolute gates (no baseline needed); None: the run's config sets no gate.
+    # The config's absolute gates on this run alone; None without gates (or a config).
     gates: AbsoluteGates | None = None
 
     def metric(self, name: str) -> MetricValue | None:
@@ -366,10 +356,11 @@ class Evaluation:
             if self.has_model
             else None,
             "plots": list(self.plots),
-            "gates": None if self.gates is None else self.gates.to_json(),
         }
         if self.unavailable:
             out["unavailable"] = dict(self.unavailable)
+        if self.gates is not None:
+            out["gates"] = self.gates.to_json()
         return out
 
     def flat_metrics(self) -> Metrics:
