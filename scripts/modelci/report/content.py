@@ -8,10 +8,26 @@ once; user-provided text stays raw and each renderer escapes it for its own form
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from modelci.plots import TITLES
+from modelci.report.blocks import (
+    Block,
+    Bullets,
+    Image,
+    Images,
+    Inline,
+    Paragraph,
+    Section,
+    Span,
+    Table,
+)
+from modelci.report.blocks import code as _code
+from modelci.report.blocks import inline as _t
+from modelci.report.blocks import left as _left
+from modelci.report.blocks import numbers as _n
+from modelci.report.blocks import right as _right
+from modelci.report.blocks import strong as _strong
 from modelci.report.inputs import (
     Comparison,
     DataCheck,
@@ -23,11 +39,6 @@ from modelci.report.inputs import (
 )
 from modelci.report.numbers import DASH, ci_label, interval, number, p_value, signed, size
 
-# "number" marks text modelci formatted itself from numbers ("[+0.01, +0.03]", "<0.001"): it
-# holds no markup, so markdown shows it unescaped and the raw file stays readable.
-SpanStyle = Literal["text", "strong", "code", "number"]
-Align = Literal["left", "right"]
-
 # A skipped check (e.g. no training rows for the duplicate check) reads as a warning.
 STATUS_ICON = {"ok": "✅", "warn": "⚠️", "skipped": "⚠️", "fail": "❌"}
 GATE_CELL = {"pass": "✅ pass", "fail": "❌ fail", "none": "— no gate"}
@@ -36,62 +47,6 @@ HASH_CHARS = 12
 # What evaluate cannot measure without a model; a predictions run says so once, in these words.
 MODEL_MEASURES = ("importance", "latency_ms_per_1k_rows", "model_size_bytes")
 NEEDS_A_MODEL = "Latency, size and permutation importance need a model"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Span:
-    text: str
-    style: SpanStyle = "text"
-
-
-Inline = tuple[Span, ...]
-
-
-@dataclass(frozen=True, kw_only=True)
-class Paragraph:
-    spans: Inline
-    small: bool = False
-
-
-@dataclass(frozen=True, kw_only=True)
-class Bullets:
-    items: tuple[Inline, ...]
-
-
-@dataclass(frozen=True, kw_only=True)
-class Table:
-    headers: tuple[str, ...]
-    rows: tuple[tuple[Inline, ...], ...]
-    align: tuple[Align, ...]
-    # What a row is, for "… 12 more metrics" when rows are cut to fit a size limit.
-    noun: str = "rows"
-    # Per row: "fail", "pass" or None; the HTML tints rows by it, markdown has the icons.
-    tags: tuple[str | None, ...] = ()
-
-
-@dataclass(frozen=True, kw_only=True)
-class Image:
-    path: str
-    title: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class Images:
-    images: tuple[Image, ...]
-
-
-Block = Paragraph | Bullets | Table | Images
-
-
-@dataclass(frozen=True, kw_only=True)
-class Section:
-    """A titled run of blocks; `collapsed` ones render as `<details>` with the title as summary."""
-
-    key: str
-    title: str
-    blocks: tuple[Block, ...] = field(default_factory=tuple)
-    collapsed: bool = False
-    headline: bool = False
 
 
 def build_sections(report: Report) -> list[Section]:
@@ -146,34 +101,6 @@ def library_text(run: RunFacts) -> str | None:
     if not name:
         return None
     return f"{name} {run.library_version}" if run.library_version else name
-
-
-def _right(n: int) -> tuple[Align, ...]:
-    right: Align = "right"
-    return (right,) * n
-
-
-def _left(n: int) -> tuple[Align, ...]:
-    left: Align = "left"
-    return (left,) * n
-
-
-def _t(*parts: str | Span) -> Inline:
-    """An inline run from plain strings and spans."""
-    return tuple(Span(text=part) if isinstance(part, str) else part for part in parts)
-
-
-def _n(text: str) -> Inline:
-    """A cell or run of modelci-formatted numbers."""
-    return (Span(text=text, style="number"),)
-
-
-def _strong(text: str) -> Span:
-    return Span(text=text, style="strong")
-
-
-def _code(text: str) -> Span:
-    return Span(text=text, style="code")
 
 
 # For other section builders (the leaderboard), which compose the same inline runs.

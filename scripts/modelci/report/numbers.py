@@ -94,9 +94,7 @@ def fixed(value: float | None, decimals: int | None, *, sign: bool = False) -> s
     return "+" + text if sign and rounded > 0 else text
 
 
-def fixed_interval(
-    ci: Sequence[float] | None, decimals: int | None, *, sign: bool = False
-) -> str:
+def fixed_interval(ci: Sequence[float] | None, decimals: int | None, *, sign: bool = False) -> str:
     """An interval with `decimals` decimals on both ends.
 
     >>> fixed_interval((-0.0213, 0.0051), 3, sign=True), fixed_interval(None, 3)
