@@ -7,10 +7,12 @@ once; user-provided text stays raw and each renderer escapes it for its own form
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from modelci.plots import TITLES
+from modelci.report import findings
 from modelci.report.blocks import (
     Block,
     Bullets,
@@ -51,21 +53,33 @@ NEEDS_A_MODEL = "Latency, size and permutation importance need a model"
 
 def build_sections(report: Report) -> list[Section]:
     """The report's sections, in reading order; optional ones are left out when empty."""
+    sections: list[Section | None]
     if report.comparison is not None:
+        comparison = report.comparison
+        # Top-down as a reviewer reads: the verdict, what got worse and where, then details.
+        slices = findings.worst_slices(comparison)
+        trend = findings.history(report, comparison)
         sections = [
-            _comparison_headline(report, report.comparison),
-            _failed_gates(report.comparison),
-            _comparison_metrics(report.comparison),
+            _comparison_headline(report, comparison),
+            _failed_gates(comparison),
+            slices,
+            _comparison_metrics(comparison),
+            findings.churn(comparison),
+            trend,
         ]
-        checks = report.comparison.data_checks
+        checks = comparison.data_checks
+        # The slice and history plots show in their own sections, when those are there.
+        apart = {findings.SLICES_PLOT: slices, findings.HISTORY_PLOT: trend}
+        plots = [path for path in report.plots if apart.get(path) is None]
     else:
         assert report.candidate is not None
         sections = [_evaluation_headline(report, report.candidate)]
         sections.append(_evaluation_metrics(report.candidate))
         checks = report.candidate.data_checks
+        plots = list(report.plots)
     sections += [
         _data_checks(checks),
-        _plots(report.plots),
+        _plots(plots),
         _per_class(report),
         _confusion_matrix(report),
         _importance(report),
@@ -113,9 +127,9 @@ inline, numbers, strong, code = _t, _n, _strong, _code
 def _comparison_headline(report: Report, comparison: Comparison) -> Section:
     candidate = report.candidate_run.label if report.candidate_run else "candidate"
     baseline = report.baseline_run.label if report.baseline_run else "baseline"
-    gated = [m for m in comparison.metrics if m.gate.status != "none"]
+    # Churn's gate counts like a metric's; slice and from-best failures fail their metric's.
     failed = len(comparison.failed_gates)
-    total = max(len(gated), failed)
+    total = len(findings.gated_names(comparison) | set(comparison.failed_gates))
     if comparison.verdict == "fail" and failed:
         title = f"❌ modelci: {candidate} fails {failed} of {total} gates against {baseline}"
     elif comparison.verdict == "fail":
@@ -160,6 +174,7 @@ def _comparison_headline(report: Report, comparison: Comparison) -> Section:
     if comparison.gates_from == "baseline":
         facts.append(f" · gates from the {baseline}")
     blocks.append(Paragraph(spans=_t(*facts), small=True))
+    blocks += findings.headline_warnings(comparison)
     if comparison.gate_changes:
         applied = (
             f"the {baseline}'s gates were applied"
@@ -264,6 +279,9 @@ def _failed_gates(comparison: Comparison) -> Section | None:
     for name in comparison.failed_gates:
         metric = comparison.metric(name)
         parts: list[str | Span] = ["❌ ", _strong(name)]
+        churn = comparison.churn.gate if comparison.churn else None
+        if metric is None and name == "churn" and churn is not None:
+            parts.append(f": {churn.reason} (gate: max_harmful {_plain(churn.max_harmful)})")
         if metric is not None and metric.gate.reason:
             parts.append(f": {metric.gate.reason}")
         if metric is not None and metric.gate.rule:
@@ -323,7 +341,41 @@ def _comparison_metrics(comparison: Comparison) -> Section:
         ),
         small=True,
     )
-    return Section(key="metrics", title="Metrics", blocks=(table, note))
+    # Older comparison.json files recorded no power: no column of dashes for them.
+    if not any(findings.is_relative(m) and m.minimum_detectable is not None for m in metrics):
+        return Section(key="metrics", title="Metrics", blocks=(table, note))
+    power = Paragraph(
+        spans=_t(
+            "detectable: the smallest worsening these test rows detect at α with 80% power, "
+            "beside the gate's tolerance; ⚠️ where it exceeds the tolerance, so the gate could "
+            "hardly have failed."
+        ),
+        small=True,
+    )
+    cells = [_n(findings.detectable_cell(m)) for m in metrics]
+    return Section(
+        key="metrics",
+        title="Metrics",
+        blocks=(
+            _with_column(table, "detectable", cells, before=len(table.headers) - 1),
+            note,
+            power,
+        ),
+    )
+
+
+def _with_column(table: Table, header: str, cells: Sequence[Inline], *, before: int) -> Table:
+    """`table` with one more right-aligned column inserted at index `before`."""
+
+    def spliced(row: Sequence[Any], cell: Any) -> tuple[Any, ...]:
+        return (*row[:before], cell, *row[before:])
+
+    return dataclasses.replace(
+        table,
+        headers=spliced(table.headers, header),
+        rows=tuple(spliced(row, cell) for row, cell in zip(table.rows, cells, strict=True)),
+        align=spliced(table.align, "right"),
+    )
 
 
 def _evaluation_headline(report: Report, evaluation: Evaluation) -> Section:
