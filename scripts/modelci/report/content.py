@@ -258,6 +258,9 @@ def _setting(value: Any) -> str:
         return str(value).lower()
     if isinstance(value, int | float):
         return f"{value:g}"
+    if isinstance(value, dict):
+        # A nested rule (max_drop_from_best) as the YAML flow it was written in.
+        return "{" + ", ".join(f"{key}: {_setting(item)}" for key, item in value.items()) + "}"
     return str(value)
 
 
@@ -296,6 +299,8 @@ def _plain(value: Any) -> str:
         return str(value).lower()
     if isinstance(value, int | float):
         return number(float(value))
+    if isinstance(value, dict):
+        return _setting(value)
     return str(value)
 
 

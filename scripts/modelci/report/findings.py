@@ -136,7 +136,7 @@ def tolerance(metric: MetricDelta) -> float | None:
 
 def detectable_cell(metric: MetricDelta) -> str:
     """ "0.031 (tol 0.02)": the smallest worsening these rows detect, beside the tolerance;
-    ⚠️ when it exceeds the tolerance (a pass that could not have failed)."""
+    ⚠️ on a pass when it exceeds the tolerance (a pass that could hardly have failed)."""
     if not is_relative(metric) or metric.minimum_detectable is None:
         return DASH
     row = Precision.of(metric.ci, metric.baseline, metric.candidate, metric.delta)
@@ -144,7 +144,8 @@ def detectable_cell(metric: MetricDelta) -> str:
     allowed = tolerance(metric)
     if allowed is None:
         return text
-    flag = "⚠️ " if metric.minimum_detectable > allowed else ""
+    weak = metric.gate.status == "pass" and metric.minimum_detectable > allowed
+    flag = "⚠️ " if weak else ""
     return f"{flag}{text} (tol {allowed:.4g})"
 
 
@@ -166,10 +167,12 @@ def worst_slices(comparison: Comparison) -> Section | None:
     failures = {(f.slice, f.metric) for f in report.gate_failures}
     flagged = _flagged(comparison, report)
     worse_slices = len({entry.name for entry, _ in flagged})
-    counted = f"of {len(report.slices):,} after {correction} correction over {report.tests:,} tests"
     icon = "❌ " if failures else "⚠️ " if flagged else ""
-    what = f"{worse_slices:,} significantly worse" if flagged else "none significantly worse"
-    title = f"{icon}Worst slices: {what} {counted}"
+    what = f"{worse_slices:,}" if flagged else "none"
+    title = (
+        f"{icon}Worst slices: {what} of {len(report.slices):,} significantly worse after "
+        f"{correction} correction ({report.tests:,} tests)"
+    )
     if not report.slices:
         title = f"Worst slices: none with at least {report.min_rows:,} rows"
     blocks: list[Block] = []
@@ -470,11 +473,20 @@ def _releases_table(
     report: Report, comparison: Comparison, trend: HistoryReport, metric: str
 ) -> Table:
     label = ci_label(comparison.confidence)
-    rows = []
+    points = []
     for point in trend.releases[-HISTORY_ROWS:]:
         recorded = point.metrics.get(metric)
         value, ci = (recorded.value, recorded.ci) if recorded else (None, None)
-        row = Precision.of(ci, value)
+        points.append((point, value, ci, Precision.of(ci, value)))
+    # A row without an interval takes the finest decimals of those with one, so the column
+    # does not switch between 0.934 and 0.9180.
+    column = max(
+        (row.decimals for *_, ci, row in points if ci and row.decimals is not None), default=None
+    )
+    rows = []
+    for point, value, ci, row in points:
+        if ci is None and column is not None:
+            row = Precision(column)
         rows.append(
             (
                 inline(point.tag),
@@ -488,7 +500,7 @@ def _releases_table(
     value = candidate.candidate if candidate else None
     measured = report.candidate.metric(metric) if report.candidate else None
     ci = measured.ci if measured is not None else None
-    row = Precision.of(ci, value)
+    row = Precision.of(ci, value) if ci is not None or column is None else Precision(column)
     rows.append(
         (
             inline(strong(comparison.candidate.label)),
