@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
+from modelci import slice_plot
 from modelci.documents import (
     CalibrationCurve,
     Comparison,
@@ -45,6 +46,7 @@ TITLES: dict[str, str] = {
     "predicted_vs_actual": "Predicted vs actual",
     "residuals": "Residuals vs predicted",
     "residual_histogram": "Residual histogram",
+    "slices": "Primary metric Δ by slice",
 }
 
 BASELINE = "#8c8c8c"
@@ -153,6 +155,7 @@ def render_comparison_plots(comparison: Comparison, out_dir: Path) -> list[str]:
                     for label, side in zip((base_label, cand_label), curves, strict=True)
                 }
             )
+    drawings["slices"] = _drawing(slice_plot.forest(comparison, width=WIDTH + 1.0))
     return _save_all(drawings, out_dir)
 
 
@@ -181,6 +184,10 @@ class _Drawing:
 MARGINS = {"left": 0.62, "bottom": 0.45, "right": 0.12, "top": 0.28, "between": 0.2}
 # Average glyph width of DejaVu Sans, in inches per point of font size, to size margins by text.
 GLYPH_WIDTH = 0.0082
+
+
+def _drawing(forest: slice_plot.Forest | None) -> _Drawing | None:
+    return None if forest is None else _Drawing(draw=forest.draw, size=forest.size)
 
 
 def _save_all(drawings: Mapping[str, _Drawing | None], out_dir: Path) -> list[str]:
