@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import cmarkgfm
@@ -422,3 +423,23 @@ def test_the_cap_is_never_exceeded(limit: int) -> None:
     for doc in (comparison_doc(), huge_doc()):
         md = render(copy.deepcopy(doc), limit=limit)
         assert len(md) <= limit
+
+
+def test_the_readme_documents_the_drop_order() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    text = " ".join(readme.split("### Reading the PR comment", 1)[1].split("###", 1)[0].split())
+    listed = text.split("whole sections drop in this order, ", 1)[1].split(".", 1)[0]
+    names = {
+        "run facts": "facts",
+        "importance": "importance",
+        "confusion matrix": "confusion",
+        "per-class metrics": "per_class",
+        "history": "history",
+        "churn": "churn",
+        "plots": "plots",
+        "data checks": "checks",
+        "worst slices": "slices",
+        "failed gates": "gates",
+    }
+    order = [names[part.strip()] for part in listed.split(":", 1)[1].split(",")]
+    assert tuple(order) == DROP_ORDER
