@@ -36,10 +36,20 @@ from modelci.report.inputs import (
     Evaluation,
     GateChange,
     MetricDelta,
+    MetricValue,
     Report,
     RunFacts,
 )
-from modelci.report.numbers import DASH, ci_label, interval, number, p_value, signed, size
+from modelci.report.numbers import (
+    DASH,
+    Precision,
+    ci_label,
+    decimals_for,
+    fixed,
+    number,
+    p_value,
+    size,
+)
 
 # A skipped check (e.g. no training rows for the duplicate check) reads as a warning.
 STATUS_ICON = {"ok": "✅", "warn": "⚠️", "skipped": "⚠️", "fail": "❌"}
@@ -145,11 +155,12 @@ def _comparison_headline(report: Report, comparison: Comparison) -> Section:
     if primary is not None:
         detail = delta_detail(primary, comparison.confidence)
         change = f", {primary.change}" if primary.change in ("better", "worse") else ""
+        value = row_precision(primary).value(primary.candidate)
         blocks.append(
             Paragraph(
                 spans=_t(
                     _strong(primary.name),
-                    *_n(f" {number(primary.candidate)} ({detail}{change})"),
+                    *_n(f" {value} ({detail}{change})"),
                 )
             )
         )
@@ -264,11 +275,17 @@ def _setting(value: Any) -> str:
     return str(value)
 
 
+def row_precision(metric: MetricDelta) -> Precision:
+    """The decimals one compared metric is written with, wherever it appears."""
+    return Precision.of(metric.ci, metric.baseline, metric.candidate, metric.delta)
+
+
 def delta_detail(metric: MetricDelta, confidence: float) -> str:
-    """The change in one metric, as a headline says it: "Δ +0.01, 95% CI [...], p = 0.003"."""
-    detail = f"Δ {signed(metric.delta)}"
+    """The change in one metric, as a headline says it: "Δ +0.010, 95% CI [...], p = 0.003"."""
+    row = row_precision(metric)
+    detail = f"Δ {row.delta(metric.delta)}"
     if metric.ci is not None:
-        detail += f", {ci_label(confidence)} {interval(metric.ci, sign=True)}"
+        detail += f", {ci_label(confidence)} {row.interval(metric.ci, sign=True)}"
     if metric.p_value is not None:
         p = p_value(metric.p_value)
         detail += f", p {p.replace('<', '< ')}" if p.startswith("<") else f", p = {p}"
@@ -323,18 +340,7 @@ def _comparison_metrics(comparison: Comparison) -> Section:
     label = ci_label(comparison.confidence)
     table = Table(
         headers=("metric", "baseline", "candidate", "Δ", label, "p", "verdict"),
-        rows=tuple(
-            (
-                _metric_name(m.name, comparison.primary),
-                _n(number(m.baseline)),
-                _n(number(m.candidate)),
-                _n(signed(m.delta)),
-                _n(interval(m.ci, sign=True)),
-                _n(p_value(m.p_value)),
-                _n(_verdict(m)),
-            )
-            for m in metrics
-        ),
+        rows=tuple(_comparison_row(m, comparison.primary) for m in metrics),
         align=("left", "right", "right", "right", "right", "right", "left"),
         noun="metrics",
         tags=tuple(m.gate.status if m.gate.status != "none" else None for m in metrics),
@@ -383,15 +389,29 @@ def _with_column(table: Table, header: str, cells: Sequence[Inline], *, before: 
     )
 
 
+def _comparison_row(m: MetricDelta, primary: str) -> tuple[Inline, ...]:
+    row = row_precision(m)
+    return (
+        _metric_name(m.name, primary),
+        _n(row.value(m.baseline)),
+        _n(row.value(m.candidate)),
+        _n(row.delta(m.delta)),
+        _n(row.interval(m.ci, sign=True)),
+        _n(p_value(m.p_value)),
+        _n(_verdict(m)),
+    )
+
+
 def _evaluation_headline(report: Report, evaluation: Evaluation) -> Section:
     blocks: list[Block] = []
     primary = evaluation.metric(evaluation.primary)
     if primary is not None:
+        row = Precision.of(primary.ci, primary.value)
         detail = (
-            f" ({ci_label(evaluation.confidence)} {interval(primary.ci)})" if primary.ci else ""
+            f" ({ci_label(evaluation.confidence)} {row.interval(primary.ci)})" if primary.ci else ""
         )
         blocks.append(
-            Paragraph(spans=_t(_strong(primary.name), *_n(f" {number(primary.value)}{detail}")))
+            Paragraph(spans=_t(_strong(primary.name), *_n(f" {row.value(primary.value)}{detail}")))
         )
     facts: list[list[str | Span]] = []
     run = report.candidate_run
@@ -417,15 +437,7 @@ def _evaluation_metrics(evaluation: Evaluation) -> Section:
     blocks: list[Block] = [
         Table(
             headers=("metric", "value", ci_label(evaluation.confidence), "method"),
-            rows=tuple(
-                (
-                    _metric_name(m.name, evaluation.primary),
-                    _n(number(m.value)),
-                    _n(interval(m.ci)),
-                    _t(m.method or DASH),
-                )
-                for m in metrics
-            ),
+            rows=tuple(_evaluation_row(m, evaluation.primary) for m in metrics),
             align=("left", "right", "right", "left"),
             noun="metrics",
         )
@@ -436,6 +448,16 @@ def _evaluation_metrics(evaluation: Evaluation) -> Section:
             parts += (["; "] if index else []) + [_strong(name), f" ({why})"]
         blocks.append(Paragraph(spans=_t(*parts), small=True))
     return Section(key="metrics", title="Metrics", blocks=tuple(blocks))
+
+
+def _evaluation_row(m: MetricValue, primary: str) -> tuple[Inline, ...]:
+    row = Precision.of(m.ci, m.value)
+    return (
+        _metric_name(m.name, primary),
+        _n(row.value(m.value)),
+        _n(row.interval(m.ci)),
+        _t(m.method or DASH),
+    )
 
 
 # --- checks and plots ------------------------------------------------------------------------
@@ -486,6 +508,15 @@ def _per_class(report: Report) -> Section | None:
     headers = ["class", "precision", "recall", "f1", "support"]
     if baseline:
         headers.append("Δ f1")
+    deltas: dict[str, float] = {}
+    for row in evaluation.per_class:
+        before = baseline.get(row.label)
+        if before is not None and before.f1 is not None and row.f1 is not None:
+            deltas[row.label] = row.f1 - before.f1
+    # No interval here: the Δ column takes the decimals the f1 values need (four significant
+    # digits), one count for the whole column so its numbers line up.
+    f1s = [row.f1 for row in (*evaluation.per_class, *baseline.values())]
+    delta_decimals = decimals_for(None, *f1s)
     rows = []
     for row in evaluation.per_class:
         cells = [
@@ -496,11 +527,7 @@ def _per_class(report: Report) -> Section | None:
             _n(DASH if row.support is None else f"{row.support:,}"),
         ]
         if baseline:
-            before = baseline.get(row.label)
-            delta = None
-            if before is not None and before.f1 is not None and row.f1 is not None:
-                delta = row.f1 - before.f1
-            cells.append(_n(signed(delta)))
+            cells.append(_n(fixed(deltas.get(row.label), delta_decimals, sign=True)))
         rows.append(tuple(cells))
     whose = " (candidate)" if report.comparison else ""
     n = len(rows)

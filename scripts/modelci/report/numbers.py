@@ -13,7 +13,7 @@ significant digits. Fixed decimals (trailing zeros kept) line a column's numbers
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 DASH = "—"
@@ -41,8 +41,10 @@ def decimals_for(ci: Sequence[float] | None, *values: float | None) -> int | Non
     """The decimals one row is written with: from the interval's width, else the values.
 
     Enough decimals for the width to show two significant digits; then up to two more if
-    values that differ would otherwise print the same. None when nothing is finite and nonzero
-    (the caller falls back to `number`).
+    values that differ would otherwise print the same. Without an interval, four significant
+    digits of the largest value, for values written side by side (a baseline, a candidate and
+    their delta). None, which `fixed` writes as `number` does, for a lone value without an
+    interval: "9" says as much as "9.000" without inventing zeros.
 
     >>> decimals_for((-0.0213, 0.0051), 0.9872, 0.9792, -0.0080)
     3
@@ -50,17 +52,19 @@ def decimals_for(ci: Sequence[float] | None, *values: float | None) -> int | Non
     2
     >>> decimals_for((0.97, 0.99), 0.9812, 0.9849)   # 0.98 and 0.98 would hide the change
     3
-    >>> decimals_for(None, 0.9872, 0.9792), decimals_for(None, 245760.0), decimals_for(None)
-    (4, 0, None)
+    >>> decimals_for(None, 0.9872, 0.9792), decimals_for(None, 2048.0, 1536000.0)
+    (4, 0)
+    >>> decimals_for(None, 9.0), decimals_for(None), decimals_for(None, 0.0, 0.0)
+    (None, None, None)
     """
     finite = _finite(values)
+    distinct = set(finite)
     if ci is not None and len(_finite(ci)) == 2 and ci[1] > ci[0]:
         decimals = _decimals(float(ci[1]) - float(ci[0]), WIDTH_DIGITS)
-    elif any(finite):
+    elif len(distinct) >= 2:
         decimals = _decimals(max(abs(v) for v in finite), VALUE_DIGITS)
     else:
         return None
-    distinct = set(finite)
     limit = min(MAX_DECIMALS, decimals + MAX_EXTRA)
     while decimals < limit and len({round(v, decimals) for v in distinct}) < len(distinct):
         decimals += 1
@@ -89,7 +93,8 @@ def fixed(value: float | None, decimals: int | None, *, sign: bool = False) -> s
     rounded = round(float(value), decimals)
     if rounded == 0:
         rounded = 0.0  # no "-0.000"
-    grouping = "," if abs(rounded) >= 10_000 else ""
+    # Grouped like `number`: 10,000 and up, or 1,000 and up when written as an integer.
+    grouping = "," if abs(rounded) >= 10_000 or (abs(rounded) >= 1000 and not decimals) else ""
     text = f"{rounded:{grouping}.{decimals}f}"
     return "+" + text if sign and rounded > 0 else text
 
@@ -121,6 +126,19 @@ class Precision:
     @classmethod
     def of(cls, ci: Sequence[float] | None, *values: float | None) -> Precision:
         return cls(decimals_for(ci, *values))
+
+    @classmethod
+    def finest(cls, rows: Iterable[Precision]) -> Precision:
+        """One column's decimals across rows of the same metric (a leaderboard's candidates):
+        the most any row needs, so the column lines up and no row loses its digits.
+
+        >>> Precision.finest([Precision(2), Precision(None), Precision(3)])
+        Precision(decimals=3)
+        >>> Precision.finest([Precision(None)])
+        Precision(decimals=None)
+        """
+        decimals = [row.decimals for row in rows if row.decimals is not None]
+        return cls(max(decimals) if decimals else None)
 
     def value(self, value: float | None) -> str:
         return fixed(value, self.decimals)
@@ -158,11 +176,13 @@ def signed(value: float | None) -> str:
     return ("+" if value > 0 else "") + number(value)
 
 
-def interval(ci: tuple[float, float] | None, *, sign: bool = False) -> str:
-    if ci is None:
-        return DASH
-    fmt = signed if sign else number
-    return f"[{fmt(ci[0])}, {fmt(ci[1])}]"
+def interval(ci: Sequence[float] | None, *, sign: bool = False) -> str:
+    """An interval on its own, in the decimals its width supports.
+
+    >>> interval((0.9773, 1.0)), interval((-0.0213, 0.0051), sign=True)
+    ('[0.977, 1.000]', '[-0.021, +0.005]')
+    """
+    return fixed_interval(ci, decimals_for(ci), sign=sign)
 
 
 def p_value(p: float | None) -> str:
