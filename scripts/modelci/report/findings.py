@@ -93,12 +93,8 @@ def headline_warnings(comparison: Comparison) -> list[Block]:
 def _ungated_line(metric: MetricDelta) -> Paragraph:
     row = Precision.of(metric.ci, metric.baseline, metric.candidate, metric.delta)
     detail = f"Δ {row.delta(metric.delta)}, Holm-adjusted p {_p_phrase(metric.adjusted_p)}"
-    return Paragraph(
-        spans=inline(
-            "⚠️ ", strong(metric.name), " got significantly worse (", *numbers(detail), ")",
-            " but has no gate",
-        )
-    )  # fmt: skip
+    spans = inline("⚠️ ", strong(metric.name), " got significantly worse (", *numbers(detail))
+    return Paragraph(spans=(*spans, *inline(") but has no gate")))
 
 
 def _p_phrase(p: float | None) -> str:
@@ -151,12 +147,14 @@ def detectable_cell(metric: MetricDelta) -> str:
 
 # --- worst slices ----------------------------------------------------------------------------
 
+# One metric on one slice, as a row of the worst-slices table.
+Finding = tuple[SliceEntry, SliceMetric]
+
 
 def worst_slices(comparison: Comparison) -> Section | None:
     report = comparison.slices
     if report is None:
         return None
-    correction = CORRECTIONS.get(report.correction, report.correction)
     if report.unavailable:
         return Section(
             key="slices",
@@ -166,62 +164,71 @@ def worst_slices(comparison: Comparison) -> Section | None:
         )
     failures = {(f.slice, f.metric) for f in report.gate_failures}
     flagged = _flagged(comparison, report)
-    worse_slices = len({entry.name for entry, _ in flagged})
-    icon = "❌ " if failures else "⚠️ " if flagged else ""
-    what = f"{worse_slices:,}" if flagged else "none"
-    title = (
-        f"{icon}Worst slices: {what} of {len(report.slices):,} significantly worse after "
-        f"{correction} correction ({report.tests:,} tests)"
-    )
-    if not report.slices:
-        title = f"Worst slices: none with at least {report.min_rows:,} rows"
-    blocks: list[Block] = []
-    if flagged:
-        blocks.append(_slice_table(comparison, flagged[:MAX_SLICE_ROWS], failures))
-        if len(flagged) > MAX_SLICE_ROWS:
-            more = len(flagged) - MAX_SLICE_ROWS
-            blocks.append(
-                Paragraph(spans=inline(f"… {more:,} more in comparison.json"), small=True)
-            )
-    elif report.slices:
-        metric = _slice_primary(comparison, report)
-        drops = _largest_drops(comparison, report, metric)
-        if drops:
-            blocks.append(
-                Paragraph(
-                    spans=inline(
-                        "None significantly worse; largest drops shown (", strong(metric), ")."
-                    )
-                )
-            )
-            blocks.append(_slice_table(comparison, drops, failures))
-        else:
-            blocks.append(
-                Paragraph(
-                    spans=inline("None significantly worse, and no slice dropped on ", strong(metric))
-                )
-            )  # fmt: skip
+    blocks = _slice_findings(comparison, report, flagged, failures)
     if report.too_small:
         blocks.append(_too_small(report))
     if SLICES_PLOT in comparison.plots:
-        title_plot = f"{_slice_primary(comparison, report)} Δ by slice"
-        blocks.append(Images(images=(Image(path=SLICES_PLOT, title=title_plot),)))
+        title = f"{_slice_primary(comparison, report)} Δ by slice"
+        blocks.append(Images(images=(Image(path=SLICES_PLOT, title=title),)))
     if report.slices:
-        why = CORRECTION_WHY.get(report.correction, "")
-        blocks.append(
-            Paragraph(
-                spans=inline(
-                    f"Δ = candidate − baseline on each slice's rows, with the same paired tests "
-                    f"as the whole test set; adjusted p: {correction} across {report.tests:,} "
-                    f"slice × metric tests at α = {report.alpha:g}" + (f", since {why}." if why else ".")
-                ),
-                small=True,
-            )
-        )  # fmt: skip
-    return Section(key="slices", title=title, blocks=tuple(blocks), collapsed=True)
+        blocks.append(_slices_note(report))
+    return Section(
+        key="slices",
+        title=_slices_title(report, flagged, failures),
+        blocks=tuple(blocks),
+        collapsed=True,
+    )
 
 
-Finding = tuple[SliceEntry, SliceMetric]
+def _slices_title(
+    report: SliceReport, flagged: Sequence[Finding], failures: set[tuple[str, str]]
+) -> str:
+    if not report.slices:
+        return f"Worst slices: none with at least {report.min_rows:,} rows"
+    icon = "❌ " if failures else "⚠️ " if flagged else ""
+    worse = len({entry.name for entry, _ in flagged})
+    return (
+        f"{icon}Worst slices: {f'{worse:,}' if flagged else 'none'} of {len(report.slices):,} "
+        f"significantly worse after {_correction(report)} correction ({report.tests:,} tests)"
+    )
+
+
+def _slice_findings(
+    comparison: Comparison,
+    report: SliceReport,
+    flagged: Sequence[Finding],
+    failures: set[tuple[str, str]],
+) -> list[Block]:
+    """The flagged rows; else the largest drops of the primary metric, saying so."""
+    if flagged:
+        blocks: list[Block] = [_slice_table(comparison, flagged[:MAX_SLICE_ROWS], failures)]
+        if len(flagged) > MAX_SLICE_ROWS:
+            more = f"… {len(flagged) - MAX_SLICE_ROWS:,} more in comparison.json"
+            blocks.append(Paragraph(spans=inline(more), small=True))
+        return blocks
+    if not report.slices:
+        return []
+    metric = _slice_primary(comparison, report)
+    drops = _largest_drops(comparison, report, metric)
+    if not drops:
+        text = inline("None significantly worse, and no slice dropped on ", strong(metric))
+        return [Paragraph(spans=text)]
+    text = inline("None significantly worse; largest drops shown (", strong(metric), ").")
+    return [Paragraph(spans=text), _slice_table(comparison, drops, failures)]
+
+
+def _slices_note(report: SliceReport) -> Paragraph:
+    why = CORRECTION_WHY.get(report.correction)
+    text = (
+        "Δ = candidate − baseline on each slice's rows, with the same paired tests as the whole "
+        f"test set; adjusted p: {_correction(report)} across {report.tests:,} slice × metric "
+        f"tests at α = {report.alpha:g}"
+    )
+    return Paragraph(spans=inline(text + (f", since {why}." if why else ".")), small=True)
+
+
+def _correction(report: SliceReport) -> str:
+    return CORRECTIONS.get(report.correction, report.correction)
 
 
 def _flagged(comparison: Comparison, report: SliceReport) -> list[Finding]:
