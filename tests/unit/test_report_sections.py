@@ -255,6 +255,8 @@ def test_detectable_column_sits_beside_relative_gates_only() -> None:
     assert rows["recall"][-2] == "⚠️ 0.031 (tol 0.02)"
     assert rows["roc_auc"][-2] == "0.028 (tol 0.02)"
     assert rows["log_loss"][-2] == "—"  # no gate, no tolerance to set it beside
+    assert rows["log_loss"][-1] == "⚠️ no gate, significantly worse"
+    assert rows["accuracy"][-1] == "— no gate, same"
     absolute = comparison_doc()
     for entry in absolute["metrics"]:
         if entry["gate"]["status"] != "none":

@@ -327,6 +327,9 @@ def ordered(metrics: Sequence[MetricDelta], primary: str) -> list[MetricDelta]:
 
 
 def _verdict(metric: MetricDelta) -> str:
+    if metric.gate.status == "none" and metric.worse:
+        # Significantly worse after correction across the metrics: the headline's ⚠️ line.
+        return "⚠️ no gate, significantly worse"
     cell = GATE_CELL[metric.gate.status]
     return f"{cell}, {metric.change}" if metric.change else cell
 
