@@ -46,7 +46,6 @@ TITLES: dict[str, str] = {
     "predicted_vs_actual": "Predicted vs actual",
     "residuals": "Residuals vs predicted",
     "residual_histogram": "Residual histogram",
-    "slices": "Primary metric Δ by slice",
 }
 
 BASELINE = "#8c8c8c"
