@@ -91,9 +91,12 @@ def forest(comparison: Comparison, *, width: float = 6.0) -> Forest | None:
             if row.low is not None and row.high is not None:
                 ax.plot([row.low, row.high], [y, y], color=colour, linewidth=2)
             ax.plot([row.delta], [y], marker="o", color=colour, markersize=5, linestyle="none")
-        values = [v for r in rows for v in (r.delta, r.low, r.high) if v is not None]
-        extent = max(abs(v) for v in values) * 1.15 or 1.0
-        ax.set_xlim((extent, -extent) if lower_is_better else (-extent, extent))
+        # The data's range and zero, not a symmetric one: one drop of 0.9 beside nine slices
+        # near zero would otherwise leave half the axis empty and the nine on one pixel.
+        values = [0.0, *(v for r in rows for v in (r.delta, r.low, r.high) if v is not None)]
+        pad = 0.06 * (max(values) - min(values)) or 0.01
+        low, high = min(values) - pad, max(values) + pad
+        ax.set_xlim((high, low) if lower_is_better else (low, high))
         ax.set_ylim(-0.7, len(rows) - 0.3)
         ax.set_yticks(positions, [row.label for row in rows])
         ax.grid(axis="y", visible=False)

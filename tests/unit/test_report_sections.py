@@ -287,7 +287,7 @@ def test_churn_counts_shares_gate_and_the_flips_file_but_no_row_ids() -> None:
     names = re.findall(r"<td>(plan=p\d)</td>", slices)
     assert names == ["plan=p7", "plan=p6", "plan=p5", "plan=p4", "plan=p3"]
     assert (
-        "❌ <strong>churn gate</strong> (max_harmful 0.02): harmful 2.5%, 95% CI [1.6%, 3.7%]"
+        "<strong>churn gate</strong> ❌ fails: harmful 2.5% (95% CI [1.6%, 3.7%]) against max_harmful 2.0%, one-sided p = 0.01"
         in section
     )
     assert "Row ids in <code>flips.csv</code> (artifact)." in section

@@ -425,24 +425,18 @@ def _counts_table(
 
 
 def _churn_gate(comparison: Comparison, report: ChurnReport) -> Bullets:
+    """The gate's numbers; its reason, which says the same in words, is in "Failed gates"."""
     gate = report.gate
     assert gate is not None
-    icon = "✅" if gate.status == "pass" else "❌"
+    verdict = "✅ passes" if gate.status == "pass" else "❌ fails"
     detail = f"harmful {_percent(gate.rate)}"
     if gate.ci is not None:
         low, high = gate.ci
-        detail += f", {ci_label(comparison.confidence)} [{_percent(low)}, {_percent(high)}]"
+        detail += f" ({ci_label(comparison.confidence)} [{_percent(low)}, {_percent(high)}])"
+    detail += f" against max_harmful {_percent(gate.max_harmful)}"
     if gate.p_value is not None:
-        detail += f", p {_p_phrase(gate.p_value)}"
-    parts: list[str | Span] = [
-        f"{icon} ",
-        strong("churn gate"),
-        f" (max_harmful {gate.max_harmful:g}): ",
-        *numbers(detail),
-    ]
-    if gate.reason:
-        parts.append(f"; {gate.reason}")
-    return Bullets(items=(inline(*parts),))
+        detail += f", one-sided p {_p_phrase(gate.p_value)}"
+    return Bullets(items=(inline(strong("churn gate"), f" {verdict}: ", *numbers(detail)),))
 
 
 # --- history ---------------------------------------------------------------------------------
