@@ -445,3 +445,23 @@ def test_the_readme_documents_the_drop_order() -> None:
     }
     order = [names[part.strip()] for part in listed.split(":", 1)[1].split(",")]
     assert tuple(order) == DROP_ORDER
+
+
+def test_regression_churn_says_what_counts_as_a_flip() -> None:
+    part = churn_part()
+    part.update(threshold=0.31, per_class=[])
+    html = github_html(render(comparison_doc(task="regression", churn=part)))
+    assert "<summary>❌ Prediction churn" not in html  # its gate passed
+    assert "<summary>Prediction churn: 40 of 1,000 rows changed (4.0%)" in html
+    section = html.split("Prediction churn", 1)[1].split("</details>", 1)[0]
+    assert "absolute error moved by more than 0.31" in section
+    assert "class " not in section
+
+
+def test_from_best_without_recorded_releases_still_shows_its_gate() -> None:
+    trend = history_part()
+    trend["releases"] = []
+    html = github_html(render(comparison_doc(history=trend)))
+    assert "<summary>❌ History: no recorded releases</summary>" in html
+    section = html.split("History: no recorded", 1)[1].split("</details>", 1)[0]
+    assert "<table>" not in section and "best of the last 5 releases" in section

@@ -449,8 +449,9 @@ def history(report: Report, comparison: Comparison) -> Section | None:
     metric = trend.metrics[0] if trend.metrics else comparison.primary
     failed = [best for best in trend.from_best if best.status == "fail"]
     shown = trend.releases[-HISTORY_ROWS:]
-    title = f"{'❌ ' if failed else ''}History: {metric} over the last {len(trend.releases)} "
-    title += _plural(len(trend.releases), "release")
+    count = len(trend.releases)
+    trend_text = f"{metric} over the last {count} {_plural(count, 'release')}"
+    title = f"{'❌ ' if failed else ''}History: {trend_text if count else 'no recorded releases'}"
     blocks: list[Block] = []
     if HISTORY_PLOT in comparison.plots:
         blocks.append(Images(images=(Image(path=HISTORY_PLOT, title=f"{metric} by release"),)))
