@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from modelci import (
+    calibration,
     data,
     data_checks,
     documents,
@@ -544,17 +545,7 @@ def curves(
             "ap": float(-np.sum(np.diff(recall) * precision[:-1])),
             "prevalence": float(truth.mean()),
         }
-        edges = np.linspace(0.0, 1.0, 11)
-        bins = np.clip(np.digitize(score_, edges[1:-1]), 0, 9)
-        count = np.bincount(bins, minlength=10)
-        filled = count > 0
-        mean_pred = np.bincount(bins, weights=score_, minlength=10)[filled] / count[filled]
-        mean_true = np.bincount(bins, weights=truth, minlength=10)[filled] / count[filled]
-        out["calibration"][classes[code]] = {
-            "prob_pred": [round(float(v), 6) for v in mean_pred],
-            "prob_true": [round(float(v), 6) for v in mean_true],
-            "count": [int(v) for v in count[filled]],
-        }
+        out["calibration"][classes[code]] = calibration.calibration_curve(truth, score_)
     return out
 
 
