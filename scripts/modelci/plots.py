@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
+from modelci import calibration, slice_plot
 from modelci.documents import (
     CalibrationCurve,
     Comparison,
@@ -153,6 +154,7 @@ def render_comparison_plots(comparison: Comparison, out_dir: Path) -> list[str]:
                     for label, side in zip((base_label, cand_label), curves, strict=True)
                 }
             )
+    drawings["slices"] = _drawing(slice_plot.forest(comparison, width=WIDTH + 1.0))
     return _save_all(drawings, out_dir)
 
 
@@ -181,6 +183,10 @@ class _Drawing:
 MARGINS = {"left": 0.62, "bottom": 0.45, "right": 0.12, "top": 0.28, "between": 0.2}
 # Average glyph width of DejaVu Sans, in inches per point of font size, to size margins by text.
 GLYPH_WIDTH = 0.0082
+
+
+def _drawing(forest: slice_plot.Forest | None) -> _Drawing | None:
+    return None if forest is None else _Drawing(draw=forest.draw, size=forest.size)
 
 
 def _save_all(drawings: Mapping[str, _Drawing | None], out_dir: Path) -> list[str]:
@@ -368,43 +374,91 @@ def _pr(
 
 
 def _calibration(sides: Mapping[str, Mapping[str, CalibrationCurve] | None]) -> _Drawing | None:
+    """Reliability diagram over the bins evaluation.json records, each point with its binomial
+    standard error, and below it the rows in each bin, so a point on few rows reads as such."""
     lines = _series_lines(sides, points=lambda c: (c.prob_pred, c.prob_true))
     if not lines:
         return None
-    counts = _series_lines(sides, points=lambda c: (c.prob_pred, c.count))
+    # Same order as `lines`: the bins' edges where recorded (equal-count bins), else the bins'
+    # mean predicted probability (files from before edges were recorded).
+    counts = _series_lines(sides, points=lambda c: (c.edges or c.prob_pred, c.count))
     total = _total(sides)
+    quantile = all(len(line.x) == len(line.y) + 1 for line in counts)
 
     def draw(figure: Figure) -> None:
         top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(3, 1))
         top.plot([0, 1], [0, 1], color=REFERENCE, linestyle=":", linewidth=1, label="perfect")
         _draw_lines(top, lines, markers=True)
+        for line, rows in zip(lines, counts, strict=True):
+            errors = calibration.standard_errors(list(line.y), list(rows.y))
+            top.errorbar(
+                line.x,
+                line.y,
+                yerr=errors,
+                fmt="none",
+                ecolor=line.colour,
+                elinewidth=0.8,
+                capsize=2,
+                alpha=0.6,
+            )
         top.set_xlim(-0.01, 1.01)
         top.set_ylim(-0.01, 1.02)
         top.set_ylabel("observed frequency")
-        top.set_title(_title("Calibration", sides, lines, f"n={total}" if total else None))
+        notes = [f"n={total}" if total else None, "equal-count bins" if quantile else None]
+        top.set_title(_title("Calibration", sides, lines, ", ".join(filter(None, notes)) or None))
+        top.text(
+            0.99,
+            0.02,
+            "bars: ±1 standard error",
+            transform=top.transAxes,
+            ha="right",
+            va="bottom",
+            fontsize=7,
+            color="#666666",
+        )
         # Over-confident models sag below the diagonal on the right; the top left stays clear.
         _legend(top, len(lines) + 1, "upper left")
-        # Bars for one or two series; more would hide each other, so they become lines.
-        width = 0.025 if len(counts) > 1 else 0.035
-        for index, line in enumerate(counts):
-            if len(counts) <= 2:
-                offset = (index - (len(counts) - 1) / 2) * width
-                x = [v + offset for v in line.x]
-                bottom.bar(x, line.y, width=width, color=line.colour, alpha=0.75)
-            else:
-                bottom.plot(
-                    line.x,
-                    line.y,
-                    color=line.colour,
-                    linestyle="--" if line.dashed else "-",
-                    marker="o",
-                    markersize=2.5,
-                    linewidth=1,
-                )
-        bottom.set_xlabel("mean predicted probability")
-        bottom.set_ylabel("count")
+        _bin_counts(bottom, counts)
+        bottom.set_xlabel("predicted probability" if quantile else "mean predicted probability")
+        bottom.set_ylabel("rows")
 
     return _Drawing(draw=draw, size=(WIDTH, HEIGHT), margins=MARGINS)
+
+
+def _bin_counts(ax: Axes, counts: Sequence[_Line]) -> None:
+    """Rows per bin: steps over the bins' edges, or bars at the bins' means in older files."""
+    width = 0.025 if len(counts) > 1 else 0.035
+    for index, line in enumerate(counts):
+        style = "--" if line.dashed else "-"
+        if len(line.x) == len(line.y) + 1:
+            # Equal-count bins have unequal widths: each bin's rows drawn across its own range.
+            fill = len(counts) <= 2
+            ax.stairs(
+                line.y,
+                line.x,
+                color=line.colour,
+                linestyle=style,
+                linewidth=1,
+                fill=fill,
+                alpha=0.35 if fill else 1.0,
+            )
+            if fill:
+                ax.stairs(line.y, line.x, color=line.colour, linestyle=style, linewidth=1)
+        elif len(counts) <= 2:
+            # Bars for one or two series; more would hide each other, so they become lines.
+            offset = (index - (len(counts) - 1) / 2) * width
+            x = [v + offset for v in line.x]
+            ax.bar(x, line.y, width=width, color=line.colour, alpha=0.75)
+        else:
+            ax.plot(
+                line.x,
+                line.y,
+                color=line.colour,
+                linestyle=style,
+                marker="o",
+                markersize=2.5,
+                linewidth=1,
+            )
 
 
 def _total(sides: Mapping[str, Mapping[str, CalibrationCurve] | None]) -> int | None:
