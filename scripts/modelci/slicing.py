@@ -33,8 +33,9 @@ if TYPE_CHECKING:
     from modelci.rundir import Run
     from modelci.scoring import Predictions
     from modelci.stats.slice_rows import Definition, Slices
-    from modelci.stats.slices import SliceComparison
+    from modelci.stats.slices import BeyondTolerance, SliceComparison
 
+CORRECTIONS = {"holm": "Holm", "benjamini-hochberg": "Benjamini–Hochberg"}
 PREDICTIONS_RUN = "the candidate is a predictions run: its rows have no feature columns to slice by"
 
 
@@ -113,7 +114,7 @@ def compare_slices(
     beyond = compared.beyond(tolerances) if tolerances else ()
     return Sliced(
         report=report(compared, beyond, names),
-        failures=failure_reasons(beyond, compared),
+        failures=failure_reasons(beyond, compared, tolerances),
         rows=found.rows_by_name(),
     )
 
@@ -270,13 +271,18 @@ def slice_tolerances(
     return out
 
 
-def failure_reasons(beyond: Sequence[Any], compared: SliceComparison) -> dict[str, str]:
+def failure_reasons(
+    beyond: Sequence[BeyondTolerance], compared: SliceComparison, tolerances: Mapping[str, float]
+) -> dict[str, str]:
     """Metric -> one reason naming its worst failing slice (strongest evidence), and how many
     other slices failed with it."""
     from modelci import metrics
 
+    # What `beyond` adjusted across: the gated metrics' slices that have a standard error.
+    tests = sum(f.metric in tolerances and f.delta.se is not None for f in compared.findings())
+    correction = CORRECTIONS.get(compared.correction, compared.correction)
     out: dict[str, str] = {}
-    by_metric: dict[str, list[Any]] = {}
+    by_metric: dict[str, list[BeyondTolerance]] = {}
     for failure in beyond:  # strongest evidence first
         by_metric.setdefault(failure.finding.metric, []).append(failure)
     for metric, failures in by_metric.items():
@@ -286,16 +292,16 @@ def failure_reasons(beyond: Sequence[Any], compared: SliceComparison) -> dict[st
         more = len(failures) - 1
         also = f"; {more} more slice{'s' if more > 1 else ''} too" if more else ""
         out[metric] = (
-            f"slice {finding.slice} ({finding.rows} rows): {word} by "
-            f"{abs(finding.delta.delta):.4g} (> {worst.tolerance:.4g} allowed), significant "
-            f"after {compared.correction} over {compared.tests} slice tests "
-            f"(adjusted p = {worst.adjusted_p:.3g} < {compared.alpha:g}){also}"
+            f"slice {finding.slice} ({finding.rows:,} rows): {word} by "
+            f"{abs(finding.delta.delta):.4g} (> {worst.tolerance:.4g} allowed), significantly "
+            f"(one-sided, {correction}-adjusted over {tests} gated slice tests: "
+            f"p = {worst.adjusted_p:.3g} < {compared.alpha:g}){also}"
         )
     return out
 
 
 def report(
-    compared: SliceComparison, beyond: Sequence[Any], names: Sequence[str]
+    compared: SliceComparison, beyond: Sequence[BeyondTolerance], names: Sequence[str]
 ) -> dict[str, Any]:
     """comparison.json's `slices`: every kept slice with all its metrics, and the gate failures;
     metrics in the order of `names` (the primary first), which the stats' registry order is not.
