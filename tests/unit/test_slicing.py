@@ -281,3 +281,54 @@ def test_missing_values_are_a_level_of_their_own():
     result = sliced(cand, base, frame, {})
     assert result.rows["plan=<missing>"].tolist() == list(range(100))
     assert sum(entry["rows"] for entry in result.report["slices"]) == 1_000
+
+
+def test_a_regression_task_is_sliced_on_its_primary_and_gated_metrics():
+    rng = np.random.default_rng(3)
+    n = 3_000
+    region = np.array(["north", "south", "east"])[np.arange(n) % 3]
+    y = rng.normal(10, 2, n)
+    base_pred = y + rng.normal(0, 1, n)
+    cand_pred = base_pred + np.where(region == "east", 2.0, 0.0)  # a bias in the east only
+
+    def side(pred):
+        return Predictions(
+            task="regression",
+            row_id=np.arange(n),
+            y_true=y,
+            y_pred=pred,
+            classes=None,
+            proba=None,
+            seen=None,
+        )
+
+    cand, base = side(cand_pred), side(base_pred)
+    rules = {"mae": GateRule(max_rise=0.5, slices=True)}
+    # The whole-set rows as compare builds them (only what slicing reads of them).
+    rows = [
+        {
+            "name": name,
+            "higher_is_better": name != "r2",
+            "baseline": 1.0,
+            "candidate": 1.1,
+            "delta": 0.1,
+            "gate": {"rule": rules[name].as_dict() if name in rules else {}},
+        }
+        for name in ("rmse", "mae", "r2")
+    ]
+    result = slicing.compare_slices(
+        model_run(categorical=("region",)),
+        cand,
+        base,
+        settings=settings(rules),
+        metric_rows=rows,
+        primary="rmse",
+        evaluated=None,
+        test_rows=EvalRows(
+            frame=pd.DataFrame({"region": region}), row_id=cand.row_id, train=None, facts={}
+        ),
+    )
+    assert result.report["metrics"] == ["rmse", "mae"]
+    worse = {e["name"] for e in result.report["slices"] if any(m["worse"] for m in e["metrics"])}
+    assert worse == {"region=east"}
+    assert "slice region=east" in result.failures["mae"] and "rose by" in result.failures["mae"]
