@@ -308,7 +308,7 @@ def test_a_regression_task_is_sliced_on_its_primary_and_gated_metrics():
     rows = [
         {
             "name": name,
-            "higher_is_better": name != "r2",
+            "higher_is_better": name == "r2",
             "baseline": 1.0,
             "candidate": 1.1,
             "delta": 0.1,
