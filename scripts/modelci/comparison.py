@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -146,18 +146,9 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
             classes=classes,
             rows=candidate_eval.data.rows,
         )
-        if candidate.has_model and baseline.has_model:
-            base, rescored, baseline_eval = _baseline_predictions(
-                candidate, candidate_eval, baseline, classes
-            )
-            if len(base.row_id) != len(cand.row_id) or (base.row_id != cand.row_id).any():
-                raise UserError(
-                    "baseline and candidate predictions are not on the same rows",
-                    fix="Re-run `modelci evaluate` on both runs with the same --data",
-                )
-        else:
-            cand, base, baseline_eval = _recorded_predictions(candidate, baseline, cand, classes)
-            rescored = False
+        cand, base, rescored, baseline_eval = paired_predictions(
+            candidate, candidate_eval, baseline, cand, classes
+        )
     with log.stage("paired statistics"):
         deltas, skipped = _paired(cand, base, settings)
     primary = candidate_eval.primary
@@ -317,6 +308,29 @@ def _check_compatible(candidate: Run, baseline: Run) -> None:
         )
 
 
+def paired_predictions(
+    candidate: Run,
+    candidate_eval: Evaluation,
+    other: Run,
+    cand: scoring.Predictions,
+    classes: tuple[str, ...] | None,
+) -> tuple[scoring.Predictions, scoring.Predictions, bool, Evaluation | None]:
+    """The candidate's predictions and `other`'s (the baseline, or a best release) on the same
+    rows: `other`'s model scored on the candidate's rows when both have one (`predictions_on_rows`),
+    else both predictions files matched by row id. Also whether `other` was re-scored, and its
+    evaluation."""
+    if candidate.has_model and other.has_model:
+        base, rescored, other_eval = predictions_on_rows(candidate, candidate_eval, other, classes)
+        if len(base.row_id) != len(cand.row_id) or (base.row_id != cand.row_id).any():
+            raise UserError(
+                "baseline and candidate predictions are not on the same rows",
+                fix="Re-run `modelci evaluate` on both runs with the same --data",
+            )
+        return cand, base, rescored, other_eval
+    cand, base, other_eval = _recorded_predictions(candidate, other, cand, classes)
+    return cand, base, False, other_eval
+
+
 def _recorded_predictions(
     candidate: Run,
     baseline: Run,
@@ -364,13 +378,14 @@ def _recorded_predictions(
     return cand, base, baseline_eval
 
 
-def _baseline_predictions(
+def predictions_on_rows(
     candidate: Run,
     candidate_eval: Evaluation,
     baseline: Run,
     classes: tuple[str, ...] | None,
 ) -> tuple[scoring.Predictions, bool, Evaluation | None]:
-    """The baseline's predictions on the candidate's rows: read back, or re-scored."""
+    """A model run's (the baseline's, a best release's) predictions on the candidate's rows:
+    read back when it recorded them on those rows, else its model re-scored on them."""
     fingerprint = candidate_eval.data.test_fingerprint
     source = candidate_eval.data.source
     if fingerprint is None or source is None:
@@ -379,7 +394,11 @@ def _baseline_predictions(
             fix=f"Re-run `modelci evaluate {candidate.path}`",
         )
     baseline_eval = baseline.evaluation() if baseline.has_evaluation() else None
-    if baseline_eval and baseline_eval.data.test_fingerprint == fingerprint:
+    if (
+        baseline_eval
+        and baseline_eval.data.test_fingerprint == fingerprint
+        and (baseline.path / rundir.PREDICTIONS).is_file()  # a release carries none
+    ):
         return (
             scoring.read_predictions(
                 baseline.path / rundir.PREDICTIONS,
@@ -430,7 +449,13 @@ def _reorder(predictions: scoring.Predictions, classes: tuple[str, ...]) -> scor
     return dataclasses.replace(predictions, classes=classes, proba=proba)
 
 
-def _paired(cand: scoring.Predictions, base: scoring.Predictions, settings: Settings) -> Any:
+def _paired(
+    cand: scoring.Predictions,
+    base: scoring.Predictions,
+    settings: Settings,
+    metrics: Collection[str] | None = None,
+) -> Any:
+    """Candidate minus baseline, paired on the rows, for `metrics` (all of the task's when None)."""
     import dataclasses
 
     from modelci import stats
@@ -444,6 +469,7 @@ def _paired(cand: scoring.Predictions, base: scoring.Predictions, settings: Sett
             confidence=settings.confidence,
             resamples=settings.resamples,
             seed=settings.seed,
+            metrics=metrics,
         )
     # Rows whose true class either model never saw are left out of both (data checks say so).
     both = cand.seen & base.seen  # type: ignore[operator]
@@ -459,6 +485,7 @@ def _paired(cand: scoring.Predictions, base: scoring.Predictions, settings: Sett
         confidence=settings.confidence,
         resamples=settings.resamples,
         seed=settings.seed,
+        metrics=metrics,
     )
 
 

@@ -1,0 +1,222 @@
+"""comparison.json's `history`: the trend over the model's last releases and the gates against
+slow decay (`max_drop_from_best` / `max_rise_from_best`).
+
+A per-PR `max_drop` lets every release lose a little; five releases that each lose just under
+the tolerance lose five times it. A from-best gate compares the candidate with the best of the
+model's last N releases instead, on the candidate's own rows and with the same paired
+statistics and relative-gate decision as `max_drop`: the baseline's predictions when the best
+release is the baseline, else the best release's model (downloaded by `modelci baseline
+--history` into the baseline directory) scored on the candidate's rows.
+
+Without `history.json` in the baseline directory (a path or registry baseline, or `--history 0`)
+there is no history part and from-best gates are not checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from modelci import documents, gates, release_history, rundir
+from modelci.config import GateRule
+from modelci.documents import BestComparison, HistoryReport, ReleaseHistory, ReleasePoint
+from modelci.errors import UserError
+
+if TYPE_CHECKING:
+    from modelci import scoring
+    from modelci.comparison import Settings
+    from modelci.documents import Evaluation
+    from modelci.rundir import Run
+    from modelci.stats import PairedDelta
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sides:
+    """The comparison compare has made: both runs, their predictions on the same rows and the
+    paired deltas (reused when the best release is the baseline)."""
+
+    candidate: Run
+    candidate_eval: Evaluation
+    baseline: Run
+    cand: scoring.Predictions
+    deltas: Mapping[str, PairedDelta]
+    classes: tuple[str, ...] | None
+
+
+def compare_history(
+    sides: Sides, settings: Settings, *, primary: str
+) -> tuple[HistoryReport | None, dict[str, str]]:
+    """The history part of comparison.json (None without history.json) and, per metric whose
+    from-best gate failed, the reason to fail its gate with."""
+    path = sides.baseline.path / documents.HISTORY
+    if not path.is_file():
+        return None, {}
+    history = documents.read_history(path)
+    windows = release_history.windows(settings.gates)
+    names = [primary, *(w.metric for w in windows), *settings.gates]
+    shown = tuple(dict.fromkeys(n for n in names if n in _known(history, n)))
+    recent = history.releases[-settings.history :] if settings.history > 0 else ()
+    results = [_from_best(sides, settings, history, window) for window in windows]
+    failures = {
+        result.metric: result.reason for result in results if result.status == gates.FAIL
+    }
+    if not recent and not results:
+        return None, failures
+    report = HistoryReport(
+        metrics=shown,
+        releases=tuple(_trimmed(point, shown) for point in recent),
+        from_best=tuple(results),
+    )
+    return report, failures
+
+
+def _known(history: ReleaseHistory, name: str) -> set[str]:
+    """`{name}` when some release recorded the metric, else empty."""
+    return {name} if any(p.value(name) is not None for p in history.releases) else set()
+
+
+def _trimmed(point: ReleasePoint, names: tuple[str, ...]) -> ReleasePoint:
+    import dataclasses
+
+    return dataclasses.replace(
+        point, metrics={n: point.metrics[n] for n in names if n in point.metrics}
+    )
+
+
+def _from_best(
+    sides: Sides, settings: Settings, history: ReleaseHistory, window: release_history.Window
+) -> BestComparison:
+    metric, rule = window.metric, window.rule
+    last = f"the last {rule.releases} release" + ("s" if rule.releases != 1 else "")
+    result = _Result(metric=metric, releases=rule.releases, tolerance=rule.tolerance)
+    best = release_history.best_release(history.releases, window)
+    if best is None:
+        return result.done(status=gates.NONE, reason=f"none of {last} recorded {metric}")
+    result = result.with_best(best)
+    try:
+        delta, rescored = _against(sides, settings, history, best, metric)
+    except UserError as error:
+        return result.done(
+            status=gates.FAIL,
+            reason=f"cannot compare with {best.tag}, the best of {last}: {error.message}",
+        )
+    if delta is None:
+        return result.done(
+            status=gates.FAIL, reason=f"{metric} cannot be computed against {best.tag}"
+        )
+    own = settings.gates.get(metric)
+    higher = window.higher_is_better
+    decay = GateRule(
+        max_drop=rule.tolerance if higher else None,
+        max_rise=None if higher else rule.tolerance,
+        strict=own.strict if own is not None else None,
+    )
+    observed = gates.Observed(
+        higher_is_better=higher,
+        baseline=delta.baseline,
+        candidate=delta.candidate,
+        delta=delta.delta,
+        delta_ci=delta.ci,
+        p_value=delta.p_value,
+        candidate_ci=None,
+    )
+    decided = gates.evaluate(decay, observed, alpha=settings.alpha, strict_default=settings.strict)
+    recorded = best.value(metric)
+    against = (
+        f"against {best.tag}, the best of {last} ({metric} {_num(delta.baseline)} on these rows"
+        + (f", {_num(recorded)} recorded" if recorded is not None and rescored else "")
+        + f"; candidate {_num(delta.candidate)})"
+    )
+    return result.done(
+        status=decided.status,
+        reason=f"{decided.reason} {against}",
+        rescored=rescored,
+        delta=delta,
+    )
+
+
+def _against(
+    sides: Sides,
+    settings: Settings,
+    history: ReleaseHistory,
+    best: ReleasePoint,
+    metric: str,
+) -> tuple[PairedDelta | None, bool]:
+    """The candidate minus the best release on `metric` on the candidate's rows, and whether
+    the best release's model was re-scored for it."""
+    from modelci import comparison
+
+    if _is_baseline(sides.baseline, best):
+        return sides.deltas.get(metric), False
+    run = rundir.Run.open(_best_run(sides.baseline.path, history, best.tag))
+    comparison._check_compatible(sides.candidate, run)
+    cand, other, rescored, _ = comparison.paired_predictions(
+        sides.candidate, sides.candidate_eval, run, sides.cand, sides.classes
+    )
+    deltas, _ = comparison._paired(cand, other, settings, metrics=[metric])
+    return deltas.get(metric), rescored
+
+
+def _is_baseline(baseline: Run, best: ReleasePoint) -> bool:
+    """Whether the best release is the baseline itself: the same model file, or (a predictions
+    run has none) the same release tag."""
+    model = baseline.info.model
+    if model is not None and best.model_sha256 is not None:
+        return model.sha256 == best.model_sha256
+    provenance = baseline.path / documents.BASELINE
+    return provenance.is_file() and documents.read_baseline(provenance).tag == best.tag
+
+
+def _best_run(directory: Path, history: ReleaseHistory, tag: str) -> Path:
+    runs = {entry.tag: entry.run for entry in history.best_runs.values()}
+    path = directory / runs.get(tag, f"{release_history.HISTORY_DIR}/{tag}")
+    if not (path / rundir.RUN).is_file():
+        raise UserError(
+            f"it was not downloaded into {path}",
+            fix="Fetch the baseline again with `modelci baseline --history N` and the gates' config",
+        )
+    return path
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4g}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Result:
+    """A from-best gate's result as it is filled in."""
+
+    metric: str
+    releases: int
+    tolerance: float
+    best: ReleasePoint | None = None
+
+    def with_best(self, best: ReleasePoint) -> _Result:
+        import dataclasses
+
+        return dataclasses.replace(self, best=best)
+
+    def done(
+        self,
+        *,
+        status: Any,
+        reason: str,
+        rescored: bool = False,
+        delta: PairedDelta | None = None,
+    ) -> BestComparison:
+        return BestComparison(
+            metric=self.metric,
+            releases=self.releases,
+            tolerance=self.tolerance,
+            best_tag=None if self.best is None else self.best.tag,
+            rescored=rescored,
+            best=None if delta is None else delta.baseline,
+            candidate=None if delta is None else delta.candidate,
+            delta=None if delta is None else delta.delta,
+            ci=None if delta is None or delta.ci is None else tuple(delta.ci),  # type: ignore[arg-type]
+            p_value=None if delta is None else delta.p_value,
+            status=status,
+            reason=reason,
+        )
