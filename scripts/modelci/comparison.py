@@ -19,7 +19,7 @@ from modelci import (
     rundir,
     scoring,
 )
-from modelci.config import GateRule
+from modelci.config import ChurnConfig, CompareConfig, GateRule, SlicesConfig
 from modelci.documents import Comparison, Evaluation
 from modelci.errors import UserError
 from modelci.rundir import Run
@@ -39,6 +39,11 @@ class Settings:
     # side asked for.
     gates_from: str = "candidate"
     gates_note: str | None = None
+    # What is measured (the candidate's) and how it is judged (the policy side's).
+    slices: SlicesConfig = dataclasses.field(default_factory=SlicesConfig)
+    churn: ChurnConfig = dataclasses.field(default_factory=ChurnConfig)
+    inconclusive: str = "warn"  # compare.inconclusive: pass | warn | fail
+    history: int = 10  # compare.history: releases in the trend plot
 
 
 def settings_from(
@@ -54,7 +59,8 @@ def settings_from(
     `baseline` keeps a pull request from loosening its own gates: they come from the baseline
     run's config. A baseline without a recorded config (a bring-your-own model) falls back to
     the candidate's, and says so. Statistics settings (confidence, resamples, seed) are always
-    the candidate's: they describe how its rows are measured, not what passes.
+    the candidate's: they describe how its rows are measured, not what passes; so are the
+    slices. Churn's gate and the rest of `compare` are policy, from the `gates_from` side.
     """
     if gates_from not in GATES_FROM:
         raise UserError(f"--gates-from must be candidate or baseline, got '{gates_from}'")
@@ -69,18 +75,33 @@ def settings_from(
                 "the baseline has no recorded config (a bring-your-own model?), so the "
                 "candidate's gates, alpha and strict were used"
             )
-    compare_cfg = policy.get("compare") or {}
+    compare_cfg = CompareConfig.from_dict(policy.get("compare"))
     metrics_cfg = config.get("metrics") or {}
     return Settings(
-        alpha=alpha if alpha is not None else compare_cfg.get("alpha", 0.05),
-        strict=strict if strict is not None else compare_cfg.get("strict", False),
+        alpha=alpha if alpha is not None else compare_cfg.alpha,
+        strict=strict if strict is not None else compare_cfg.strict,
         confidence=metrics_cfg.get("confidence", 0.95),
         resamples=metrics_cfg.get("resamples", 1000),
         seed=(config.get("data") or {}).get("seed", 0),
         gates=_rules(policy, source),
         gates_from=source,
         gates_note=note,
+        slices=_recorded(SlicesConfig.from_dict, candidate.info.section("slices"), "candidate"),
+        churn=_recorded(ChurnConfig.from_dict, policy.get("churn"), source),
+        inconclusive=compare_cfg.inconclusive,
+        history=compare_cfg.history,
     )
+
+
+def _recorded(read: Any, section: Any, side: str) -> Any:
+    """A recorded config section read back into its typed form, or one line saying whose."""
+    try:
+        return read(section if isinstance(section, Mapping) else None)
+    except (TypeError, ValueError) as error:
+        raise UserError(
+            f"the {side}'s recorded config is not understood: {error}",
+            fix="Compare with runs made by this modelci version, or use --gates-from",
+        ) from None
 
 
 def recorded_policy(run: Run) -> dict[str, Any] | None:
@@ -88,15 +109,19 @@ def recorded_policy(run: Run) -> dict[str, Any] | None:
     config = run.info.config
     if not isinstance(config.get("gates"), Mapping):
         return None
-    return {"gates": config["gates"], "compare": run.info.section("compare")}
+    return {
+        "gates": config["gates"],
+        "compare": run.info.section("compare"),
+        "churn": run.info.section("churn"),
+    }
 
 
 def _rules(policy: Mapping[str, Any], side: str) -> dict[str, GateRule]:
     rules = {}
     for name, rule in (policy.get("gates") or {}).items():
         try:
-            rules[name] = GateRule(**rule)
-        except TypeError as error:
+            rules[name] = GateRule.from_dict(rule)
+        except (TypeError, ValueError, KeyError) as error:
             raise UserError(
                 f"the {side}'s recorded gate on {name} is not understood: {error}",
                 fix="Compare with runs made by this modelci version, or use --gates-from",

@@ -10,6 +10,7 @@ interval.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,26 @@ class GateResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "status": self.status, "reason": self.reason}
+
+
+def with_failure(
+    gate: Mapping[str, Any], text: str, *, rule: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """A metric row's gate dict ({"rule", "status", "reason"}) turned to fail because of `text`.
+
+    Every later check that fails a metric's gate (a slice, a release's best, ...) goes through
+    here so the reasons read alike: `text` is appended to what the gate already says. A metric
+    without a gate ("none") gets `text` as its whole reason, and `rule` when given.
+    """
+    out = dict(gate)
+    if out.get("status") == NONE or not out.get("reason"):
+        out["reason"] = text
+        if rule is not None:
+            out["rule"] = dict(rule)
+    else:
+        out["reason"] = f"{out['reason']}; {text}"
+    out["status"] = FAIL
+    return out
 
 
 def evaluate(
