@@ -227,6 +227,23 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
                     },
                 }
             )
+    from modelci import history_comparison
+
+    history, from_best = history_comparison.compare_history(
+        history_comparison.Sides(
+            candidate=candidate,
+            candidate_eval=candidate_eval,
+            baseline=baseline,
+            cand=cand,
+            deltas=deltas,
+            classes=classes,
+        ),
+        settings,
+        primary=primary,
+    )
+    for row in metric_rows:
+        if row["name"] in from_best:
+            row["gate"] = gates.with_failure(row["gate"], from_best[row["name"]])
     failed = [row["name"] for row in metric_rows if row["gate"]["status"] == gates.FAIL]
     document: dict[str, Any] = {
         "schema": rundir.SCHEMAS[rundir.COMPARISON],
@@ -258,6 +275,7 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
             "candidate": _json_of(candidate_eval.regression),
         },
         "plots": [],
+        "history": None if history is None else history.to_json(),
     }
     written = documents.parse_comparison(document, where=str(out / rundir.COMPARISON))
     with fsutil.staged_dir(out, marker=rundir.COMPARISON, inputs=inputs) as stage:

@@ -17,11 +17,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from modelci import documents, gates, release_history, rundir
+from modelci import documents, gates, progress, release_history, rundir
 from modelci.config import GateRule
-from modelci.documents import BestComparison, HistoryReport, ReleaseHistory, ReleasePoint
+from modelci.documents.history import BestComparison, History, HistoryReport, ReleasePoint
 from modelci.errors import UserError
 
 if TYPE_CHECKING:
@@ -53,15 +53,23 @@ def compare_history(
     path = sides.baseline.path / documents.HISTORY
     if not path.is_file():
         return None, {}
-    history = documents.read_history(path)
+    with progress.current.stage("release history"):
+        return _compare(sides, settings, documents.read_history(path), primary=primary)
+
+
+def _compare(
+    sides: Sides, settings: Settings, history: History, *, primary: str
+) -> tuple[HistoryReport | None, dict[str, str]]:
     windows = release_history.windows(settings.gates)
-    names = [primary, *(w.metric for w in windows), *settings.gates]
-    shown = tuple(dict.fromkeys(n for n in names if n in _known(history, n)))
+    names = dict.fromkeys([primary, *settings.gates])  # primary first, then the gated
+    shown = tuple(n for n in names if _recorded_anywhere(history, n))
     recent = history.releases[-settings.history :] if settings.history > 0 else ()
-    results = [_from_best(sides, settings, history, window) for window in windows]
-    failures = {
-        result.metric: result.reason for result in results if result.status == gates.FAIL
-    }
+    results = [
+        result
+        for window in windows
+        if (result := _from_best(sides, settings, history, window)) is not None
+    ]
+    failures = {result.metric: result.reason for result in results if result.status == gates.FAIL}
     if not recent and not results:
         return None, failures
     report = HistoryReport(
@@ -72,9 +80,8 @@ def compare_history(
     return report, failures
 
 
-def _known(history: ReleaseHistory, name: str) -> set[str]:
-    """`{name}` when some release recorded the metric, else empty."""
-    return {name} if any(p.value(name) is not None for p in history.releases) else set()
+def _recorded_anywhere(history: History, name: str) -> bool:
+    return any(release_history.recorded(point, name) is not None for point in history.releases)
 
 
 def _trimmed(point: ReleasePoint, names: tuple[str, ...]) -> ReleasePoint:
@@ -86,15 +93,16 @@ def _trimmed(point: ReleasePoint, names: tuple[str, ...]) -> ReleasePoint:
 
 
 def _from_best(
-    sides: Sides, settings: Settings, history: ReleaseHistory, window: release_history.Window
-) -> BestComparison:
+    sides: Sides, settings: Settings, history: History, window: release_history.Window
+) -> BestComparison | None:
+    """The candidate against the best release of the window; None when no release of the
+    window recorded the metric (nothing to decay from)."""
     metric, rule = window.metric, window.rule
     last = f"the last {rule.releases} release" + ("s" if rule.releases != 1 else "")
-    result = _Result(metric=metric, releases=rule.releases, tolerance=rule.tolerance)
     best = release_history.best_release(history.releases, window)
     if best is None:
-        return result.done(status=gates.NONE, reason=f"none of {last} recorded {metric}")
-    result = result.with_best(best)
+        return None
+    result = _Result(metric=metric, releases=rule.releases, tolerance=rule.tolerance, best=best)
     try:
         delta, rescored = _against(sides, settings, history, best, metric)
     except UserError as error:
@@ -123,15 +131,12 @@ def _from_best(
         candidate_ci=None,
     )
     decided = gates.evaluate(decay, observed, alpha=settings.alpha, strict_default=settings.strict)
-    recorded = best.value(metric)
-    against = (
-        f"against {best.tag}, the best of {last} ({metric} {_num(delta.baseline)} on these rows"
-        + (f", {_num(recorded)} recorded" if recorded is not None and rescored else "")
-        + f"; candidate {_num(delta.candidate)})"
-    )
+    recorded = release_history.recorded(best, metric)
+    own_rows = f", {_num(recorded)} as released" if recorded is not None and rescored else ""
     return result.done(
         status=decided.status,
-        reason=f"{decided.reason} {against}",
+        reason=f"from {best.tag}, the best of {last} ({metric} {_num(delta.baseline)} on these "
+        f"rows{own_rows}; candidate {_num(delta.candidate)}): {decided.reason}",
         rescored=rescored,
         delta=delta,
     )
@@ -140,7 +145,7 @@ def _from_best(
 def _against(
     sides: Sides,
     settings: Settings,
-    history: ReleaseHistory,
+    history: History,
     best: ReleasePoint,
     metric: str,
 ) -> tuple[PairedDelta | None, bool]:
@@ -160,16 +165,15 @@ def _against(
 
 
 def _is_baseline(baseline: Run, best: ReleasePoint) -> bool:
-    """Whether the best release is the baseline itself: the same model file, or (a predictions
-    run has none) the same release tag."""
-    model = baseline.info.model
-    if model is not None and best.model_sha256 is not None:
-        return model.sha256 == best.model_sha256
     provenance = baseline.path / documents.BASELINE
-    return provenance.is_file() and documents.read_baseline(provenance).tag == best.tag
+    tag = documents.read_baseline(provenance).tag if provenance.is_file() else None
+    model = baseline.info.model
+    return release_history.is_baseline(
+        best, tag=tag, model_sha256=None if model is None else model.sha256
+    )
 
 
-def _best_run(directory: Path, history: ReleaseHistory, tag: str) -> Path:
+def _best_run(directory: Path, history: History, tag: str) -> Path:
     runs = {entry.tag: entry.run for entry in history.best_runs.values()}
     path = directory / runs.get(tag, f"{release_history.HISTORY_DIR}/{tag}")
     if not (path / rundir.RUN).is_file():
@@ -191,17 +195,12 @@ class _Result:
     metric: str
     releases: int
     tolerance: float
-    best: ReleasePoint | None = None
-
-    def with_best(self, best: ReleasePoint) -> _Result:
-        import dataclasses
-
-        return dataclasses.replace(self, best=best)
+    best: ReleasePoint
 
     def done(
         self,
         *,
-        status: Any,
+        status: str,
         reason: str,
         rescored: bool = False,
         delta: PairedDelta | None = None,
@@ -210,13 +209,13 @@ class _Result:
             metric=self.metric,
             releases=self.releases,
             tolerance=self.tolerance,
-            best_tag=None if self.best is None else self.best.tag,
+            best_tag=self.best.tag,
             rescored=rescored,
             best=None if delta is None else delta.baseline,
             candidate=None if delta is None else delta.candidate,
             delta=None if delta is None else delta.delta,
-            ci=None if delta is None or delta.ci is None else tuple(delta.ci),  # type: ignore[arg-type]
+            ci=None if delta is None else delta.ci,
             p_value=None if delta is None else delta.p_value,
-            status=status,
+            status="fail" if status == gates.FAIL else "pass",
             reason=reason,
         )

@@ -45,6 +45,7 @@ TITLES: dict[str, str] = {
     "predicted_vs_actual": "Predicted vs actual",
     "residuals": "Residuals vs predicted",
     "residual_histogram": "Residual histogram",
+    "history": "Metrics over the last releases",
 }
 
 BASELINE = "#8c8c8c"
@@ -129,7 +130,8 @@ def render_evaluation_plots(evaluation: Evaluation, out_dir: Path) -> list[str]:
 
 
 def render_comparison_plots(comparison: Comparison, out_dir: Path) -> list[str]:
-    """Draw baseline-vs-candidate overlays and the metric-delta forest plot into `out_dir/plots/`."""
+    """Draw baseline-vs-candidate overlays, the metric-delta forest plot and the trend over the
+    releases into `out_dir/plots/`."""
     base_label, cand_label = comparison.baseline.label, comparison.candidate.label
     if base_label == cand_label:
         # The sides are keyed by label below; two equal labels would merge them.
@@ -153,6 +155,9 @@ def render_comparison_plots(comparison: Comparison, out_dir: Path) -> list[str]:
                     for label, side in zip((base_label, cand_label), curves, strict=True)
                 }
             )
+    from modelci import history_plot  # the trend over the releases (comparison.history)
+
+    drawings[history_plot.NAME] = history_plot.drawing(history_plot.of_comparison(comparison))
     return _save_all(drawings, out_dir)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from modelci import documents, rundir
 from modelci.config import FromBest, GateRule
-from modelci.documents import BestRun, PointValue, ReleaseHistory, ReleasePoint
+from modelci.documents.history import BestRun, History, RecordedMetric, ReleasePoint
 from modelci.errors import UserError
 from modelci.release import tags
 from modelci.release.remote import RepoReleases
@@ -59,7 +59,7 @@ def best_release(points: Sequence[ReleasePoint], window: Window) -> ReleasePoint
 
     >>> from modelci.config import FromBest
     >>> pts = [ReleasePoint(tag=t, published_at=None, model_sha256=None, n_rows=None,
-    ...        metrics={"auc": PointValue(value=v)}) for t, v in (("v1", .9), ("v2", .8), ("v3", .8))]
+    ...        metrics={"auc": RecordedMetric(value=v)}) for t, v in (("v1", .9), ("v2", .8), ("v3", .8))]
     >>> best_release(pts, Window(metric="auc", rule=FromBest(releases=2, tolerance=0), higher_is_better=True)).tag
     'v3'
     >>> best_release(pts, Window(metric="auc", rule=FromBest(releases=3, tolerance=0), higher_is_better=True)).tag
@@ -67,9 +67,26 @@ def best_release(points: Sequence[ReleasePoint], window: Window) -> ReleasePoint
     """
     sign = 1.0 if window.higher_is_better else -1.0
     recent = list(points)[-window.rule.releases :]
-    scored = [(sign * p.value(window.metric), i, p) for i, p in enumerate(recent)]  # type: ignore[operator]
-    scored = [s for s in scored if s[2].value(window.metric) is not None]
+    scored = [
+        (sign * value, i, point)
+        for i, point in enumerate(recent)
+        if (value := recorded(point, window.metric)) is not None
+    ]
     return max(scored, key=lambda s: (s[0], s[1]))[2] if scored else None
+
+
+def is_baseline(point: ReleasePoint, *, tag: str | None, model_sha256: str | None) -> bool:
+    """Whether a release is the baseline: its tag, or the same model file (a predictions run
+    has none, so only its tag says)."""
+    return point.tag == tag or (
+        point.model_sha256 is not None and point.model_sha256 == model_sha256
+    )
+
+
+def recorded(point: ReleasePoint, metric: str) -> float | None:
+    """The value of `metric` the release's evaluation recorded (None: not recorded)."""
+    found = point.metrics.get(metric)
+    return None if found is None else found.value
 
 
 def adder(
@@ -122,7 +139,7 @@ def fetch(
     gates: Mapping[str, GateRule],
     model_sha256: str | None,
     log: Any = print,
-) -> ReleaseHistory:
+) -> History:
     """Write `history.json` (and `history/<tag>/` for best releases) into the staged baseline
     directory `stage`; the last `count` releases up to the baseline's, oldest first."""
     from modelci import baseline
@@ -136,7 +153,7 @@ def fetch(
     fetched: dict[str, str] = {}
     for window in windows(gates):
         best = best_release(points, window)
-        if best is None or (best.model_sha256 is not None and best.model_sha256 == model_sha256):
+        if best is None or is_baseline(best, tag=tag.raw, model_sha256=model_sha256):
             continue  # the baseline is the best: compare has its predictions already
         if best.tag not in fetched:
             run = f"{HISTORY_DIR}/{best.tag}"
@@ -148,7 +165,7 @@ def fetch(
             )
             fetched[best.tag] = run
         best_runs[window.metric] = BestRun(tag=best.tag, run=fetched[best.tag])
-    history = ReleaseHistory(
+    history = History(
         repository=f"{releases.owner}/{releases.repo}",
         model=tag.name,
         releases=points,
@@ -174,10 +191,12 @@ def _point(releases: RepoReleases, release: Mapping[str, Any], scratch: Path) ->
     except UserError as error:
         message = error.message.replace(str(folder) + "/", "")
         raise UserError(f"{assets.label}: {message}", fix=error.fix) from None
+    url = release.get("html_url")
     return ReleasePoint(
         tag=tag,
+        url=url if isinstance(url, str) else None,
         published_at=str(release.get("published_at") or "") or None,
         model_sha256=None if run.model is None else run.model.sha256,
         n_rows=evaluation.n_rows,
-        metrics={m.name: PointValue(value=m.value, ci=m.ci) for m in evaluation.metrics},
+        metrics={m.name: RecordedMetric(value=m.value, ci=m.ci) for m in evaluation.metrics},
     )

@@ -186,9 +186,7 @@ def history(
     >>> [r["tag_name"] for r in history(rs, parse_tag("v2.0.0"), 2)], history(rs, parse_tag("v2.0.0"), 0)
     (['v1.1.0', 'v2.0.0'], [])
     """
-    found = sorted(
-        ((t, r) for t, r in _published(releases, tag.name) if not t > tag), key=_order
-    )
+    found = sorted(((t, r) for t, r in _published(releases, tag.name) if not t > tag), key=_order)
     return [r for _, r in found[-count:]] if count > 0 else []
 
 
