@@ -95,9 +95,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
 
 
 @pytest.fixture(autouse=True)
-def environment(
-    monkeypatch: pytest.MonkeyPatch, fake_github: FakeGitHub, tmp_path: Path
-) -> None:
+def environment(monkeypatch: pytest.MonkeyPatch, fake_github: FakeGitHub, tmp_path: Path) -> None:
     clean_environment(monkeypatch)
     monkeypatch.chdir(tmp_path)
     no_sleep_client(monkeypatch)
@@ -226,3 +224,19 @@ def test_history_applies_to_release_sources_only(runs: dict[int, Path]) -> None:
     assert "--history applies to release: sources" in one_line_error(refused, "baseline")
     bad = run_in_process("baseline", "--from", "release:latest", "--history", "-1")
     assert bad.code == 2 and "--history" in bad.stderr
+
+
+def test_a_garbled_history_json_stops_compare_with_one_line(
+    runs: dict[int, Path], tmp_path: Path
+) -> None:
+    _publish_five(runs)
+    assert _fetch(runs).code == 0
+    path = tmp_path / "baseline" / "history.json"
+    data = json.loads(path.read_text())
+    data["best_runs"]["accuracy"]["run"] = "../../elsewhere"
+    path.write_text(json.dumps(data))
+    compared = run_in_process("compare", str(runs[5]), "baseline", "--out", "compare")
+    assert compared.code == 2
+    line = one_line_error(compared, "compare")
+    assert "history.json: best_runs.accuracy.run must be a path history/<tag>" in line
+    assert not (tmp_path / "compare").exists()
