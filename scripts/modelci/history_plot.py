@@ -20,7 +20,7 @@ from modelci.documents.history import RecordedMetric, ReleasePoint
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from modelci.documents import Comparison
+    from modelci.documents import Comparison, Evaluation
 
 NAME = "history"
 FILE = f"{NAME}.png"
@@ -70,6 +70,27 @@ def of_comparison(comparison: Comparison) -> Trend | None:
         lower_is_better=lower,
         floors=floors,
         confidence=comparison.confidence,
+    )
+
+
+def of_release(
+    points: Sequence[ReleasePoint], tag: str, evaluation: Evaluation, gated: Sequence[str]
+) -> Trend | None:
+    """The trend the release notes of `tag` show: the previous releases, then `tag` itself
+    with its own intervals; None when there is no previous release (one point is no trend)."""
+    if not points:
+        return None
+    metrics = tuple(dict.fromkeys([evaluation.primary, *gated]))
+    own = {m.name: m for m in evaluation.metrics}
+    return Trend(
+        metrics=metrics,
+        releases=tuple(points),
+        last_label=tag,
+        last={n: RecordedMetric(value=own[n].value, ci=own[n].ci) for n in metrics if n in own},
+        lower_is_better=frozenset(
+            n for n in metrics if n in own and own[n].higher_is_better is False
+        ),
+        confidence=evaluation.confidence,
     )
 
 

@@ -176,6 +176,34 @@ def fetch(
     return history
 
 
+def previous_points(
+    releases: RepoReleases,
+    listing: Sequence[Mapping[str, Any]],
+    tag: tags.ReleaseTag,
+    count: int,
+    *,
+    warn: Any = print,
+) -> tuple[ReleasePoint, ...]:
+    """The last `count` releases of `tag`'s model before it, oldest first, for the trend in
+    its release notes. Files are verified as for `fetch`, but a release whose files cannot be
+    read or do not match is left out with a warning: an old release must not block a new one."""
+    from modelci.github.client import Forbidden, GitHubError, Unauthorized
+
+    if count <= 0:
+        return ()
+    before = [r for r in tags.history(listing, tag, count + 1) if r.get("tag_name") != tag.raw]
+    points = []
+    with tempfile.TemporaryDirectory(prefix="modelci-history-") as scratch:
+        for release in before[-count:]:
+            try:
+                points.append(_point(releases, release, Path(scratch)))
+            except (Unauthorized, Forbidden):
+                raise
+            except (GitHubError, UserError) as error:
+                warn(f"{release['tag_name']} is left out of the trend: {error.message}")
+    return tuple(points)
+
+
 def _point(releases: RepoReleases, release: Mapping[str, Any], scratch: Path) -> ReleasePoint:
     """One release's run.json and evaluation.json, verified against its SHA256SUMS."""
     from modelci import baseline

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from tests.conftest import run_in_process
 from tests.fakes.github import FakeGitHub
+from tests.fakes.github.world import REPO
 from tests.integration.release_world import (
     assets_of,
     clean_environment,
@@ -240,3 +241,24 @@ def test_a_garbled_history_json_stops_compare_with_one_line(
     line = one_line_error(compared, "compare")
     assert "history.json: best_runs.accuracy.run must be a path history/<tag>" in line
     assert not (tmp_path / "compare").exists()
+
+
+def test_release_notes_show_the_trend_over_the_previous_releases(
+    fake_github: FakeGitHub, runs: dict[int, Path]
+) -> None:
+    tags = [f"tumour@v1.{k}.0" for k in range(3)]
+    for k, tag in enumerate(tags):
+        assert publish(runs[k], tag).code == 0
+    first = assets_of(fake_github, release_of(fake_github, tags[0]))
+    assert "plot-history.png" not in first  # one point is no trend
+    assert "Trend" not in (release_of(fake_github, tags[0]).body or "")
+
+    release = release_of(fake_github, tags[2])
+    held = assets_of(fake_github, release)
+    assert held["plot-history.png"].data.startswith(b"\x89PNG")
+    sums = held["SHA256SUMS"].data.decode()
+    assert "  plot-history.png\n" in sums  # verified like every other asset
+    url = f"{fake_github.server_url}/{REPO}/releases/download/{tags[2]}/plot-history.png"
+    body = release.body or ""
+    assert f"📈 [Trend]({url})" in body and f"[![Metrics over the last releases]({url})]" in body
+    assert "over the previous releases (2) and this one" in body
