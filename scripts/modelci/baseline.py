@@ -97,10 +97,19 @@ class ReleaseAssets:
     sums: Mapping[str, str]  # file name → sha256, as SHA256SUMS lists them
 
     @classmethod
-    def of(cls, releases: RepoReleases, release: Mapping[str, Any], scratch: Path) -> ReleaseAssets:
-        """The release's asset list and its SHA256SUMS (downloaded into `scratch`)."""
+    def of(
+        cls,
+        releases: RepoReleases,
+        release: Mapping[str, Any],
+        scratch: Path,
+        *,
+        listed: Mapping[str, Any] | None = None,
+    ) -> ReleaseAssets:
+        """The release's asset list (`listed`, when already fetched: name → asset) and its
+        SHA256SUMS (downloaded into `scratch`)."""
         label = f"release {release['tag_name']}"
-        listed = {str(a.get("name")): a for a in releases.assets(int(release["id"]))}
+        if listed is None:
+            listed = assets_by_name(releases, release)
         if contents.SHA256SUMS not in listed:
             raise UserError(
                 f"{label} has no {contents.SHA256SUMS} asset, so its files cannot be verified",
@@ -138,6 +147,11 @@ class ReleaseAssets:
         expected = self.sums[name]
         _check(self.label, name, fsutil.sha256_file(dest), expected)
         return expected
+
+
+def assets_by_name(releases: RepoReleases, release: Mapping[str, Any]) -> dict[str, Any]:
+    """A release's assets by name."""
+    return {str(a.get("name")): a for a in releases.assets(int(release["id"]))}
 
 
 # -- sources --------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from modelci import documents, rundir
 from modelci.config import FromBest, GateRule
 from modelci.documents.history import BestRun, History, RecordedMetric, ReleasePoint
 from modelci.errors import UserError
-from modelci.release import tags
+from modelci.release import contents, tags
 from modelci.release.remote import RepoReleases
 
 HISTORY_DIR = "history"  # best releases' runs, in the baseline directory: history/<tag>/
@@ -147,8 +147,12 @@ def fetch(
     tag = tags.parse_tag(str(baseline_release["tag_name"]), where="release")
     published = releases.list_all()
     chosen = tags.history(published, tag, count)  # a prerelease baseline is not in its trend
+    points: list[ReleasePoint] = []
     with tempfile.TemporaryDirectory(prefix="modelci-history-") as scratch:
-        points = tuple(_point(releases, r, Path(scratch)) for r in chosen)
+        for release in chosen:
+            point = _point(releases, release, Path(scratch), log=log)
+            if point is not None:
+                points.append(point)
     best_runs: dict[str, BestRun] = {}
     fetched: dict[str, str] = {}
     for window in windows(gates):
@@ -168,7 +172,7 @@ def fetch(
     history = History(
         repository=f"{releases.owner}/{releases.repo}",
         model=tag.name,
-        releases=points,
+        releases=tuple(points),
         best_runs=best_runs,
     )
     documents.write_history(stage / documents.HISTORY, history)
@@ -196,20 +200,43 @@ def previous_points(
     with tempfile.TemporaryDirectory(prefix="modelci-history-") as scratch:
         for release in before[-count:]:
             try:
-                points.append(_point(releases, release, Path(scratch)))
+                point = _point(releases, release, Path(scratch), log=warn)
             except (Unauthorized, Forbidden):
                 raise
             except (GitHubError, UserError) as error:
                 warn(f"{release['tag_name']} is left out of the trend: {error.message}")
+                continue
+            if point is not None:
+                points.append(point)
     return tuple(points)
 
 
-def _point(releases: RepoReleases, release: Mapping[str, Any], scratch: Path) -> ReleasePoint:
-    """One release's run.json and evaluation.json, verified against its SHA256SUMS."""
+def _point(
+    releases: RepoReleases, release: Mapping[str, Any], scratch: Path, *, log: Any
+) -> ReleasePoint | None:
+    """One release's run.json and evaluation.json, verified against its SHA256SUMS.
+
+    A release that has no SHA256SUMS, or whose SHA256SUMS does not list both (not published
+    by `modelci publish release`, or by an older one), is left out with a note: it has no
+    verified record to show. One whose files do not match is refused, as for the baseline."""
     from modelci import baseline
 
     tag = str(release["tag_name"])
-    assets = baseline.ReleaseAssets.of(releases, release, scratch)
+    names = (rundir.RUN, rundir.EVALUATION)
+    listed = baseline.assets_by_name(releases, release)
+    if contents.SHA256SUMS not in listed or not set(names) <= set(listed):
+        log(
+            f"release {tag} is left out of the history: it has no SHA256SUMS, run.json and "
+            "evaluation.json to verify"
+        )
+        return None
+    assets = baseline.ReleaseAssets.of(releases, release, scratch, listed=listed)
+    if any(name not in assets.sums for name in names):
+        log(
+            f"release {tag} is left out of the history: its SHA256SUMS does not list "
+            "run.json and evaluation.json"
+        )
+        return None
     folder = Path(tempfile.mkdtemp(dir=scratch))
     for name in (rundir.RUN, rundir.EVALUATION):
         assets.download(name, folder / name)

@@ -262,3 +262,17 @@ def test_release_notes_show_the_trend_over_the_previous_releases(
     body = release.body or ""
     assert f"📈 [Trend]({url})" in body and f"[![Metrics over the last releases]({url})]" in body
     assert "over the previous releases (2) and this one" in body
+
+
+def test_a_release_without_verifiable_records_is_left_out(
+    fake_github: FakeGitHub, runs: dict[int, Path], tmp_path: Path
+) -> None:
+    tags = _publish_five(runs)
+    repo = fake_github.state.repo(REPO)
+    held = assets_of(fake_github, release_of(fake_github, tags[2]))
+    del repo.assets[held["evaluation.json"].id]  # e.g. published by hand, or by an older tool
+    fetched = _fetch(runs)
+    assert fetched.code == 0, fetched.stderr
+    assert f"release {tags[2]} is left out of the history" in fetched.stdout + fetched.stderr
+    history = json.loads((tmp_path / "baseline" / "history.json").read_text())
+    assert [r["tag"] for r in history["releases"]] == [t for t in tags if t != tags[2]]
