@@ -33,6 +33,7 @@ GATE_KEYS = (
     "max_rise_from_best",
 )
 CORRECTIONS = ("holm", "benjamini-hochberg")
+RUN_JSON = "run.json"  # where a recorded config section is said to come from in errors
 INCONCLUSIVE = ("pass", "warn", "fail")
 
 
@@ -139,9 +140,11 @@ class CompareConfig:
     history: int = 10  # releases in the trend plot
 
     @classmethod
-    def from_dict(cls, mapping: Mapping[str, Any] | None) -> CompareConfig:
+    def from_dict(
+        cls, mapping: Mapping[str, Any] | None, *, where: str = RUN_JSON
+    ) -> CompareConfig:
         """A recorded `compare` section; keys an older run did not record take the default."""
-        return cls(**_known(cls, mapping))
+        return cls(**_recorded("compare", mapping, where))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -167,19 +170,9 @@ class SliceBy:
         return self.feature
 
     @classmethod
-    def from_config(cls, value: Any) -> SliceBy:
-        """Read back `as_config`; ValueError when it is none of the three forms."""
-        if isinstance(value, str):
-            return cls(feature=value)
-        if isinstance(value, (list, tuple)) and len(value) == 2:
-            return cls(features=(str(value[0]), str(value[1])))
-        if isinstance(value, Mapping) and isinstance(value.get("feature"), str):
-            bins = value.get("bins")
-            return cls(
-                feature=value["feature"],
-                bins=None if bins is None else tuple(float(edge) for edge in bins),
-            )
-        raise ValueError(f"not a slice definition: {value!r}")
+    def from_config(cls, value: Any, *, where: str = RUN_JSON) -> SliceBy:
+        """Read back `as_config` (one `slices.by` entry), checked as the loader checks it."""
+        return _slice_definition(value, "the slice definition", where)
 
     def definition(self) -> Any:
         """The `stats.slice_rows` definition this stands for (imports numpy, so lazily)."""
@@ -209,10 +202,11 @@ class SlicesConfig:
         }
 
     @classmethod
-    def from_dict(cls, mapping: Mapping[str, Any] | None) -> SlicesConfig:
+    def from_dict(cls, mapping: Mapping[str, Any] | None, *, where: str = RUN_JSON) -> SlicesConfig:
         """A recorded `slices` section; an older run without one gets the defaults."""
-        kwargs = _known(cls, mapping)
-        kwargs["by"] = tuple(SliceBy.from_config(piece) for piece in kwargs.get("by") or ())
+        kwargs = _recorded("slices", mapping, where)
+        if kwargs.get("by") is not None:
+            kwargs["by"] = _slice_definitions(kwargs["by"], where)
         return cls(**kwargs)
 
 
@@ -222,15 +216,21 @@ class ChurnConfig:
     threshold: float | None = None  # regression: error growth that counts; None: median AE
 
     @classmethod
-    def from_dict(cls, mapping: Mapping[str, Any] | None) -> ChurnConfig:
-        return cls(**_known(cls, mapping))
+    def from_dict(cls, mapping: Mapping[str, Any] | None, *, where: str = RUN_JSON) -> ChurnConfig:
+        """A recorded `churn` section; an older run without one gets the defaults."""
+        return cls(**_recorded("churn", mapping, where))
 
 
-def _known(cls: type, mapping: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The keys of `mapping` that `cls` has: a recorded section read leniently (newer or
-    older modelci versions may record keys this one does not know)."""
-    names = {f.name for f in dataclasses.fields(cls)}
-    return {k: v for k, v in (mapping or {}).items() if k in names}
+def _recorded(section: str, mapping: Mapping[str, Any] | None, where: str) -> dict[str, Any]:
+    """A section recorded in run.json, checked like the file was: a hand-edited or damaged
+    value is one line naming `where`. Keys this version does not know (a newer modelci's) are
+    left out, and keys an older run did not record take their defaults."""
+    keys = {key.name: key for key in SECTIONS[section]}
+    return {
+        name: _check(keys[name], value, f"{section}.{name}", where)
+        for name, value in (mapping or {}).items()
+        if name in keys
+    }
 
 
 @dataclass(frozen=True, kw_only=True)

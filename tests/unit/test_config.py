@@ -369,6 +369,9 @@ def test_recorded_config_reads_back_into_the_same_typed_objects():
         ["plan", "region"],
     ]
     assert config.SlicesConfig.from_dict(recorded["slices"]) == cfg.slices
+    assert [config.SliceBy.from_config(piece) for piece in recorded["slices"]["by"]] == list(
+        cfg.slices.by
+    )
     assert config.ChurnConfig.from_dict(recorded["churn"]) == cfg.churn
     assert config.CompareConfig.from_dict(recorded["compare"]) == cfg.compare
     rules = {name: config.GateRule.from_dict(rule) for name, rule in recorded["gates"].items()}
@@ -476,7 +479,7 @@ def test_settings_take_slices_from_the_candidate_and_the_rest_from_the_policy_si
     def run(text: str) -> SimpleNamespace:
         recorded = json.loads(json.dumps(config.loads(MINIMAL + text).to_dict()))
         info = SimpleNamespace(config=recorded, section=lambda key: recorded.get(key) or {})
-        return SimpleNamespace(info=info)
+        return SimpleNamespace(info=info, path=Path("runs") / str(len(text)))
 
     candidate = run(
         "slices: {min_rows: 5}\nchurn: {max_harmful: 0.5}\ncompare: {inconclusive: pass}\n"
@@ -503,3 +506,46 @@ def test_settings_take_slices_from_the_candidate_and_the_rest_from_the_policy_si
     old = comparison.settings_from(candidate, alpha=None, strict=None)
     assert old.slices == config.SlicesConfig() and old.churn == config.ChurnConfig()
     assert (old.inconclusive, old.history) == ("warn", 10)
+    # A damaged recorded value is one line naming the run.json it came from.
+    baseline.info.config["compare"]["inconclusive"] = "maybe"
+    with pytest.raises(UserError) as caught:
+        comparison.settings_from(
+            candidate, baseline, alpha=None, strict=None, gates_from="baseline"
+        )
+    assert caught.value.line().startswith(
+        f"{baseline.path / 'run.json'}: 'compare.inconclusive' must be one of pass, warn, fail"
+    )
+    candidate.info.config["slices"] = {"by": [["plan", "plan"]]}
+    with pytest.raises(UserError, match=r"slices\.by entry 1 pairs 'plan' with itself"):
+        comparison.settings_from(candidate, alpha=None, strict=None)
+
+
+def test_the_readme_gates_example_loads():
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    gates_section = readme.split("### Gates", 1)[1].split("\n## ", 1)[0]
+    (example,) = re.findall(r"```yaml\n(.*?)```", gates_section, re.S)
+    cfg = config.loads(MINIMAL + example)
+    assert cfg.gates["recall"].slices and cfg.gates["log_loss"].from_best is not None
+    assert len(cfg.slices.by) == 3 and cfg.churn.max_harmful == 0.02
+
+
+def test_gate_changes_name_a_loosened_inconclusive_or_churn_gate():
+    from types import SimpleNamespace
+
+    from modelci import comparison
+
+    def run(text: str) -> SimpleNamespace:
+        recorded = json.loads(json.dumps(config.loads(MINIMAL + text).to_dict()))
+        return SimpleNamespace(
+            info=SimpleNamespace(config=recorded, section=lambda key: recorded.get(key) or {}),
+            path=Path("runs/x"),
+        )
+
+    before = run("churn: {max_harmful: 0.02}\n")
+    after = run("compare: {inconclusive: pass, history: 0}\n")
+    assert comparison.gate_changes(after, before) == [
+        {"setting": "compare.inconclusive", "before": "warn", "after": "pass"},
+        {"setting": "churn.max_harmful", "before": 0.02, "after": None},
+    ]
