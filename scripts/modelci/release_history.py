@@ -141,12 +141,15 @@ def fetch(
     log: Any = print,
 ) -> History:
     """Write `history.json` (and `history/<tag>/` for best releases) into the staged baseline
-    directory `stage`; the last `count` releases up to the baseline's, oldest first."""
+    directory `stage`: the last `count` releases up to the baseline's, oldest first, or as many
+    as the widest from-best window needs."""
     from modelci import baseline
 
     tag = tags.parse_tag(str(baseline_release["tag_name"]), where="release")
+    gate_windows = windows(gates)
+    span = max([count, *(w.rule.releases for w in gate_windows)])
     published = releases.list_all()
-    chosen = tags.history(published, tag, count)  # a prerelease baseline is not in its trend
+    chosen = tags.history(published, tag, span)  # a prerelease baseline is not in its trend
     points: list[ReleasePoint] = []
     with tempfile.TemporaryDirectory(prefix="modelci-history-") as scratch:
         for release in chosen:
@@ -155,7 +158,7 @@ def fetch(
                 points.append(point)
     best_runs: dict[str, BestRun] = {}
     fetched: dict[str, str] = {}
-    for window in windows(gates):
+    for window in gate_windows:
         best = best_release(points, window)
         if best is None or is_baseline(best, tag=tag.raw, model_sha256=model_sha256):
             continue  # the baseline is the best: compare has its predictions already

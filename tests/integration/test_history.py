@@ -276,3 +276,13 @@ def test_a_release_without_verifiable_records_is_left_out(
     assert f"release {tags[2]} is left out of the history" in fetched.stdout + fetched.stderr
     history = json.loads((tmp_path / "baseline" / "history.json").read_text())
     assert [r["tag"] for r in history["releases"]] == [t for t in tags if t != tags[2]]
+
+
+def test_a_from_best_window_wider_than_history_is_fetched_whole(
+    runs: dict[int, Path], tmp_path: Path
+) -> None:
+    tags = _publish_five(runs)
+    assert _fetch(runs, "--history", "2").code == 0
+    history = json.loads((tmp_path / "baseline" / "history.json").read_text())
+    assert [r["tag"] for r in history["releases"]] == tags  # the gate looks at five
+    assert history["best_runs"]["accuracy"]["tag"] == tags[0]
