@@ -19,11 +19,12 @@ predictions do not come with a release, so compare re-scores the baseline model 
 candidate's rows; a predictions run's do, and compare aligns them by row id.
 
 With a release: source, --history N (default: the config's compare.history, 10; 0: none) also
-records the model's last N published releases up to the baseline's in history.json: each one's
-run.json and evaluation.json, checked against its SHA256SUMS. For every max_drop_from_best or
-max_rise_from_best gate (of the baseline's recorded config, else of --config), the best of its
-last releases is downloaded and verified as a run into history/TAG/ when its model is not the
-baseline's; compare scores it on the candidate's rows.
+records the model's last N published releases up to the baseline's (more when a from-best
+window is wider) in history.json: each one's run.json and evaluation.json, checked against its
+SHA256SUMS. For every max_drop_from_best or max_rise_from_best gate (of the baseline's recorded
+config, else of --config), the best of its last releases is downloaded and verified as a run
+into history/TAG/ when its model is not the baseline's; compare scores it on the candidate's
+rows.
 
 When release:latest finds no release, the command prints a notice, sets found=false and exits
 0: the pull-request report then shows the candidate alone. Outputs: found, dir, source, tag,
