@@ -23,6 +23,9 @@ from modelci import documents, gates, progress, release_history, rundir
 from modelci.config import GateRule
 from modelci.documents.history import BestComparison, History, HistoryReport, ReleasePoint
 from modelci.errors import UserError
+from modelci.release import tags
+
+REFETCH = "Fetch the baseline again with `modelci baseline --history N` and the gates' config"
 
 if TYPE_CHECKING:
     from modelci import scoring
@@ -174,12 +177,16 @@ def _is_baseline(baseline: Run, best: ReleasePoint) -> bool:
 
 
 def _best_run(directory: Path, history: History, tag: str) -> Path:
+    """Where `modelci baseline` put the best release's run: as best_runs says, else (a gate
+    whose window differs from the one baseline fetched for) history/<tag> when it is there."""
     runs = {entry.tag: entry.run for entry in history.best_runs.values()}
+    if tag not in runs and tags.try_parse(tag) is None:  # a crafted tag must not be a path
+        raise UserError(f"{tag!r} in {documents.HISTORY} is not a release tag", fix=REFETCH)
     path = directory / runs.get(tag, f"{release_history.HISTORY_DIR}/{tag}")
     if not (path / rundir.RUN).is_file():
         raise UserError(
             f"it was not downloaded into {path}",
-            fix="Fetch the baseline again with `modelci baseline --history N` and the gates' config",
+            fix=REFETCH,
         )
     return path
 

@@ -98,23 +98,19 @@ def adder(
 ) -> Callable[[Path, Mapping[str, Any], str | None], None]:
     """The `add` hook of `baseline.from_release` that records the history into its stage.
 
-    The from-best gates are the baseline's recorded ones (compare's default policy), and for
-    metrics it has none on, those of `gates` (--config: a pull request's own)."""
+    The from-best gates are the baseline's recorded ones (compare's default policy) and those
+    of `gates` (--config: a pull request's own, for `--gates-from candidate`); `best_runs`
+    names the recorded gate's best release where both gate a metric, and the other's best run
+    is in history/<tag> too."""
 
     def add(stage: Path, release: Mapping[str, Any], model_sha256: str | None) -> None:
         recorded = recorded_gates(rundir.Run.open(stage))
-        merged = dict(recorded)
-        for name, rule in gates.items():
-            if rule.from_best is not None and (
-                name not in merged or merged[name].from_best is None
-            ):
-                merged[name] = rule
         fetch(
             releases,
             release,
             stage,
             count=count,
-            gates=merged,
+            gate_windows=[*windows(recorded), *windows(gates)],
             model_sha256=model_sha256,
             log=log,
         )
@@ -136,7 +132,7 @@ def fetch(
     stage: Path,
     *,
     count: int,
-    gates: Mapping[str, GateRule],
+    gate_windows: Sequence[Window],
     model_sha256: str | None,
     log: Any = print,
 ) -> History:
@@ -146,7 +142,6 @@ def fetch(
     from modelci import baseline
 
     tag = tags.parse_tag(str(baseline_release["tag_name"]), where="release")
-    gate_windows = windows(gates)
     span = max([count, *(w.rule.releases for w in gate_windows)])
     published = releases.list_all()
     chosen = tags.history(published, tag, span)  # a prerelease baseline is not in its trend
@@ -171,7 +166,7 @@ def fetch(
                 log=log,
             )
             fetched[best.tag] = run
-        best_runs[window.metric] = BestRun(tag=best.tag, run=fetched[best.tag])
+        best_runs.setdefault(window.metric, BestRun(tag=best.tag, run=fetched[best.tag]))
     history = History(
         repository=f"{releases.owner}/{releases.repo}",
         model=tag.name,

@@ -44,7 +44,7 @@ compare: {{history: {history}}}
 gates:
   accuracy:
     max_drop: {tolerance}
-    max_drop_from_best: {{releases: 5, tolerance: {tolerance}}}
+    max_drop_from_best: {{releases: {releases}, tolerance: {tolerance}}}
 """
 
 
@@ -68,10 +68,10 @@ def _write_data(root: Path) -> None:
     )
 
 
-def _config(root: Path, k: int, *, history: int = 10) -> Path:
+def _config(root: Path, k: int, *, releases: int = 5) -> Path:
     drop = ", ".join(f"f{j}" for j in range(MODELS) if j != k)
-    path = root / f"model{k}.yaml"
-    path.write_text(CONFIG.format(drop=drop, tolerance=TOLERANCE, history=history))
+    path = root / f"model{k}-{releases}.yaml"
+    path.write_text(CONFIG.format(drop=drop, tolerance=TOLERANCE, history=10, releases=releases))
     return path
 
 
@@ -111,10 +111,10 @@ def _publish_five(runs: dict[int, Path]) -> list[str]:
     return tags
 
 
-def _fetch(runs: dict[int, Path], *extra: str) -> Any:
+def _fetch(runs: dict[int, Path], *extra: str, releases: int = 5) -> Any:
     """`modelci baseline --from release:latest` with the candidate's config (its name: picks
     the tumour@ tags and its gates the from-best windows)."""
-    config = _config(runs[5].parents[1], 5)
+    config = _config(runs[5].parents[1], 5, releases=releases)
     return run_in_process(
         "baseline", "--from", "release:latest", "--out", "baseline", "-c", str(config), *extra
     )
@@ -286,3 +286,29 @@ def test_a_from_best_window_wider_than_history_is_fetched_whole(
     history = json.loads((tmp_path / "baseline" / "history.json").read_text())
     assert [r["tag"] for r in history["releases"]] == tags  # the gate looks at five
     assert history["best_runs"]["accuracy"]["tag"] == tags[0]
+
+
+def test_the_candidates_own_window_is_fetched_for_gates_from_candidate(
+    runs: dict[int, Path], tmp_path: Path
+) -> None:
+    tags = _publish_five(runs)
+    # The releases gate on the best of five; the pull request's config on the best of three.
+    assert _fetch(runs, releases=3).code == 0
+    history = json.loads((tmp_path / "baseline" / "history.json").read_text())
+    assert history["best_runs"]["accuracy"]["tag"] == tags[0]  # the recorded gate's
+    assert (tmp_path / "baseline" / "history" / tags[2] / "run.json").is_file()  # and the PR's
+    candidate = tmp_path / "candidate"
+    config = _config(runs[5].parents[1], 5, releases=3)
+    for args in (
+        ("train", "-c", str(config), "--out", str(candidate)),
+        ("evaluate", str(candidate)),
+    ):
+        assert run_in_process(*args).code == 0
+    compared = run_in_process(
+        "compare", str(candidate), "baseline", "--out", "compare", "--gates-from", "candidate"
+    )
+    assert compared.code == 1, compared.stderr
+    comparison = json.loads((tmp_path / "compare" / "comparison.json").read_text())
+    (best,) = comparison["history"]["from_best"]
+    assert best["best_tag"] == tags[2] and best["releases"] == 3 and best["rescored"] is True
+    assert best["delta"] == pytest.approx(-3 * STEP / TEST_ROWS)
