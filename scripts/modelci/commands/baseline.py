@@ -22,7 +22,7 @@ With a release: source, --history N (default: the config's compare.history, 10; 
 records the model's last N published releases up to the baseline's (more when a from-best
 window is wider) in history.json: each one's run.json and evaluation.json, checked against its
 SHA256SUMS. For every max_drop_from_best or max_rise_from_best gate (of the baseline's recorded
-config, else of --config), the best of its last releases is downloaded and verified as a run
+config and of --config), the best of its last releases is downloaded and verified as a run
 into history/TAG/ when its model is not the baseline's; compare scores it on the candidate's
 rows.
 
