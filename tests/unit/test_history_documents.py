@@ -121,3 +121,21 @@ def test_windows_come_from_the_from_best_gates_only() -> None:
     found = {w.metric: w for w in release_history.windows(gates)}
     assert set(found) == {"log_loss", "accuracy"}
     assert found["log_loss"].higher_is_better is False and found["log_loss"].rule.releases == 3
+
+
+def test_the_trend_plot_is_drawn_the_same_for_the_same_data() -> None:
+    from modelci import history_plot
+
+    trend = history_plot.Trend(
+        metrics=("roc_auc", "log_loss"),
+        releases=HISTORY.releases,
+        last_label="candidate",
+        last={"roc_auc": RecordedMetric(value=0.95)},
+        floors={"roc_auc": (0.96, "best churn@v1.0.0 − tolerance")},
+    )
+    drawn = history_plot.png(trend)
+    assert drawn is not None and drawn.startswith(b"\x89PNG")
+    assert history_plot.png(trend) == drawn  # no timestamps: the same bytes every time
+    assert history_plot.of_release((), "v2.0.0", None, []) is None  # type: ignore[arg-type]
+    nothing = history_plot.Trend(metrics=("f1",), releases=HISTORY.releases, last_label="x")
+    assert history_plot.png(nothing) is None  # no release recorded f1: no plot
