@@ -99,6 +99,9 @@ def test_compare_records_the_seed_of_the_rows_it_compared(cli, trained, tmp_path
     compared = read(Path("cmp") / "comparison.json")
     # The rows compared are the candidate's: its evaluation's seed.
     assert compared["resample_seed"] == evaluated
+    # 80 test rows: the mean-loss deltas are paired t-tests, and comparison.json says so.
+    methods = {m["name"]: m["method"] for m in compared["metrics"]}
+    assert compared["n_rows"] < 1000 and methods["log_loss"] == methods["brier"] == "student-t"
     # Fewer rows: another seed, for the evaluation and the comparison alike.
     lr = predictions_run(runs["lr"], tmp_path / "p-lr", drop=5)
     tree = predictions_run(runs["tree"], tmp_path / "p-tree", drop=5)
