@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from modelci.documents.contract import COMPARISON, SCHEMAS, GateStatus, Task, Verdict
+from modelci.documents.churn import ChurnReport
+from modelci.documents.contract import COMPARISON, SCHEMAS, Task, Verdict
 from modelci.documents.fields import (
     Node,
     as_flag,
@@ -19,25 +20,21 @@ from modelci.documents.fields import (
     plain,
     write_document,
 )
+from modelci.documents.history import HistoryReport
 from modelci.documents.parts import (
     Curves,
     DataCheck,
+    Gate,
     Git,
     RegressionDetails,
     read_checks,
     read_interval,
     read_plots,
 )
+from modelci.documents.slices import SliceReport
 
 RunKind = Literal["model", "predictions"]
 RUN_KINDS: tuple[RunKind, ...] = ("model", "predictions")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Gate:
-    status: GateStatus
-    rule: tuple[tuple[str, Any], ...] = ()
-    reason: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,6 +50,14 @@ class MetricDelta:
     p_value: float | None
     method: str
     gate: Gate
+    # The paired delta's standard error, and the smallest worsening it detects at alpha with
+    # 80% power (`stats.power`); None without an SE (a point-only method) or in older files.
+    se: float | None = None
+    minimum_detectable: float | None = None
+    # Holm-adjusted across every compared metric, and whether the candidate is significantly
+    # worse after that correction: an ungated metric with `worse` is a warning line.
+    adjusted_p: float | None = None
+    worse: bool | None = None
 
     @property
     def change(self) -> Literal["better", "worse", "same"] | None:
@@ -66,10 +71,6 @@ class MetricDelta:
     @classmethod
     def parse(cls, node: Node) -> MetricDelta:
         node.obj("an object with a name, the values and a gate")
-        gate = node["gate"]
-        if not gate.absent:
-            gate.obj("an object with rule, status and reason")
-        rule = gate["rule"] if not gate.absent else gate
         return cls(
             name=node["name"].text(),
             higher_is_better=node["higher_is_better"].optional(as_flag),
@@ -79,13 +80,11 @@ class MetricDelta:
             ci=read_interval(node["ci"]),
             p_value=node["p_value"].optional(as_number),
             method=node["method"].optional(as_text) or "",
-            gate=Gate(status="none")
-            if gate.absent
-            else Gate(
-                status=cast(GateStatus, gate["status"].choice(("pass", "fail", "none"))),
-                rule=tuple(rule.free().items()),
-                reason=gate["reason"].optional(as_text) or "",
-            ),
+            gate=Gate.parse(node["gate"]),
+            se=node["se"].optional(as_number),
+            minimum_detectable=node["minimum_detectable"].optional(as_number),
+            adjusted_p=node["adjusted_p"].optional(as_number),
+            worse=node["worse"].optional(as_flag),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -98,11 +97,11 @@ class MetricDelta:
             "ci": None if self.ci is None else list(self.ci),
             "p_value": self.p_value,
             "method": self.method or None,
-            "gate": {
-                "rule": dict(self.gate.rule) if self.gate.rule else None,
-                "status": self.gate.status,
-                "reason": self.gate.reason,
-            },
+            "se": self.se,
+            "minimum_detectable": self.minimum_detectable,
+            "adjusted_p": self.adjusted_p,
+            "worse": self.worse,
+            "gate": self.gate.to_json(),
         }
 
 
@@ -240,6 +239,9 @@ class Comparison:
     baseline_regression: RegressionDetails | None = None
     # The paired tests' resampling seed (from the test rows and data.seed); None: older file.
     resample_seed: int | None = None
+    slices: SliceReport | None = None
+    churn: ChurnReport | None = None
+    history: HistoryReport | None = None
 
     def metric(self, name: str) -> MetricDelta | None:
         return next((m for m in self.metrics if m.name == name), None)
@@ -293,10 +295,13 @@ class Comparison:
             baseline_regression=None
             if regression.absent
             else regression["baseline"].optional(RegressionDetails.parse),
+            slices=node["slices"].optional(SliceReport.parse),
+            churn=node["churn"].optional(ChurnReport.parse),
+            history=node["history"].optional(HistoryReport.parse),
         )
 
     def to_json(self) -> dict[str, Any]:
-        def optional(value: Curves | RegressionDetails | None) -> dict[str, Any] | None:
+        def optional(value: Any) -> dict[str, Any] | None:
             return None if value is None else value.to_json()
 
         return {
@@ -329,6 +334,9 @@ class Comparison:
                 "baseline": optional(self.baseline_regression),
                 "candidate": optional(self.candidate_regression),
             },
+            "slices": optional(self.slices),
+            "churn": optional(self.churn),
+            "history": optional(self.history),
             "plots": list(self.plots),
         }
 

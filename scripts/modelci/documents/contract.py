@@ -11,6 +11,7 @@ EVALUATION = "evaluation.json"
 PREDICTIONS = "predictions.csv"
 COMPARISON = "comparison.json"
 BASELINE = "baseline.json"
+HISTORY = "history.json"
 PLOTS = "plots"
 
 SCHEMA_MAJOR = 1
@@ -19,9 +20,10 @@ SCHEMAS = {
     EVALUATION: f"modelci.evaluation/{SCHEMA_MAJOR}",
     COMPARISON: f"modelci.comparison/{SCHEMA_MAJOR}",
     BASELINE: f"modelci.baseline/{SCHEMA_MAJOR}",
+    HISTORY: f"modelci.history/{SCHEMA_MAJOR}",
 }
 # Every file this module owns; tests check that no other module opens them.
-FILES = (RUN, METRICS, EVALUATION, COMPARISON, BASELINE)
+FILES = (RUN, METRICS, EVALUATION, COMPARISON, BASELINE, HISTORY)
 
 FIXES = {
     RUN: "Is this a run directory? Create one with `modelci train`",
@@ -29,6 +31,7 @@ FIXES = {
     EVALUATION: "Run `modelci evaluate` on the run first",
     COMPARISON: "Run `modelci compare` first",
     BASELINE: "Fetch the baseline with `modelci baseline`",
+    HISTORY: "Fetch it with `modelci baseline --history N`",
 }
 REWRITE = "Re-create it with modelci; do not edit it by hand"
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from modelci.documents.contract import EVALUATION, SCHEMAS, Task
+from modelci.documents.contract import EVALUATION, SCHEMAS, Task, Verdict
 from modelci.documents.fields import (
     Node,
     as_flag,
@@ -25,6 +25,7 @@ from modelci.documents.parts import (
     Curves,
     DataCheck,
     DataFacts,
+    Gate,
     RegressionDetails,
     read_checks,
     read_interval,
@@ -197,6 +198,53 @@ class EvaluatedModel:
 
 
 @dataclass(frozen=True, kw_only=True)
+class NamedGate:
+    name: str  # the metric
+    gate: Gate
+
+    @classmethod
+    def parse(cls, node: Node) -> NamedGate:
+        node.obj("an object with name, rule, status and reason")
+        return cls(name=node["name"].text(), gate=Gate.parse(node))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, **self.gate.to_json()}
+
+
+@dataclass(frozen=True, kw_only=True)
+class AbsoluteGates:
+    """The run's own `min`/`max` gates, applied with no baseline (a model's first PR).
+
+    `waiting`: metrics whose gates are only relative (max_drop, ...): they wait for a baseline.
+    """
+
+    verdict: Verdict
+    results: tuple[NamedGate, ...] = ()
+    waiting: tuple[str, ...] = ()
+
+    @property
+    def failed(self) -> tuple[NamedGate, ...]:
+        return tuple(result for result in self.results if result.gate.status == "fail")
+
+    @classmethod
+    def parse(cls, node: Node) -> AbsoluteGates:
+        node.obj("an object with verdict, results and waiting")
+        results = tuple(NamedGate.parse(entry) for entry in node["results"].elements())
+        verdict = cast(Verdict, node["verdict"].choice(("pass", "fail")))
+        # A failed gate fails the run even if the recorded verdict disagrees.
+        if any(result.gate.status == "fail" for result in results):
+            verdict = "fail"
+        return cls(verdict=verdict, results=results, waiting=node["waiting"].strings())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "results": [result.to_json() for result in self.results],
+            "waiting": list(self.waiting),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
 class Evaluation:
     """`evaluation.json`: every number `evaluate` measured, the plots' and reports' source."""
 
@@ -225,6 +273,8 @@ class Evaluation:
     # The seed the intervals' resampling used (from the test rows and data.seed); None in files
     # written before it was recorded.
     resample_seed: int | None = None
+    # The config's absolute gates on this run alone; None without gates (or a config).
+    gates: AbsoluteGates | None = None
 
     def metric(self, name: str) -> MetricValue | None:
         return next((m for m in self.metrics if m.name == name), None)
@@ -277,6 +327,7 @@ class Evaluation:
             unavailable=tuple(
                 (name, reason.text()) for name, reason in node["unavailable"].items()
             ),
+            gates=node["gates"].optional(AbsoluteGates.parse),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -313,6 +364,8 @@ class Evaluation:
         }
         if self.unavailable:
             out["unavailable"] = dict(self.unavailable)
+        if self.gates is not None:
+            out["gates"] = self.gates.to_json()
         return out
 
     def flat_metrics(self) -> Metrics:

@@ -1,5 +1,5 @@
 """Pieces that several documents share: data facts, data checks, plots, curves, regression
-details, git facts."""
+details, git facts, gate outcomes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from modelci.documents.contract import CheckStatus
+from modelci.documents.contract import CheckStatus, GateStatus
 from modelci.documents.fields import (
     Node,
     as_integer,
@@ -100,6 +100,38 @@ def read_interval(node: Node) -> tuple[float, float] | None:
     if len(values) != 2:
         node.fail("a list of two numbers [low, high] or null")
     return values[0], values[1]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Gate:
+    """One gate's outcome: the rule as written, pass/fail/none and why."""
+
+    status: GateStatus
+    rule: tuple[tuple[str, Any], ...] = ()
+    reason: str = ""
+    # A passing gate's caveat, e.g. "inconclusive: these 60 rows detect a drop of 0.08 or
+    # more (80% power), the tolerance is 0.02" (`compare.inconclusive: warn`).
+    warning: str | None = None
+
+    @classmethod
+    def parse(cls, node: Node) -> Gate:
+        if node.absent:
+            return cls(status="none")
+        node.obj("an object with rule, status and reason")
+        return cls(
+            status=cast(GateStatus, node["status"].choice(("pass", "fail", "none"))),
+            rule=tuple(node["rule"].free().items()),
+            reason=node["reason"].optional(as_text) or "",
+            warning=node["warning"].optional(as_text),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": dict(self.rule) if self.rule else None,
+            "status": self.status,
+            "reason": self.reason,
+            "warning": self.warning,
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
