@@ -361,9 +361,10 @@ def resample_seed(predictions: scoring.Predictions, seed: int) -> int:
     from modelci.stats import seeds
 
     ids = predictions.row_id
+    order = None
     if len(ids) > 1 and not bool(np.all(ids[:-1] <= ids[1:])):
-        predictions = predictions.take(np.argsort(ids, kind="stable"))
-    return seeds.resample_seed(prediction_runs.fingerprint(predictions), seed)
+        order = np.argsort(ids, kind="stable")
+    return seeds.resample_seed(prediction_runs.fingerprint(predictions, order), seed)
 
 
 def _write(
