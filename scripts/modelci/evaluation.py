@@ -362,8 +362,11 @@ def resample_seed(predictions: scoring.Predictions, seed: int) -> int:
 
     ids = predictions.row_id
     order = None
-    if len(ids) > 1 and not bool(np.all(ids[:-1] <= ids[1:])):
-        order = np.argsort(ids, kind="stable")
+    try:
+        if len(ids) > 1 and not bool(np.all(ids[:-1] <= ids[1:])):
+            order = np.argsort(ids, kind="stable")
+    except TypeError:  # ids of mixed types do not sort: the rows in file order then
+        order = None
     return seeds.resample_seed(prediction_runs.fingerprint(predictions, order), seed)
 
 
