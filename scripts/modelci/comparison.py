@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from modelci import (
     rundir,
     scoring,
 )
-from modelci.config import GateRule
+from modelci.config import ChurnConfig, CompareConfig, GateRule, SlicesConfig
 from modelci.documents import Comparison, Evaluation
 from modelci.errors import UserError
 from modelci.rundir import Run
@@ -39,6 +40,11 @@ class Settings:
     # side asked for.
     gates_from: str = "candidate"
     gates_note: str | None = None
+    # What is measured (the candidate's) and how it is judged (the policy side's).
+    slices: SlicesConfig = dataclasses.field(default_factory=SlicesConfig)
+    churn: ChurnConfig = dataclasses.field(default_factory=ChurnConfig)
+    inconclusive: str = "warn"  # compare.inconclusive: pass | warn | fail
+    history: int = 10  # compare.history: releases in the trend plot
 
 
 def settings_from(
@@ -54,7 +60,8 @@ def settings_from(
     `baseline` keeps a pull request from loosening its own gates: they come from the baseline
     run's config. A baseline without a recorded config (a bring-your-own model) falls back to
     the candidate's, and says so. Statistics settings (confidence, resamples, seed) are always
-    the candidate's: they describe how its rows are measured, not what passes.
+    the candidate's: they describe how its rows are measured, not what passes; so are the
+    slices. Churn's gate and the rest of `compare` are policy, from the `gates_from` side.
     """
     if gates_from not in GATES_FROM:
         raise UserError(f"--gates-from must be candidate or baseline, got '{gates_from}'")
@@ -69,17 +76,25 @@ def settings_from(
                 "the baseline has no recorded config (a bring-your-own model?), so the "
                 "candidate's gates, alpha and strict were used"
             )
-    compare_cfg = policy.get("compare") or {}
+    policy_run = baseline if source == "baseline" and baseline is not None else candidate
+    policy_at = str(policy_run.path / rundir.RUN)
+    compare_cfg = CompareConfig.from_dict(_section(policy, "compare"), where=policy_at)
     metrics_cfg = config.get("metrics") or {}
     return Settings(
-        alpha=alpha if alpha is not None else compare_cfg.get("alpha", 0.05),
-        strict=strict if strict is not None else compare_cfg.get("strict", False),
+        alpha=alpha if alpha is not None else compare_cfg.alpha,
+        strict=strict if strict is not None else compare_cfg.strict,
         confidence=metrics_cfg.get("confidence", 0.95),
         resamples=metrics_cfg.get("resamples", 1000),
         seed=resample_seed(candidate, (config.get("data") or {}).get("seed", 0)),
         gates=_rules(policy, source),
         gates_from=source,
         gates_note=note,
+        slices=SlicesConfig.from_dict(
+            candidate.info.section("slices"), where=str(candidate.path / rundir.RUN)
+        ),
+        churn=ChurnConfig.from_dict(_section(policy, "churn"), where=policy_at),
+        inconclusive=compare_cfg.inconclusive,
+        history=compare_cfg.history,
     )
 
 
@@ -97,20 +112,29 @@ def resample_seed(candidate: Run, seed: int) -> int:
     return from_rows(evaluated.data.test_fingerprint or candidate.info.data.test_fingerprint, seed)
 
 
+def _section(config: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
+    value = config.get(name)
+    return value if isinstance(value, Mapping) else None
+
+
 def recorded_policy(run: Run) -> dict[str, Any] | None:
-    """A run's recorded `gates` and `compare` config; None when it has none (bring-your-own)."""
+    """A run's recorded policy (`gates`, `compare`, `churn`); None without one (bring-your-own)."""
     config = run.info.config
     if not isinstance(config.get("gates"), Mapping):
         return None
-    return {"gates": config["gates"], "compare": run.info.section("compare")}
+    return {
+        "gates": config["gates"],
+        "compare": run.info.section("compare"),
+        "churn": run.info.section("churn"),
+    }
 
 
 def _rules(policy: Mapping[str, Any], side: str) -> dict[str, GateRule]:
     rules = {}
     for name, rule in (policy.get("gates") or {}).items():
         try:
-            rules[name] = GateRule(**rule)
-        except TypeError as error:
+            rules[name] = GateRule.from_dict(rule)
+        except (TypeError, ValueError, KeyError) as error:
             raise UserError(
                 f"the {side}'s recorded gate on {name} is not understood: {error}",
                 fix="Compare with runs made by this modelci version, or use --gates-from",
@@ -119,7 +143,7 @@ def _rules(policy: Mapping[str, Any], side: str) -> dict[str, GateRule]:
 
 
 def gate_changes(candidate: Run, baseline: Run) -> list[dict[str, Any]]:
-    """How the candidate's gates, alpha and strict differ from the baseline's recorded ones.
+    """How the candidate's gates and pass/fail settings differ from the baseline's recorded ones.
 
     Empty when they agree or when the baseline recorded no config (nothing to compare with).
     """
@@ -132,12 +156,18 @@ def gate_changes(candidate: Run, baseline: Run) -> list[dict[str, Any]]:
     for name in sorted(set(old) | set(new)):
         if old.get(name) != new.get(name):
             changes.append({"metric": name, "before": old.get(name), "after": new.get(name)})
-    defaults = {"alpha": 0.05, "strict": False}
-    for key, default in defaults.items():
-        was = before["compare"].get(key, default)
-        now = after["compare"].get(key, default)
+    # The settings that decide what passes (compare.history only draws a plot).
+    defaults: dict[tuple[str, str], Any] = {
+        ("compare", "alpha"): 0.05,
+        ("compare", "strict"): False,
+        ("compare", "inconclusive"): "warn",
+        ("churn", "max_harmful"): None,
+    }
+    for (section, key), default in defaults.items():
+        was = (before.get(section) or {}).get(key, default)
+        now = (after.get(section) or {}).get(key, default)
         if was != now:
-            changes.append({"setting": f"compare.{key}", "before": was, "after": now})
+            changes.append({"setting": f"{section}.{key}", "before": was, "after": now})
     return changes
 
 
@@ -175,36 +205,7 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
     with log.stage("paired statistics"):
         deltas, skipped = _paired(cand, base, settings)
     primary = candidate_eval.primary
-    metric_rows = []
-    for name, delta in deltas.items():
-        higher = _higher_is_better(name)
-        cand_metric = candidate_eval.metric(name)
-        cand_ci = cand_metric.ci if cand_metric is not None else None
-        observed = gates.Observed(
-            higher_is_better=higher,
-            baseline=delta.baseline,
-            candidate=delta.candidate,
-            delta=delta.delta,
-            delta_ci=delta.ci,
-            p_value=delta.p_value,
-            candidate_ci=cand_ci,
-        )
-        result = gates.evaluate(
-            settings.gates.get(name), observed, alpha=settings.alpha, strict_default=settings.strict
-        )
-        metric_rows.append(
-            {
-                "name": name,
-                "higher_is_better": higher,
-                "baseline": delta.baseline,
-                "candidate": delta.candidate,
-                "delta": delta.delta,
-                "ci": list(delta.ci) if delta.ci is not None else None,
-                "p_value": delta.p_value,
-                "method": delta.method,
-                "gate": result.as_dict(),
-            }
-        )
+    metric_rows = _metric_rows(deltas, candidate_eval, settings, rows=len(cand.y))
     for name, rule in settings.gates.items():
         if name not in deltas:
             reason = skipped.get(name, "not a metric of this task")
@@ -218,6 +219,10 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
                     "ci": None,
                     "p_value": None,
                     "method": None,
+                    "se": None,
+                    "minimum_detectable": None,
+                    "adjusted_p": None,
+                    "worse": None,
                     "gate": {
                         "rule": rule.as_dict(),
                         "status": gates.FAIL,
@@ -267,6 +272,68 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
             written = dataclasses.replace(written, plots=tuple(drawn))
         documents.write_comparison(stage / rundir.COMPARISON, written)
     return written
+
+
+def _metric_rows(
+    deltas: Mapping[str, Any], candidate_eval: Evaluation, settings: Settings, *, rows: int
+) -> list[dict[str, Any]]:
+    """One row per compared metric: the paired delta, its power, Holm's correction, the gate.
+
+    Holm runs across every compared metric, gated or not, so an ungated metric is flagged
+    `worse` only when it stays significant among all the metrics looked at: with a dozen
+    metrics, one at p = 0.03 is what luck alone gives.
+    """
+    from modelci.stats import intervals, multiple_testing, power
+
+    adjusted = multiple_testing.holm([delta.p_value for delta in deltas.values()])
+    metric_rows = []
+    for (name, delta), adjusted_p in zip(deltas.items(), adjusted, strict=True):
+        higher = _higher_is_better(name)
+        cand_metric = candidate_eval.metric(name)
+        # Means of per-row losses are t-tests below 1,000 rows (`stats.losses`): the
+        # detectable size takes the same degrees of freedom.
+        df = intervals.mean_df(rows) if delta.method == "normal" else None
+        detectable = power.minimum_detectable(delta, alpha=settings.alpha, df=df)
+        observed = gates.Observed(
+            higher_is_better=higher,
+            baseline=delta.baseline,
+            candidate=delta.candidate,
+            delta=delta.delta,
+            delta_ci=delta.ci,
+            p_value=delta.p_value,
+            candidate_ci=cand_metric.ci if cand_metric is not None else None,
+            minimum_detectable=detectable,
+            rows=rows,
+        )
+        result = gates.evaluate(
+            settings.gates.get(name),
+            observed,
+            alpha=settings.alpha,
+            strict_default=settings.strict,
+            inconclusive=settings.inconclusive,
+        )
+        bad_way = delta.delta < 0 if higher else delta.delta > 0
+        se = delta.se if delta.se is not None and math.isfinite(delta.se) else None
+        metric_rows.append(
+            {
+                "name": name,
+                "higher_is_better": higher,
+                "baseline": delta.baseline,
+                "candidate": delta.candidate,
+                "delta": delta.delta,
+                "ci": list(delta.ci) if delta.ci is not None else None,
+                "p_value": delta.p_value,
+                "method": delta.method,
+                "se": se,
+                "minimum_detectable": detectable,
+                "adjusted_p": adjusted_p,
+                "worse": None
+                if adjusted_p is None
+                else bool(adjusted_p < settings.alpha and bad_way),
+                "gate": result.as_dict(),
+            }
+        )
+    return metric_rows
 
 
 def _json_of(part: documents.Curves | documents.RegressionDetails | None) -> Any:

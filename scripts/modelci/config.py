@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -19,7 +20,21 @@ from typing import Any
 from modelci.errors import UserError
 
 TASKS = ("classification", "regression")
-GATE_KEYS = ("min", "max", "max_drop", "max_drop_pct", "max_rise", "max_rise_pct", "strict")
+GATE_KEYS = (
+    "min",
+    "max",
+    "max_drop",
+    "max_drop_pct",
+    "max_rise",
+    "max_rise_pct",
+    "strict",
+    "slices",
+    "max_drop_from_best",
+    "max_rise_from_best",
+)
+CORRECTIONS = ("holm", "benjamini-hochberg")
+RUN_JSON = "run.json"  # where a recorded config section is said to come from in errors
+INCONCLUSIVE = ("pass", "warn", "fail")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -63,6 +78,24 @@ class MetricsConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class FromBest:
+    """Tolerance against the best of the last `releases` releases (not only the latest)."""
+
+    releases: int
+    tolerance: float
+
+    @classmethod
+    def from_dict(cls, mapping: Mapping[str, Any]) -> FromBest:
+        unknown = set(mapping) - {"releases", "tolerance"}
+        if unknown:
+            raise TypeError(f"unknown keys {', '.join(sorted(unknown))} in a from-best rule")
+        return cls(releases=int(mapping["releases"]), tolerance=float(mapping["tolerance"]))
+
+
+_FROM_BEST_KEYS = ("max_drop_from_best", "max_rise_from_best")
+
+
+@dataclass(frozen=True, kw_only=True)
 class GateRule:
     """Tolerances for one metric; `None` means not set."""
 
@@ -73,15 +106,131 @@ class GateRule:
     max_rise: float | None = None
     max_rise_pct: float | None = None
     strict: bool | None = None
+    slices: bool | None = None
+    max_drop_from_best: FromBest | None = None
+    max_rise_from_best: FromBest | None = None
 
     def as_dict(self) -> dict[str, Any]:
+        # asdict nests FromBest as {"releases": .., "tolerance": ..}.
         return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, mapping: Mapping[str, Any]) -> GateRule:
+        """The inverse of `as_dict`, for rules recorded in run.json; TypeError when unknown."""
+        kwargs = dict(mapping)
+        for name in _FROM_BEST_KEYS:
+            value = kwargs.get(name)
+            if isinstance(value, Mapping):
+                kwargs[name] = FromBest.from_dict(value)
+            elif value is not None and not isinstance(value, FromBest):
+                raise TypeError(f"{name} must be a mapping of releases and tolerance")
+        return cls(**kwargs)
+
+    @property
+    def from_best(self) -> FromBest | None:
+        """Whichever of max_drop_from_best and max_rise_from_best is set."""
+        return self.max_drop_from_best or self.max_rise_from_best
 
 
 @dataclass(frozen=True, kw_only=True)
 class CompareConfig:
     alpha: float = 0.05
     strict: bool = False
+    inconclusive: str = "warn"  # a gate that passes without the power to see a failure
+    history: int = 10  # releases in the trend plot
+
+    @classmethod
+    def from_dict(
+        cls, mapping: Mapping[str, Any] | None, *, where: str = RUN_JSON
+    ) -> CompareConfig:
+        """A recorded `compare` section; keys an older run did not record take the default."""
+        return cls(**_recorded("compare", mapping, where))
+
+
+@dataclass(frozen=True, kw_only=True)
+class SliceBy:
+    """One configured slice definition: a feature's levels, a numeric feature's bins, or a
+    pair of features crossed. `bins` are the inner edges; -inf and +inf close the ends."""
+
+    feature: str | None = None
+    bins: tuple[float, ...] | None = None
+    features: tuple[str, str] | None = None
+
+    @property
+    def name(self) -> str:
+        """How the definition reads in the config and in messages: plan, age, plan×region."""
+        return "×".join(self.features) if self.features else str(self.feature)
+
+    def as_config(self) -> Any:
+        """The form it is written in modelci.yaml (and recorded in run.json)."""
+        if self.features is not None:
+            return list(self.features)
+        if self.bins is not None:
+            return {"feature": self.feature, "bins": list(self.bins)}
+        return self.feature
+
+    @classmethod
+    def from_config(cls, value: Any, *, where: str = RUN_JSON) -> SliceBy:
+        """Read back `as_config` (one `slices.by` entry), checked as the loader checks it."""
+        return _slice_definition(value, "the slice definition", where)
+
+    def definition(self) -> Any:
+        """The `stats.slice_rows` definition this stands for (imports numpy, so lazily)."""
+        from modelci.stats import slice_rows
+
+        if self.features is not None:
+            return slice_rows.CrossedLevels(features=self.features)
+        if self.bins is not None:
+            edges = (-math.inf, *self.bins, math.inf)
+            return slice_rows.NumericBins(feature=str(self.feature), edges=edges)
+        return slice_rows.FeatureLevels(feature=str(self.feature))
+
+
+@dataclass(frozen=True, kw_only=True)
+class SlicesConfig:
+    automatic: bool = True  # every level of every categorical feature
+    min_rows: int = 30
+    correction: str = "holm"
+    by: tuple[SliceBy, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "automatic": self.automatic,
+            "min_rows": self.min_rows,
+            "correction": self.correction,
+            "by": [piece.as_config() for piece in self.by],
+        }
+
+    @classmethod
+    def from_dict(cls, mapping: Mapping[str, Any] | None, *, where: str = RUN_JSON) -> SlicesConfig:
+        """A recorded `slices` section; an older run without one gets the defaults."""
+        kwargs = _recorded("slices", mapping, where)
+        if kwargs.get("by") is not None:
+            kwargs["by"] = _slice_definitions(kwargs["by"], where)
+        return cls(**kwargs)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChurnConfig:
+    max_harmful: float | None = None  # gate on the share of harmful flips; None: no gate
+    threshold: float | None = None  # regression: error growth that counts; None: median AE
+
+    @classmethod
+    def from_dict(cls, mapping: Mapping[str, Any] | None, *, where: str = RUN_JSON) -> ChurnConfig:
+        """A recorded `churn` section; an older run without one gets the defaults."""
+        return cls(**_recorded("churn", mapping, where))
+
+
+def _recorded(section: str, mapping: Mapping[str, Any] | None, where: str) -> dict[str, Any]:
+    """A section recorded in run.json, checked like the file was: a hand-edited or damaged
+    value is one line naming `where`. Keys this version does not know (a newer modelci's) are
+    left out, and keys an older run did not record take their defaults."""
+    keys = {key.name: key for key in SECTIONS[section]}
+    return {
+        name: _check(keys[name], value, f"{section}.{name}", where)
+        for name, value in (mapping or {}).items()
+        if name in keys
+    }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,6 +253,8 @@ class Config:
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     gates: Mapping[str, GateRule] = field(default_factory=dict)
     compare: CompareConfig = field(default_factory=CompareConfig)
+    slices: SlicesConfig = field(default_factory=SlicesConfig)
+    churn: ChurnConfig = field(default_factory=ChurnConfig)
     card: CardConfig = field(default_factory=CardConfig)
     source: str = "modelci.yaml"
     base_dir: Path = field(default_factory=Path.cwd, compare=False)
@@ -117,9 +268,10 @@ class Config:
     def to_dict(self) -> dict[str, Any]:
         """The resolved config, every default filled in (recorded in run.json)."""
         out: dict[str, Any] = {"name": self.name, "task": self.task}
-        for section in ("data", "model", "train", "metrics", "compare", "card"):
+        for section in ("data", "model", "train", "metrics", "compare", "churn", "card"):
             value = dataclasses.asdict(getattr(self, section))
             out[section] = {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
+        out["slices"] = self.slices.as_dict()
         out["model"]["params"] = dict(self.model.params)
         inputs = self.model.inputs
         out["model"]["inputs"] = None if inputs is None else {k: list(v) for k, v in inputs.items()}
@@ -319,6 +471,78 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
             nullable=False,
             doc="Fail unless the confidence interval excludes a worsening beyond tolerance.",
         ),
+        Key(
+            name="inconclusive",
+            type="string",
+            default="warn",
+            choices=INCONCLUSIVE,
+            nullable=False,
+            doc="What a relative gate does when it passes only because the test rows are too "
+            "few to detect a worsening of its tolerance (80% power): pass (say so in its "
+            "reason), warn (pass with a warning) or fail.",
+        ),
+        Key(
+            name="history",
+            type="integer",
+            default=10,
+            minimum=0,
+            nullable=False,
+            doc="Releases shown in the report's trend plot (0: none).",
+        ),
+    ),
+    "slices": (
+        Key(
+            name="automatic",
+            type="boolean",
+            default=True,
+            nullable=False,
+            doc="Compare the models on every level of every categorical feature.",
+        ),
+        Key(
+            name="min_rows",
+            type="integer",
+            default=30,
+            minimum=1,
+            nullable=False,
+            doc="Slices with fewer test rows are listed as too small, not compared.",
+        ),
+        Key(
+            name="correction",
+            type="string",
+            default="holm",
+            choices=CORRECTIONS,
+            nullable=False,
+            doc="Multiple-testing correction across slices and metrics: holm (family-wise "
+            "error) or benjamini-hochberg (false discovery rate).",
+        ),
+        Key(
+            name="by",
+            type="slice-list",
+            default=(),
+            nullable=False,
+            doc="Slices to compare besides the automatic ones: a feature name (its levels), "
+            "{feature: age, bins: [30, 50]} (numeric bins, open-ended at both ends), or a pair "
+            "[plan, region] (every combination of their levels).",
+        ),
+    ),
+    "churn": (
+        Key(
+            name="max_harmful",
+            type="number",
+            minimum=0.0,
+            maximum=1.0,
+            exclusive=True,
+            doc="Gate on harmful flips: fails when the share of test rows the candidate gets "
+            "wrong and the baseline got right (regression: whose error grew by more than "
+            "churn.threshold) is significantly above this. Default: no gate.",
+        ),
+        Key(
+            name="threshold",
+            type="number",
+            minimum=0.0,
+            doc="Regression: how much a row's absolute error must grow to count as a harmful "
+            "flip. Default: the baseline's median absolute error.",
+        ),
     ),
     "card": tuple(
         Key(name=name, type="string", doc=doc)
@@ -375,6 +599,42 @@ GATE_RULE_KEYS: tuple[Key, ...] = (
         doc="Largest tolerated rise in percent of the baseline value.",
     ),
     Key(name="strict", type="boolean", doc="Overrides compare.strict for this gate."),
+    Key(
+        name="slices",
+        type="boolean",
+        doc="Apply this gate's drop/rise tolerance to every slice with at least "
+        "slices.min_rows rows too (significance after slices.correction). Default: false.",
+    ),
+    Key(
+        name="max_drop_from_best",
+        type="from-best",
+        doc="{releases: N, tolerance: T}: largest tolerated drop vs the best of the last N "
+        "releases (higher-is-better metrics), so small drops cannot add up release by release.",
+    ),
+    Key(
+        name="max_rise_from_best",
+        type="from-best",
+        doc="{releases: N, tolerance: T}: largest tolerated rise vs the best of the last N "
+        "releases (lower-is-better metrics).",
+    ),
+)
+FROM_BEST_KEYS: tuple[Key, ...] = (
+    Key(
+        name="releases",
+        type="integer",
+        required=True,
+        nullable=False,
+        minimum=1,
+        doc="How many of the latest releases the best is taken from.",
+    ),
+    Key(
+        name="tolerance",
+        type="number",
+        required=True,
+        nullable=False,
+        minimum=0.0,
+        doc="Largest tolerated worsening vs that best, in the metric's units.",
+    ),
 )
 
 _DATACLASSES: dict[str, type] = {
@@ -383,6 +643,8 @@ _DATACLASSES: dict[str, type] = {
     "train": TrainConfig,
     "metrics": MetricsConfig,
     "compare": CompareConfig,
+    "slices": SlicesConfig,
+    "churn": ChurnConfig,
     "card": CardConfig,
 }
 _ALL_TOP = (*tuple(k.name for k in TOP_LEVEL), *SECTIONS, "gates")
@@ -561,6 +823,8 @@ def _build(raw: dict[Any, Any], origins: Mapping[str, str], source: str, base_di
                 kwargs[name] = tuple(kwargs[name])
         if kwargs.get("inputs") is not None:
             kwargs["inputs"] = {k: tuple(v) for k, v in kwargs["inputs"].items()}
+        if section == "slices" and kwargs.get("by") is not None:
+            kwargs["by"] = _slice_definitions(kwargs["by"], at("slices.by"))
         if section == "metrics" and kwargs.get("primary") is not None:
             _check_metric_name(kwargs["primary"], "metrics.primary", at("metrics.primary"))
         values[section] = _DATACLASSES[section](**kwargs)
@@ -661,8 +925,12 @@ def _build_gates(content: Any, at: Callable[[str], str]) -> dict[str, GateRule]:
                 _unknown(name, valid_rule, f"gate '{metric}'", at(dotted))
             key = next(k for k in GATE_RULE_KEYS if k.name == name)
             kwargs[name] = _check(key, value, dotted, at(dotted))
+            if key.type == "from-best" and kwargs[name] is not None:
+                kwargs[name] = _from_best(kwargs[name], dotted, at)
         higher = metrics.METRICS[metric].higher_is_better
-        wrong = ("max_rise", "max_rise_pct") if higher else ("max_drop", "max_drop_pct")
+        rises = ("max_rise", "max_rise_pct", "max_rise_from_best")
+        drops = ("max_drop", "max_drop_pct", "max_drop_from_best")
+        wrong = rises if higher else drops
         for name in wrong:
             if kwargs.get(name) is not None:
                 better = "higher" if higher else "lower"
@@ -672,8 +940,97 @@ def _build_gates(content: Any, at: Callable[[str], str]) -> dict[str, GateRule]:
                     where=at(f"gates.{metric}.{name}"),
                     fix=f"Use {right}",
                 )
+        relative = ("max_drop", "max_drop_pct") if higher else ("max_rise", "max_rise_pct")
+        if kwargs.get("slices") and all(kwargs.get(name) is None for name in relative):
+            raise UserError(
+                f"gate '{metric}' sets slices: true but has no {' or '.join(relative)} to "
+                "apply to each slice",
+                where=at(f"gates.{metric}.slices"),
+                fix=f"Add e.g. {relative[0]}: 0.02, or remove slices",
+            )
         gates[metric] = GateRule(**kwargs)
     return gates
+
+
+def _from_best(content: dict[str, Any], dotted: str, at: Callable[[str], str]) -> FromBest:
+    valid = tuple(k.name for k in FROM_BEST_KEYS)
+    for name in content:
+        if name not in valid:
+            _unknown(name, valid, f"'{dotted}'", at(f"{dotted}.{name}"))
+    values = {}
+    for key in FROM_BEST_KEYS:
+        if key.name not in content:
+            raise UserError(
+                f"'{dotted}' is missing '{key.name}'",
+                where=at(dotted),
+                fix="Write it as {releases: 5, tolerance: 0.01}",
+            )
+        values[key.name] = _check(
+            key, content[key.name], f"{dotted}.{key.name}", at(f"{dotted}.{key.name}")
+        )
+    return FromBest(releases=values["releases"], tolerance=values["tolerance"])
+
+
+_SLICE_FIX = "Write a feature name, {feature: age, bins: [30, 50]}, or a pair [plan, region]"
+
+
+def _slice_definitions(items: list[Any], where: str) -> tuple[SliceBy, ...]:
+    """`slices.by` entries as typed definitions. List items carry no line of their own, so
+    errors name the line of `by:` and the entry's position."""
+    out: list[SliceBy] = []
+    for index, item in enumerate(items, start=1):
+        what = f"slices.by entry {index}"
+        piece = _slice_definition(item, what, where)
+        if piece in out:
+            raise UserError(
+                f"slices.by lists {piece.name} more than once", where=where, fix="Name each once"
+            )
+        out.append(piece)
+    return tuple(out)
+
+
+def _slice_definition(item: Any, what: str, where: str) -> SliceBy:
+    if isinstance(item, str) and item:
+        return SliceBy(feature=item)
+    if isinstance(item, list):
+        if len(item) != 2 or not all(isinstance(name, str) and name for name in item):
+            raise UserError(
+                f"{what} must be a pair of feature names, got {item!r}",
+                where=where,
+                fix="Cross two features, e.g. [plan, region]",
+            )
+        if item[0] == item[1]:
+            raise UserError(
+                f"{what} pairs '{item[0]}' with itself", where=where, fix="Name two features"
+            )
+        return SliceBy(features=(item[0], item[1]))
+    if isinstance(item, dict):
+        for name in item:
+            if name not in ("feature", "bins"):
+                _unknown(str(name), ("feature", "bins"), what, where)
+        feature = item.get("feature")
+        if not isinstance(feature, str) or not feature:
+            raise UserError(f"{what} needs a feature name", where=where, fix=_SLICE_FIX)
+        bins = item.get("bins")
+        if bins is None:
+            return SliceBy(feature=feature)
+        numbers = isinstance(bins, list) and all(
+            isinstance(edge, (int, float)) and not isinstance(edge, bool) for edge in bins
+        )
+        edges = tuple(float(edge) for edge in bins) if numbers else ()
+        if (
+            not edges
+            or not all(math.isfinite(edge) for edge in edges)
+            or any(a >= b for a, b in itertools.pairwise(edges))
+        ):
+            raise UserError(
+                f"{what}: bins of '{feature}' must be a list of ascending finite numbers, "
+                f"got {bins!r}",
+                where=where,
+                fix="e.g. bins: [30, 50] (-inf and +inf are added at the ends)",
+            )
+        return SliceBy(feature=feature, bins=edges)
+    raise UserError(f"{what} is not a slice definition: {item!r}", where=where, fix=_SLICE_FIX)
 
 
 _TYPE_WORDS = {
@@ -685,6 +1042,8 @@ _TYPE_WORDS = {
     "string-list": "a list of strings",
     "string-list-mapping": "a mapping of names to lists of strings",
     "label-list": "a list of class labels (strings or integers)",
+    "slice-list": "a list of slice definitions",
+    "from-best": "a mapping {releases: N, tolerance: T}",
 }
 
 
@@ -711,6 +1070,8 @@ def _check(key: Key, value: Any, dotted: str, where: str) -> Any:
             isinstance(v, dict)
             and all(isinstance(k, str) and _is_string_list(items) for k, items in v.items())
         ),
+        "slice-list": lambda v: isinstance(v, list),
+        "from-best": lambda v: isinstance(v, dict) and all(isinstance(k, str) for k in v),
         "label-list": lambda v: (
             isinstance(v, list)
             and all(isinstance(s, (str, int)) and not isinstance(s, bool) for s in v)
@@ -762,6 +1123,35 @@ def _check(key: Key, value: Any, dotted: str, where: str) -> Any:
 # The JSON schema, generated from the same table.
 
 
+_SLICE_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string", "minLength": 1, "description": "A categorical feature's levels."},
+        {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+            "minItems": 2,
+            "maxItems": 2,
+            "uniqueItems": True,
+            "description": "Two features crossed: every combination of their levels.",
+        },
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["feature"],
+            "properties": {
+                "feature": {"type": "string", "minLength": 1},
+                "bins": {
+                    "type": "array",
+                    "items": {"type": "number"},
+                    "minItems": 1,
+                    "description": "Ascending inner edges; -inf and +inf are added.",
+                },
+            },
+        },
+    ]
+}
+
+
 def json_schema() -> dict[str, Any]:
     def prop(key: Key) -> dict[str, Any]:
         base: dict[str, dict[str, Any]] = {
@@ -776,8 +1166,13 @@ def json_schema() -> dict[str, Any]:
                 "type": "object",
                 "additionalProperties": {"type": "array", "items": {"type": "string"}},
             },
+            "slice-list": {"type": "array", "items": _SLICE_SCHEMA},
         }
-        out: dict[str, Any] = dict(base[key.type])
+        out: dict[str, Any] = (
+            section(FROM_BEST_KEYS, "Against the best of the latest releases.")
+            if key.type == "from-best"
+            else dict(base[key.type])
+        )
         if key.choices:
             out["enum"] = list(key.choices)
         if key.minimum is not None:
@@ -813,6 +1208,8 @@ def json_schema() -> dict[str, Any]:
         "train": "Your own training script, run by modelci train instead of model.estimator.",
         "metrics": "What to measure.",
         "compare": "How candidate and baseline are compared.",
+        "slices": "Where in the test rows the two models are compared besides all of them.",
+        "churn": "Rows whose prediction changed between the baseline and the candidate.",
         "card": "Model card text (used when publishing).",
     }
     properties: dict[str, Any] = {k.name: prop(k) for k in TOP_LEVEL}

@@ -15,6 +15,7 @@ from modelci import (
     data,
     data_checks,
     documents,
+    evaluation_gates,
     features,
     fsutil,
     progress,
@@ -97,6 +98,7 @@ def evaluate(
         predictions,
         settings,
         primary=primary,
+        run_dir=run.path,
         data_facts=test_rows.facts,
         checks=lambda: data_checks.run_checks(
             test=test_rows.frame,
@@ -266,6 +268,7 @@ def evaluate_predictions(
         predictions,
         settings,
         primary=primary,
+        run_dir=out,
         data_facts={
             **(recorded.to_json() if recorded is not None else {}),
             "test_fingerprint": info.data.test_fingerprint,
@@ -294,13 +297,15 @@ def build_document(
     settings: Mapping[str, Any],
     *,
     primary: str | None,
+    run_dir: Path,
     data_facts: Mapping[str, Any],
     checks: Callable[[], list[dict[str, Any]]],
     model: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
     """evaluation.json of `predictions`, model run or predictions run alike: metrics with
     intervals, per-class tables and curves or regression details, data checks (`checks`,
-    called once the metrics stand). `model` is None for a predictions run."""
+    called once the metrics stand), the config's absolute gates. `model` is None for a
+    predictions run; `run_dir` holds `info`'s run.json (named by errors in its config)."""
     if predictions.seen is not None and not predictions.seen.any():
         shown = sorted(set(predictions.y_true.tolist()))[:5]
         raise UserError(
@@ -339,6 +344,8 @@ def build_document(
         "data_checks": checks(),
         "model": None if model is None else dict(model),
         "plots": [],
+        # The config's own min/max gates: what a first pull request, with no baseline, is held to.
+        "gates": evaluation_gates.of_run(Run(path=run_dir, info=info), metric_values, skipped),
     }
     if predictions.classes is not None:
         document.update(classification_details(predictions))

@@ -6,10 +6,19 @@ block a merge. With `strict`, it fails unless the confidence interval rules out 
 beyond the tolerance — a small test set then blocks until there is enough evidence.
 Absolute gates (min, max) check the candidate's value; with `strict`, the worse end of its
 interval.
+
+A pass for want of significance is only as good as the test's power: on 60 rows a drop of 0.05
+is "not significant" because nothing smaller than about 0.08 could be. So every passing
+relative gate names the smallest worsening its rows detect with 80% power (`stats.power`) next
+to its tolerance, and when that exceeds the tolerance the pass is *inconclusive*:
+`compare.inconclusive` then passes it with a note (pass), with a warning (warn, the default),
+or fails it (fail). A strict pass needs no such caveat: its interval already excludes a
+worsening beyond the tolerance.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +38,10 @@ class Observed:
     delta_ci: tuple[float, float] | None
     p_value: float | None
     candidate_ci: tuple[float, float] | None
+    # The smallest worsening the paired test detects at alpha with 80% power (None: no
+    # standard error), and the rows it was measured on, for the inconclusive sentence.
+    minimum_detectable: float | None = None
+    rows: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,28 +49,77 @@ class GateResult:
     status: str
     reason: str
     rule: dict[str, Any] = field(default_factory=dict)
+    warning: str | None = None  # a passing gate's caveat (compare.inconclusive: warn)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "status": self.status, "reason": self.reason}
+        return {
+            "rule": self.rule,
+            "status": self.status,
+            "reason": self.reason,
+            "warning": self.warning,
+        }
+
+
+INCONCLUSIVE_PASS, INCONCLUSIVE_WARN, INCONCLUSIVE_FAIL = "pass", "warn", "fail"
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Outcome:
+    failed: bool
+    text: str
+    warning: str | None = None
+
+
+def with_failure(
+    gate: Mapping[str, Any], text: str, *, rule: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """A metric row's gate dict ({"rule", "status", "reason"}) turned to fail because of `text`.
+
+    Every later check that fails a metric's gate (a slice, a release's best, ...) goes through
+    here so the reasons read alike: `text` is appended to what the gate already says. A metric
+    without a gate ("none") gets `text` as its whole reason, and `rule` when given. A failed
+    gate carries no inconclusive warning: the failure is the news.
+    """
+    out = dict(gate, warning=None)
+    if out.get("status") == NONE or not out.get("reason"):
+        out["reason"] = text
+        if rule is not None:
+            out["rule"] = dict(rule)
+    else:
+        out["reason"] = f"{out['reason']}; {text}"
+    out["status"] = FAIL
+    return out
 
 
 def evaluate(
-    rule: GateRule | None, seen: Observed, *, alpha: float, strict_default: bool
+    rule: GateRule | None,
+    seen: Observed,
+    *,
+    alpha: float,
+    strict_default: bool,
+    inconclusive: str = INCONCLUSIVE_WARN,
 ) -> GateResult:
     if rule is None:
         return GateResult(status=NONE, reason="no gate")
+    if inconclusive not in (INCONCLUSIVE_PASS, INCONCLUSIVE_WARN, INCONCLUSIVE_FAIL):
+        raise ValueError(f"inconclusive must be pass, warn or fail, got {inconclusive!r}")
     strict = rule.strict if rule.strict is not None else strict_default
     failures: list[str] = []
     notes: list[str] = []
-    for outcome in (_absolute(rule, seen, strict), _relative(rule, seen, strict, alpha)):
+    warning = None
+    outcomes = (_absolute(rule, seen, strict), _relative(rule, seen, strict, alpha, inconclusive))
+    for outcome in outcomes:
         if outcome is None:
             continue
-        failed, text = outcome
-        (failures if failed else notes).append(text)
+        (failures if outcome.failed else notes).append(outcome.text)
+        warning = warning or outcome.warning
     if failures:
         return GateResult(status=FAIL, reason="; ".join(failures), rule=rule.as_dict())
     return GateResult(
-        status=PASS, reason="; ".join(notes) or "within tolerance", rule=rule.as_dict()
+        status=PASS,
+        reason="; ".join(notes) or "within tolerance",
+        rule=rule.as_dict(),
+        warning=warning,
     )
 
 
@@ -65,7 +127,7 @@ def _fmt(value: float) -> str:
     return f"{value:.4g}"
 
 
-def _absolute(rule: GateRule, seen: Observed, strict: bool) -> tuple[bool, str] | None:
+def _absolute(rule: GateRule, seen: Observed, strict: bool) -> _Outcome | None:
     texts, failed = [], False
     low_end, high_end = (
         seen.candidate_ci if (strict and seen.candidate_ci) else (seen.candidate, seen.candidate)
@@ -84,7 +146,7 @@ def _absolute(rule: GateRule, seen: Observed, strict: bool) -> tuple[bool, str] 
             texts.append(f"{what} {_fmt(high_end)} is above the maximum {_fmt(rule.max)}")
         else:
             texts.append(f"{_fmt(seen.candidate)} ≤ max {_fmt(rule.max)}")
-    return (failed, "; ".join(texts)) if texts else None
+    return _Outcome(failed=failed, text="; ".join(texts)) if texts else None
 
 
 def tolerance(rule: GateRule, seen: Observed) -> float | None:
@@ -100,13 +162,13 @@ def tolerance(rule: GateRule, seen: Observed) -> float | None:
 
 
 def _relative(
-    rule: GateRule, seen: Observed, strict: bool, alpha: float
-) -> tuple[bool, str] | None:
+    rule: GateRule, seen: Observed, strict: bool, alpha: float, inconclusive: str
+) -> _Outcome | None:
     allowed = tolerance(rule, seen)
     if allowed is None:
         return None
     if seen.delta is None:
-        return False, "no baseline to compare with"
+        return _Outcome(failed=False, text="no baseline to compare with")
     sign = -1.0 if seen.higher_is_better else 1.0
     worsening = sign * seen.delta  # > 0 means the candidate is worse
     word = "dropped" if seen.higher_is_better else "rose"
@@ -118,25 +180,66 @@ def _relative(
             worst = max(sign * seen.delta_ci[0], sign * seen.delta_ci[1])
             basis = "worst case within the CI"
         if worst > allowed:
-            return True, (
-                f"{basis}: {word} by up to {_fmt(worst)} (> {_fmt(allowed)} allowed, strict)"
+            return _Outcome(
+                failed=True,
+                text=f"{basis}: {word} by up to {_fmt(worst)} (> {_fmt(allowed)} allowed, strict)",
             )
-        return False, f"{basis} within {_fmt(allowed)} (strict)"
+        return _Outcome(failed=False, text=f"{basis} within {_fmt(allowed)} (strict)")
     if worsening <= allowed:
         if worsening > 0:
-            return False, f"{word} by {_fmt(worsening)}, within {_fmt(allowed)} allowed"
-        return False, f"no worsening (Δ {seen.delta:+.4g})"
+            text = f"{word} by {_fmt(worsening)}, within {_fmt(allowed)} allowed"
+        else:
+            text = f"no worsening (Δ {seen.delta:+.4g})"
+        return _powered(text, seen, allowed, inconclusive)
     if seen.p_value is None:
-        return True, (
-            f"{word} by {_fmt(worsening)} (> {_fmt(allowed)} allowed; no test "
-            "available, point estimate used)"
+        return _Outcome(
+            failed=True,
+            text=f"{word} by {_fmt(worsening)} (> {_fmt(allowed)} allowed; no test "
+            "available, point estimate used)",
         )
     if seen.p_value < alpha:
-        return True, (
-            f"{word} by {_fmt(worsening)} (> {_fmt(allowed)} allowed), significant "
-            f"(p = {seen.p_value:.3g} < {alpha:g})"
+        return _Outcome(
+            failed=True,
+            text=f"{word} by {_fmt(worsening)} (> {_fmt(allowed)} allowed), significant "
+            f"(p = {seen.p_value:.3g} < {alpha:g})",
         )
-    return False, (
+    text = (
         f"{word} by {_fmt(worsening)} (> {_fmt(allowed)} allowed) but not "
         f"significant (p = {seen.p_value:.3g} ≥ {alpha:g})"
     )
+    return _powered(text, seen, allowed, inconclusive)
+
+
+def inconclusive_sentence(seen: Observed, allowed: float) -> str | None:
+    """Why a pass is inconclusive, or None when the rows could see a worsening of `allowed`.
+
+    A comparison with no standard error and no test is judged on its point estimate, which
+    sees any worsening beyond the tolerance: power does not apply to it.
+    """
+    detectable = seen.minimum_detectable
+    if detectable is None or detectable <= allowed:
+        return None
+    rows = f"these {seen.rows:,} rows" if seen.rows is not None else "these rows"
+    word = "drop" if seen.higher_is_better else "rise"
+    return (
+        f"inconclusive: {rows} detect a {word} of {detectable:.2g} or more (80% power), "
+        f"the tolerance is {_fmt(allowed)}"
+    )
+
+
+def _powered(text: str, seen: Observed, allowed: float, inconclusive: str) -> _Outcome:
+    """A non-strict relative pass, with what its rows could detect and `inconclusive` applied."""
+    if seen.minimum_detectable is not None:
+        word = "drop" if seen.higher_is_better else "rise"
+        text = (
+            f"{text}; detectable {word} {seen.minimum_detectable:.2g} (80% power) vs "
+            f"{_fmt(allowed)} allowed"
+        )
+    sentence = inconclusive_sentence(seen, allowed)
+    if sentence is None:
+        return _Outcome(failed=False, text=text)
+    if inconclusive == INCONCLUSIVE_FAIL:
+        return _Outcome(failed=True, text=sentence)
+    if inconclusive == INCONCLUSIVE_WARN:
+        return _Outcome(failed=False, text=text, warning=sentence)
+    return _Outcome(failed=False, text=f"{text} ({sentence})")

@@ -222,6 +222,26 @@ def test_committed_schema_is_the_generated_one():
     )
 
 
+NEW_SECTIONS = """
+slices:
+  min_rows: 50
+  correction: benjamini-hochberg
+  by:
+    - plan
+    - {feature: age, bins: [30, 50]}
+    - [plan, region]
+churn: {max_harmful: 0.02}
+compare: {inconclusive: fail, history: 3}
+gates:
+  recall:
+    max_drop: 0.02
+    slices: true
+    max_drop_from_best: {releases: 5, tolerance: 0.01}
+  log_loss:
+    max_rise_from_best: {releases: 2, tolerance: 0.02}
+"""
+
+
 VALID = [
     MINIMAL,
     MINIMAL + "task: regression\nmetrics: {primary: rmse}\ngates: {rmse: {max_rise_pct: 5}}\n",
@@ -230,6 +250,8 @@ VALID = [
     MINIMAL + "  drop: [a, b]\n  id_column: id\n  test: t.csv\n",
     MINIMAL + "train: {command: python train.py, timeout: 60}\nmodel: {classes: [a, b]}\n",
     MINIMAL + "model: {inputs: {float_input: [a, b]}}\n",
+    MINIMAL + NEW_SECTIONS,
+    MINIMAL + "slices: {automatic: false, by: []}\nchurn: {threshold: 0.3}\n",
 ]
 INVALID = [
     MINIMAL + "  test_szie: 0.3\n",
@@ -249,6 +271,17 @@ INVALID = [
     MINIMAL + "train: {command: '  '}\n",
     MINIMAL + "model: {classes: [a, a]}\n",
     MINIMAL + "model: {inputs: {x: [1]}}\n",
+    MINIMAL + "slices: {min_rows: 0}\n",
+    MINIMAL + "slices: {correction: bonferroni}\n",
+    MINIMAL + "slices: {by: [[a, a]]}\n",
+    MINIMAL + "slices: {by: [{feature: age, bins: [1], step: 2}]}\n",
+    MINIMAL + "slices: {by: [[a, b, c]]}\n",
+    MINIMAL + "churn: {max_harmful: 2}\n",
+    MINIMAL + "compare: {inconclusive: maybe}\n",
+    MINIMAL + "compare: {history: -1}\n",
+    MINIMAL + "gates: {recall: {max_drop_from_best: {releases: 0, tolerance: 0.1}}}\n",
+    MINIMAL + "gates: {recall: {max_drop_from_best: {releases: 1}}}\n",
+    MINIMAL + "gates: {recall: {slices: 1}}\n",
 ]
 
 
@@ -273,3 +306,252 @@ def test_examples_validate():
         cfg = config.load(path)
         jsonschema.validate(yaml.safe_load(path.read_text()), config.json_schema())
         assert cfg.data.target
+
+
+# ---- slices, churn, compare.inconclusive/history and the new gate keys ---------------------------
+
+
+def test_new_sections_default_when_absent():
+    cfg = config.loads(MINIMAL)
+    assert cfg.slices == config.SlicesConfig(automatic=True, min_rows=30, correction="holm")
+    assert cfg.slices.by == ()
+    assert cfg.churn == config.ChurnConfig(max_harmful=None, threshold=None)
+    assert (cfg.compare.inconclusive, cfg.compare.history) == ("warn", 10)
+    resolved = cfg.to_dict()
+    assert resolved["slices"] == {
+        "automatic": True,
+        "min_rows": 30,
+        "correction": "holm",
+        "by": [],
+    }
+    assert resolved["churn"] == {"max_harmful": None, "threshold": None}
+    assert resolved["compare"]["inconclusive"] == "warn" and resolved["compare"]["history"] == 10
+
+
+def test_slices_churn_and_from_best_gates_load_typed():
+    cfg = config.loads(MINIMAL + NEW_SECTIONS)
+    assert cfg.slices.min_rows == 50 and cfg.slices.correction == "benjamini-hochberg"
+    assert cfg.slices.by == (
+        config.SliceBy(feature="plan"),
+        config.SliceBy(feature="age", bins=(30.0, 50.0)),
+        config.SliceBy(features=("plan", "region")),
+    )
+    assert cfg.churn.max_harmful == 0.02 and cfg.churn.threshold is None
+    assert cfg.compare.inconclusive == "fail" and cfg.compare.history == 3
+    recall = cfg.gates["recall"]
+    assert recall.slices is True and recall.max_drop == 0.02
+    assert recall.from_best == config.FromBest(releases=5, tolerance=0.01)
+    assert cfg.gates["log_loss"].from_best == config.FromBest(releases=2, tolerance=0.02)
+    assert cfg.gates["log_loss"].max_drop_from_best is None
+    assert config.GateRule(max_drop=0.1).from_best is None
+
+
+def test_bins_become_open_ended_numeric_bins():
+    from modelci.stats import slice_rows
+
+    cfg = config.loads(MINIMAL + NEW_SECTIONS)
+    definitions = [piece.definition() for piece in cfg.slices.by]
+    assert definitions == [
+        slice_rows.FeatureLevels(feature="plan"),
+        slice_rows.NumericBins(feature="age", edges=(float("-inf"), 30.0, 50.0, float("inf"))),
+        slice_rows.CrossedLevels(features=("plan", "region")),
+    ]
+
+
+def test_recorded_config_reads_back_into_the_same_typed_objects():
+    cfg = config.loads(MINIMAL + NEW_SECTIONS)
+    # run.json holds the JSON form; what comparison reads back must equal what was loaded.
+    recorded = json.loads(json.dumps(cfg.to_dict()))
+    assert recorded["gates"]["recall"]["max_drop_from_best"] == {"releases": 5, "tolerance": 0.01}
+    assert recorded["slices"]["by"] == [
+        "plan",
+        {"feature": "age", "bins": [30, 50]},
+        ["plan", "region"],
+    ]
+    assert config.SlicesConfig.from_dict(recorded["slices"]) == cfg.slices
+    assert [config.SliceBy.from_config(piece) for piece in recorded["slices"]["by"]] == list(
+        cfg.slices.by
+    )
+    assert config.ChurnConfig.from_dict(recorded["churn"]) == cfg.churn
+    assert config.CompareConfig.from_dict(recorded["compare"]) == cfg.compare
+    rules = {name: config.GateRule.from_dict(rule) for name, rule in recorded["gates"].items()}
+    assert rules == dict(cfg.gates)
+
+
+def test_an_older_run_without_the_new_sections_reads_back_with_defaults():
+    assert config.SlicesConfig.from_dict(None) == config.SlicesConfig()
+    assert config.ChurnConfig.from_dict({}) == config.ChurnConfig()
+    old = config.CompareConfig.from_dict({"alpha": 0.01, "strict": True})
+    assert old == config.CompareConfig(alpha=0.01, strict=True, inconclusive="warn", history=10)
+    assert config.GateRule.from_dict({"max_drop": 0.01}) == config.GateRule(max_drop=0.01)
+    with pytest.raises(TypeError):
+        config.GateRule.from_dict({"max_dorp": 0.01})
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("slices:\n  min_rows: 0\n", "cfg.yaml:5: 'slices.min_rows' must be in [1, inf]"),
+        ("slices:\n  correction: bonferroni\n", "cfg.yaml:5: 'slices.correction' must be one"),
+        ("slices:\n  automatic: maybe\n", "cfg.yaml:5: 'slices.automatic' must be true or false"),
+        ("slices:\n  by: plan\n", "cfg.yaml:5: 'slices.by' must be a list of slice definitions"),
+        ("slices:\n  bye: [plan]\n", "cfg.yaml:5: unknown key 'bye' in 'slices'"),
+        (
+            "slices:\n  by:\n    - {feature: age, bins: [50, 30]}\n",
+            "cfg.yaml:5: slices.by entry 1: bins of 'age' must be a list of ascending finite",
+        ),
+        (
+            "slices:\n  by:\n    - plan\n    - {feature: age, bins: []}\n",
+            "cfg.yaml:5: slices.by entry 2: bins of 'age' must be a list of ascending finite",
+        ),
+        (
+            "slices:\n  by: [{feature: age, bins: [1, .inf]}]\n",
+            "cfg.yaml:5: slices.by entry 1: bins of 'age' must be a list of ascending finite",
+        ),
+        (
+            "slices:\n  by: [{feature: age, bins: [a, b]}]\n",
+            "cfg.yaml:5: slices.by entry 1: bins of 'age' must be a list of ascending finite",
+        ),
+        ("slices:\n  by: [[plan, plan]]\n", "cfg.yaml:5: slices.by entry 1 pairs 'plan' with"),
+        ("slices:\n  by: [[a, b, c]]\n", "cfg.yaml:5: slices.by entry 1 must be a pair of feature"),
+        ("slices:\n  by: [plan, plan]\n", "cfg.yaml:5: slices.by lists plan more than once"),
+        ("slices:\n  by: [{feture: age}]\n", "cfg.yaml:5: unknown key 'feture' in slices.by"),
+        ("slices:\n  by: [{bins: [1]}]\n", "cfg.yaml:5: slices.by entry 1 needs a feature name"),
+        ("slices:\n  by: [3]\n", "cfg.yaml:5: slices.by entry 1 is not a slice definition"),
+        ("churn:\n  max_harmful: 1.5\n", "cfg.yaml:5: 'churn.max_harmful' must be in (0.0, 1.0)"),
+        ("churn:\n  threshold: -1\n", "cfg.yaml:5: 'churn.threshold' must be in [0.0, inf]"),
+        ("churn:\n  max_harm: 0.1\n", "cfg.yaml:5: unknown key 'max_harm' in 'churn'"),
+        ("compare:\n  inconclusive: maybe\n", "cfg.yaml:5: 'compare.inconclusive' must be one of"),
+        ("compare:\n  history: -1\n", "cfg.yaml:5: 'compare.history' must be in [0, inf]"),
+        (
+            "gates:\n  recall:\n    max_drop_from_best: {releases: 0, tolerance: 0.1}\n",
+            "cfg.yaml:6: 'gates.recall.max_drop_from_best.releases' must be in [1, inf]",
+        ),
+        (
+            "gates:\n  recall:\n    max_drop_from_best:\n      releases: 2\n      tolerance: -1\n",
+            "cfg.yaml:8: 'gates.recall.max_drop_from_best.tolerance' must be in [0.0, inf]",
+        ),
+        (
+            "gates:\n  recall:\n    max_drop_from_best: {releases: 5}\n",
+            "cfg.yaml:6: 'gates.recall.max_drop_from_best' is missing 'tolerance'",
+        ),
+        (
+            "gates:\n  recall:\n    max_drop_from_best: 5\n",
+            "cfg.yaml:6: 'gates.recall.max_drop_from_best' must be a mapping {releases: N",
+        ),
+        (
+            "gates:\n  recall:\n    max_drop_from_best: {releases: 5, tolerance: 0, last: 1}\n",
+            "cfg.yaml:6: unknown key 'last' in 'gates.recall.max_drop_from_best'",
+        ),
+        (
+            "gates:\n  log_loss:\n    max_drop_from_best: {releases: 5, tolerance: 0.1}\n",
+            "cfg.yaml:6: gate 'log_loss' uses max_drop_from_best, but log_loss is lower-is-better",
+        ),
+        (
+            "gates:\n  recall:\n    min: 0.5\n    slices: true\n",
+            "cfg.yaml:7: gate 'recall' sets slices: true but has no max_drop or max_drop_pct",
+        ),
+        ("gates:\n  recall:\n    slices: all\n", "cfg.yaml:6: 'gates.recall.slices' must be true"),
+    ],
+)
+def test_bad_slices_churn_compare_and_gate_values_are_one_line_with_the_line(extra, expected):
+    line = load_error(MINIMAL + extra)
+    assert line.startswith(expected), line
+    assert "\n" not in line
+
+
+def test_from_best_on_the_wrong_direction_says_which_to_use():
+    line = load_error(
+        MINIMAL + "gates: {log_loss: {max_drop_from_best: {releases: 1, tolerance: 0}}}\n"
+    )
+    assert line.endswith("Use max_rise_from_best")
+    line = load_error(
+        MINIMAL + "gates: {roc_auc: {max_rise_from_best: {releases: 1, tolerance: 0}}}\n"
+    )
+    assert line.endswith("Use max_drop_from_best")
+
+
+def test_settings_take_slices_from_the_candidate_and_the_rest_from_the_policy_side():
+    from types import SimpleNamespace
+
+    from modelci import comparison
+
+    def run(text: str) -> SimpleNamespace:
+        recorded = json.loads(json.dumps(config.loads(MINIMAL + text).to_dict()))
+        info = SimpleNamespace(
+            config=recorded,
+            section=lambda key: recorded.get(key) or {},
+            data=SimpleNamespace(test_fingerprint=None),
+        )
+        return SimpleNamespace(
+            info=info, path=Path("runs") / str(len(text)), has_evaluation=lambda: False
+        )
+
+    candidate = run(
+        "slices: {min_rows: 5}\nchurn: {max_harmful: 0.5}\ncompare: {inconclusive: pass}\n"
+    )
+    baseline = run(
+        "slices: {min_rows: 80}\nchurn: {max_harmful: 0.01}\ncompare: {history: 2}\n"
+        "gates: {recall: {max_drop: 0.01, max_drop_from_best: {releases: 3, tolerance: 0.02}}}\n"
+    )
+    judged = comparison.settings_from(
+        candidate, baseline, alpha=None, strict=None, gates_from="baseline"
+    )
+    assert judged.slices.min_rows == 5  # what is measured: the candidate's
+    assert judged.churn.max_harmful == 0.01  # what passes: the baseline's
+    assert (judged.inconclusive, judged.history) == ("warn", 2)
+    assert judged.gates["recall"].from_best == config.FromBest(releases=3, tolerance=0.02)
+    own = comparison.settings_from(candidate, baseline, alpha=None, strict=None)
+    assert own.churn.max_harmful == 0.5 and own.inconclusive == "pass" and own.history == 10
+    # A run recorded before these sections existed reads back with the defaults.
+    del candidate.info.config["slices"], candidate.info.config["churn"]
+    del (
+        candidate.info.config["compare"]["inconclusive"],
+        candidate.info.config["compare"]["history"],
+    )
+    old = comparison.settings_from(candidate, alpha=None, strict=None)
+    assert old.slices == config.SlicesConfig() and old.churn == config.ChurnConfig()
+    assert (old.inconclusive, old.history) == ("warn", 10)
+    # A damaged recorded value is one line naming the run.json it came from.
+    baseline.info.config["compare"]["inconclusive"] = "maybe"
+    with pytest.raises(UserError) as caught:
+        comparison.settings_from(
+            candidate, baseline, alpha=None, strict=None, gates_from="baseline"
+        )
+    assert caught.value.line().startswith(
+        f"{baseline.path / 'run.json'}: 'compare.inconclusive' must be one of pass, warn, fail"
+    )
+    candidate.info.config["slices"] = {"by": [["plan", "plan"]]}
+    with pytest.raises(UserError, match=r"slices\.by entry 1 pairs 'plan' with itself"):
+        comparison.settings_from(candidate, alpha=None, strict=None)
+
+
+def test_the_readme_gates_example_loads():
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    gates_section = readme.split("### Gates", 1)[1].split("\n## ", 1)[0]
+    (example,) = re.findall(r"```yaml\n(.*?)```", gates_section, re.S)
+    cfg = config.loads(MINIMAL + example)
+    assert cfg.gates["recall"].slices and cfg.gates["log_loss"].from_best is not None
+    assert len(cfg.slices.by) == 3 and cfg.churn.max_harmful == 0.02
+
+
+def test_gate_changes_name_a_loosened_inconclusive_or_churn_gate():
+    from types import SimpleNamespace
+
+    from modelci import comparison
+
+    def run(text: str) -> SimpleNamespace:
+        recorded = json.loads(json.dumps(config.loads(MINIMAL + text).to_dict()))
+        return SimpleNamespace(
+            info=SimpleNamespace(config=recorded, section=lambda key: recorded.get(key) or {}),
+            path=Path("runs/x"),
+        )
+
+    before = run("churn: {max_harmful: 0.02}\n")
+    after = run("compare: {inconclusive: pass, history: 0}\n")
+    assert comparison.gate_changes(after, before) == [
+        {"setting": "compare.inconclusive", "before": "warn", "after": "pass"},
+        {"setting": "churn.max_harmful", "before": 0.02, "after": None},
+    ]

@@ -33,7 +33,7 @@ def predictions(rows: int = 300, seed: int = 0) -> Predictions:
     )
 
 
-def document(rows: Predictions, data_seed: int = 0) -> dict[str, Any]:
+def document(rows: Predictions, data_seed: int = 0, run_dir: Path = Path("run")) -> dict[str, Any]:
     info = RunInfo(task="classification", target="label", model=None, positive_class="yes")
     settings = {"primary": None, "confidence": 0.95, "resamples": 300, "seed": data_seed}
     return evaluation.build_document(
@@ -41,6 +41,7 @@ def document(rows: Predictions, data_seed: int = 0) -> dict[str, Any]:
         rows,
         settings,
         primary="recall",
+        run_dir=run_dir,
         data_facts={"test_fingerprint": "recorded"},
         checks=list,
         model=None,

@@ -107,6 +107,8 @@ def compare_dirs(
         print(f"⚠️ the candidate changes the quality gates: {gate_changes_text(document)}")
     if document.gates_note:
         print(f"note: {document.gates_note}")
+    for line in warning_lines(document):
+        print(line)
     print(f"comparison → {out / 'comparison.json'}")
     outputs = {
         "comparison-dir": str(out.resolve()),
@@ -122,6 +124,23 @@ def gate_changes_text(comparison: Comparison) -> str:
     from modelci.report.content import gate_change_text
 
     return "; ".join(gate_change_text(change) for change in comparison.gate_changes)
+
+
+def warning_lines(comparison: Comparison) -> list[str]:
+    """What passed with a caveat, for the log: inconclusive gates and ungated metrics that got
+    significantly worse after correcting for the number of metrics."""
+    lines = [
+        f"⚠️ {metric.name}: {metric.gate.warning}"
+        for metric in comparison.metrics
+        if metric.gate.warning
+    ]
+    lines += [
+        f"⚠️ {metric.name} got significantly worse (Holm-adjusted p = {metric.adjusted_p:.3g}) "
+        "and has no gate"
+        for metric in comparison.metrics
+        if metric.worse and metric.gate.status == "none" and metric.adjusted_p is not None
+    ]
+    return lines
 
 
 def summary_line(comparison: Comparison) -> str:

@@ -28,6 +28,12 @@ gates:
   roc_auc: {max_drop: 0.01}
   log_loss: {max_rise_pct: 10}
   accuracy: {min: 0.90}
+# The bundled data has no categorical column to slice by itself: slice tumours by size.
+slices:
+  by:
+    - {feature: mean radius, bins: [12, 15]}
+churn:
+  max_harmful: 0.05
 """
 BASELINE = (
     COMMON
@@ -58,7 +64,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from modelci import comparison, config, evaluation, fsutil, progress, training
-    from modelci.commands.compare import summary_line
+    from modelci.commands.compare import summary_line, warning_lines
     from modelci.commands.report import write_report
     from modelci.github import workflow
     from modelci.rundir import Run
@@ -82,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
     write_report(out / "compare", report_md, html=report_html)
     summary = summary_line(document)
     print(summary)
+    for line in warning_lines(document):
+        print(line)
     print(f"report:  {report_md}")
     print(f"html:    {report_html}")
     outputs = {

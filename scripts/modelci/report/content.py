@@ -443,9 +443,51 @@ def _evaluation_headline(report: Report, evaluation: Evaluation) -> Section:
         joined += [" · ", *fact] if index else fact
     blocks.append(Paragraph(spans=_t(*joined), small=True))
     blocks += _unmeasured(report)
-    return Section(
-        key="headline", title="📊 modelci evaluation", blocks=tuple(blocks), headline=True
-    )
+    title, gate_blocks = _absolute_gates(report, evaluation)
+    return Section(key="headline", title=title, blocks=(*blocks, *gate_blocks), headline=True)
+
+
+def _absolute_gates(report: Report, evaluation: Evaluation) -> tuple[str, list[Block]]:
+    """An evaluation's title and its config's absolute gates (evaluation.json `gates`): what a
+    first pull request, with no baseline yet, is held to; relative gates wait for one."""
+    gates = evaluation.gates
+    title = "📊 modelci evaluation"
+    if gates is None:
+        return title, []
+    failed, total = len(gates.failed), len(gates.results)
+    if failed:
+        title = f"❌ modelci: candidate fails {failed} of {total} absolute gates (no baseline yet)"
+    elif total:
+        which = {1: "the absolute gate", 2: "both absolute gates"}.get(
+            total, f"all {total} absolute gates"
+        )
+        title = f"✅ modelci: candidate passes {which} (no baseline yet)"
+    blocks: list[Block] = []
+    items = []
+    for result in gates.failed:
+        parts: list[str | Span] = ["❌ ", _strong(result.name), f": {result.gate.reason}"]
+        if result.gate.rule:
+            rule = ", ".join(f"{key} {_plain(value)}" for key, value in result.gate.rule)
+            parts.append(f" (gate: {rule})")
+        items.append(_t(*parts))
+    if items:
+        blocks.append(Bullets(items=tuple(items)))
+    if gates.waiting:
+        names: list[str | Span] = []
+        for index, name in enumerate(gates.waiting):
+            names += ([", "] if index else []) + [_strong(name)]
+        blocks.append(
+            Paragraph(
+                spans=_t(
+                    "ℹ️ Relative gates (",
+                    *names,
+                    ") wait for a baseline: they apply from the "
+                    "first comparison, once a release or a baseline run exists.",
+                ),
+                small=True,
+            )
+        )
+    return title, blocks
 
 
 def _evaluation_metrics(evaluation: Evaluation) -> Section:
