@@ -21,14 +21,15 @@ fail() {
   exit 2
 }
 
-# report_failed_gates FAIL_ON_REGRESSION FAILED_GATES: after a comparison whose verdict is fail,
-# an error annotation and exit 1, or with fail-on-regression false a warning and success.
+# report_failed_gates FAIL_ON_REGRESSION FAILED_GATES: after a failed verdict (a comparison's, or
+# a first pull request's absolute gates), an error annotation and exit 1, or with
+# fail-on-regression false a warning and success.
 report_failed_gates() {
   if [[ "$1" == "true" ]]; then
-    printf '::error title=modelci compare::quality gate failed: %s\n' "$2"
+    printf '::error title=modelci::quality gate failed: %s\n' "$2"
     exit 1
   fi
-  printf '::warning title=modelci compare::quality gate failed: %s (fail-on-regression is false)\n' "$2"
+  printf '::warning title=modelci::quality gate failed: %s (fail-on-regression is false)\n' "$2"
 }
 
 # require_modelci: the setup step must have put modelci on the PATH.

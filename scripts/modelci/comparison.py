@@ -85,7 +85,7 @@ def settings_from(
         strict=strict if strict is not None else compare_cfg.strict,
         confidence=metrics_cfg.get("confidence", 0.95),
         resamples=metrics_cfg.get("resamples", 1000),
-        seed=(config.get("data") or {}).get("seed", 0),
+        seed=resample_seed(candidate, (config.get("data") or {}).get("seed", 0)),
         gates=_rules(policy, source),
         gates_from=source,
         gates_note=note,
@@ -96,6 +96,20 @@ def settings_from(
         inconclusive=compare_cfg.inconclusive,
         history=compare_cfg.history,
     )
+
+
+def resample_seed(candidate: Run, seed: int) -> int:
+    """The paired tests' seed: the one the candidate's evaluation drew from its test rows and
+    `data.seed` (the rows compared are the candidate's); for an evaluation recorded before
+    that, from its rows' fingerprint."""
+    from modelci.stats.seeds import resample_seed as from_rows
+
+    if not candidate.has_evaluation():
+        return from_rows(candidate.info.data.test_fingerprint, seed)
+    evaluated = candidate.evaluation()
+    if evaluated.resample_seed is not None:
+        return evaluated.resample_seed
+    return from_rows(evaluated.data.test_fingerprint or candidate.info.data.test_fingerprint, seed)
 
 
 def _section(config: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
@@ -234,6 +248,7 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
         "alpha": settings.alpha,
         "strict": settings.strict,
         "resamples": settings.resamples,
+        "resample_seed": settings.seed,
         "gates_from": settings.gates_from,
         "gates_note": settings.gates_note,
         "gate_changes": gate_changes(candidate, baseline),

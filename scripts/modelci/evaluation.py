@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from modelci import (
+    calibration,
     data,
     data_checks,
     documents,
+    evaluation_gates,
     features,
     fsutil,
     progress,
@@ -96,6 +98,7 @@ def evaluate(
         predictions,
         settings,
         primary=primary,
+        run_dir=run.path,
         data_facts=test_rows.facts,
         checks=lambda: data_checks.run_checks(
             test=test_rows.frame,
@@ -265,6 +268,7 @@ def evaluate_predictions(
         predictions,
         settings,
         primary=primary,
+        run_dir=out,
         data_facts={
             **(recorded.to_json() if recorded is not None else {}),
             "test_fingerprint": info.data.test_fingerprint,
@@ -293,13 +297,15 @@ def build_document(
     settings: Mapping[str, Any],
     *,
     primary: str | None,
+    run_dir: Path,
     data_facts: Mapping[str, Any],
     checks: Callable[[], list[dict[str, Any]]],
     model: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
     """evaluation.json of `predictions`, model run or predictions run alike: metrics with
     intervals, per-class tables and curves or regression details, data checks (`checks`,
-    called once the metrics stand). `model` is None for a predictions run."""
+    called once the metrics stand), the config's absolute gates. `model` is None for a
+    predictions run; `run_dir` holds `info`'s run.json (named by errors in its config)."""
     if predictions.seen is not None and not predictions.seen.any():
         shown = sorted(set(predictions.y_true.tolist()))[:5]
         raise UserError(
@@ -307,8 +313,9 @@ def build_document(
             f"{', '.join(predictions.classes or ())}; test: {', '.join(map(str, shown))})",
             fix="Check the target column of the test data",
         )
+    seed = resample_seed(predictions, settings["seed"])
     with progress.current.stage("metrics with intervals"):
-        metric_values, skipped = score(predictions, settings)
+        metric_values, skipped = score(predictions, {**settings, "seed": seed})
     primary = primary or settings.get("primary") or default_primary(info.task)
     if primary not in metric_values:
         reason = skipped.get(primary, "not a metric of this task")
@@ -325,6 +332,7 @@ def build_document(
         "positive_class": info.positive_class,
         "n_rows": len(predictions.y),
         "confidence": settings["confidence"],
+        "resample_seed": seed,
         "data": dict(data_facts),
         "metrics": metric_values,
         "skipped_metrics": skipped,
@@ -336,12 +344,37 @@ def build_document(
         "data_checks": checks(),
         "model": None if model is None else dict(model),
         "plots": [],
+        # The config's own min/max gates: what a first pull request, with no baseline, is held to.
+        "gates": evaluation_gates.of_run(Run(path=run_dir, info=info), metric_values, skipped),
     }
     if predictions.classes is not None:
         document.update(classification_details(predictions))
     else:
         document["regression"] = regression_details(predictions, seed=settings["seed"])
     return document
+
+
+def resample_seed(predictions: scoring.Predictions, seed: int) -> int:
+    """The seed of the intervals' resampling: from the scored rows and `data.seed`.
+
+    Other test rows get another resampling pattern, so one unlucky pattern does not bias every
+    run alike; the same rows get the same intervals, in any order (the rows' fingerprint is
+    taken sorted by row id, since a comparison aligns rows and a shuffled file holds the same
+    rows). Recorded as evaluation.json's `resample_seed`, which `compare` reuses.
+    """
+    import numpy as np
+
+    from modelci import prediction_runs
+    from modelci.stats import seeds
+
+    ids = predictions.row_id
+    order = None
+    try:
+        if len(ids) > 1 and not bool(np.all(ids[:-1] <= ids[1:])):
+            order = np.argsort(ids, kind="stable")
+    except TypeError:  # ids of mixed types do not sort: the rows in file order then
+        order = None
+    return seeds.resample_seed(prediction_runs.fingerprint(predictions, order), seed)
 
 
 def _write(
@@ -537,17 +570,7 @@ def curves(
             "ap": float(-np.sum(np.diff(recall) * precision[:-1])),
             "prevalence": float(truth.mean()),
         }
-        edges = np.linspace(0.0, 1.0, 11)
-        bins = np.clip(np.digitize(score_, edges[1:-1]), 0, 9)
-        count = np.bincount(bins, minlength=10)
-        filled = count > 0
-        mean_pred = np.bincount(bins, weights=score_, minlength=10)[filled] / count[filled]
-        mean_true = np.bincount(bins, weights=truth, minlength=10)[filled] / count[filled]
-        out["calibration"][classes[code]] = {
-            "prob_pred": [round(float(v), 6) for v in mean_pred],
-            "prob_true": [round(float(v), 6) for v in mean_true],
-            "count": [int(v) for v in count[filled]],
-        }
+        out["calibration"][classes[code]] = calibration.calibration_curve(truth, score_)
     return out
 
 

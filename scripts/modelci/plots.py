@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
+from modelci import calibration, slice_plot
 from modelci.documents import (
     CalibrationCurve,
     Comparison,
@@ -155,6 +156,7 @@ def render_comparison_plots(comparison: Comparison, out_dir: Path) -> list[str]:
                     for label, side in zip((base_label, cand_label), curves, strict=True)
                 }
             )
+    drawings["slices"] = _drawing(slice_plot.forest(comparison, width=WIDTH + 1.0))
     from modelci import history_plot  # the trend over the releases (comparison.history)
 
     drawings[history_plot.NAME] = history_plot.drawing(history_plot.of_comparison(comparison))
@@ -186,6 +188,10 @@ class _Drawing:
 MARGINS = {"left": 0.62, "bottom": 0.45, "right": 0.12, "top": 0.28, "between": 0.2}
 # Average glyph width of DejaVu Sans, in inches per point of font size, to size margins by text.
 GLYPH_WIDTH = 0.0082
+
+
+def _drawing(forest: slice_plot.Forest | None) -> _Drawing | None:
+    return None if forest is None else _Drawing(draw=forest.draw, size=forest.size)
 
 
 def _save_all(drawings: Mapping[str, _Drawing | None], out_dir: Path) -> list[str]:
@@ -373,43 +379,91 @@ def _pr(
 
 
 def _calibration(sides: Mapping[str, Mapping[str, CalibrationCurve] | None]) -> _Drawing | None:
+    """Reliability diagram over the bins evaluation.json records, each point with its binomial
+    standard error, and below it the rows in each bin, so a point on few rows reads as such."""
     lines = _series_lines(sides, points=lambda c: (c.prob_pred, c.prob_true))
     if not lines:
         return None
-    counts = _series_lines(sides, points=lambda c: (c.prob_pred, c.count))
+    # Same order as `lines`: the bins' edges where recorded (equal-count bins), else the bins'
+    # mean predicted probability (files from before edges were recorded).
+    counts = _series_lines(sides, points=lambda c: (c.edges or c.prob_pred, c.count))
     total = _total(sides)
+    quantile = all(len(line.x) == len(line.y) + 1 for line in counts)
 
     def draw(figure: Figure) -> None:
         top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(3, 1))
         top.plot([0, 1], [0, 1], color=REFERENCE, linestyle=":", linewidth=1, label="perfect")
         _draw_lines(top, lines, markers=True)
+        for line, rows in zip(lines, counts, strict=True):
+            errors = calibration.standard_errors(list(line.y), list(rows.y))
+            top.errorbar(
+                line.x,
+                line.y,
+                yerr=errors,
+                fmt="none",
+                ecolor=line.colour,
+                elinewidth=0.8,
+                capsize=2,
+                alpha=0.6,
+            )
         top.set_xlim(-0.01, 1.01)
         top.set_ylim(-0.01, 1.02)
         top.set_ylabel("observed frequency")
-        top.set_title(_title("Calibration", sides, lines, f"n={total}" if total else None))
+        notes = [f"n={total}" if total else None, "equal-count bins" if quantile else None]
+        top.set_title(_title("Calibration", sides, lines, ", ".join(filter(None, notes)) or None))
+        top.text(
+            0.99,
+            0.02,
+            "bars: ±1 standard error",
+            transform=top.transAxes,
+            ha="right",
+            va="bottom",
+            fontsize=7,
+            color="#666666",
+        )
         # Over-confident models sag below the diagonal on the right; the top left stays clear.
         _legend(top, len(lines) + 1, "upper left")
-        # Bars for one or two series; more would hide each other, so they become lines.
-        width = 0.025 if len(counts) > 1 else 0.035
-        for index, line in enumerate(counts):
-            if len(counts) <= 2:
-                offset = (index - (len(counts) - 1) / 2) * width
-                x = [v + offset for v in line.x]
-                bottom.bar(x, line.y, width=width, color=line.colour, alpha=0.75)
-            else:
-                bottom.plot(
-                    line.x,
-                    line.y,
-                    color=line.colour,
-                    linestyle="--" if line.dashed else "-",
-                    marker="o",
-                    markersize=2.5,
-                    linewidth=1,
-                )
-        bottom.set_xlabel("mean predicted probability")
-        bottom.set_ylabel("count")
+        _bin_counts(bottom, counts)
+        bottom.set_xlabel("predicted probability" if quantile else "mean predicted probability")
+        bottom.set_ylabel("rows")
 
     return _Drawing(draw=draw, size=(WIDTH, HEIGHT), margins=MARGINS)
+
+
+def _bin_counts(ax: Axes, counts: Sequence[_Line]) -> None:
+    """Rows per bin: steps over the bins' edges, or bars at the bins' means in older files."""
+    width = 0.025 if len(counts) > 1 else 0.035
+    for index, line in enumerate(counts):
+        style = "--" if line.dashed else "-"
+        if len(line.x) == len(line.y) + 1:
+            # Equal-count bins have unequal widths: each bin's rows drawn across its own range.
+            fill = len(counts) <= 2
+            ax.stairs(
+                line.y,
+                line.x,
+                color=line.colour,
+                linestyle=style,
+                linewidth=1,
+                fill=fill,
+                alpha=0.35 if fill else 1.0,
+            )
+            if fill:
+                ax.stairs(line.y, line.x, color=line.colour, linestyle=style, linewidth=1)
+        elif len(counts) <= 2:
+            # Bars for one or two series; more would hide each other, so they become lines.
+            offset = (index - (len(counts) - 1) / 2) * width
+            x = [v + offset for v in line.x]
+            ax.bar(x, line.y, width=width, color=line.colour, alpha=0.75)
+        else:
+            ax.plot(
+                line.x,
+                line.y,
+                color=line.colour,
+                linestyle=style,
+                marker="o",
+                markersize=2.5,
+                linewidth=1,
+            )
 
 
 def _total(sides: Mapping[str, Mapping[str, CalibrationCurve] | None]) -> int | None:
@@ -671,9 +725,7 @@ def _metric_deltas(comparison: Comparison) -> _Drawing | None:
                 fontsize=8,
                 fontweight="bold" if row.primary else "normal",
             )
-            text = _signed(row.delta)
-            if row.low is not None and row.high is not None:
-                text += f"\n[{_signed(row.low)}, {_signed(row.high)}]"
+            text = "\n".join(_delta_text(row))
             ax.annotate(text, xy=(1.03, 0.5), xycoords="axes fraction", va="center", fontsize=7)
         axes[0].set_title(f"Metric deltas (candidate − baseline), {confidence:.0%} CI")
         axes[-1].set_xlabel(
@@ -698,7 +750,7 @@ def _metric_deltas(comparison: Comparison) -> _Drawing | None:
     # Margins sized by the longest name (left) and the longest printed interval (right), so the
     # layout needs no measuring pass: with one axes per metric that pass was half the plot's time.
     names_width = max(len(_short(r.name, 24)) + 2 * r.lower_is_better for r in rows)
-    numbers_width = max(len(f"[{_signed(r.low or 0)}, {_signed(r.high or 0)}]") for r in rows)
+    numbers_width = max(len(line) for r in rows for line in _delta_text(r))
     margins = {
         "left": 0.15 + names_width * 8 * GLYPH_WIDTH,
         "right": 0.25 + numbers_width * 7 * GLYPH_WIDTH,
@@ -710,9 +762,14 @@ def _metric_deltas(comparison: Comparison) -> _Drawing | None:
     return _Drawing(draw=draw, size=size, margins=margins)
 
 
-def _signed(value: float) -> str:
-    # Byte counts and the like read better as grouped integers than as 2.45e+05.
-    return f"{value:+,.0f}" if abs(value) >= 10_000 else f"{value:+.3g}"
+def _delta_text(row: _DeltaRow) -> list[str]:
+    """A row's delta and interval as the report's table writes them (report.numbers)."""
+    from modelci.report.numbers import Precision
+
+    ci = (row.low, row.high) if row.low is not None and row.high is not None else None
+    precision = Precision.of(ci, row.delta)
+    lines = [precision.delta(row.delta)]
+    return lines if ci is None else [*lines, precision.interval(ci, sign=True)]
 
 
 def _delta_rows(comparison: Comparison) -> list[_DeltaRow]:

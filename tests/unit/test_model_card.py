@@ -12,7 +12,6 @@ import pytest
 from modelci import documents
 from modelci.release import card
 from modelci.release.tags import parse_tag
-from modelci.report.numbers import interval, number
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "report"
 
@@ -88,11 +87,10 @@ def test_render_holds_what_a_card_promises(
     assert "| License | MIT |" in text
     # Metrics with their intervals, the primary first.
     auc = evaluation["metrics"]["roc_auc"]
+    assert (auc["value"], auc["ci"]) == (0.9983, [0.9773, 1.0])
     metric_rows = [line for line in text.splitlines() if line.startswith("| **roc")]
-    assert metric_rows == [
-        f"| **roc\\_auc** (primary) | {number(auc['value'])} | {interval(tuple(auc['ci']))} "
-        "| delong | higher |"
-    ]
+    # The interval is 0.023 wide: three decimals on the value and both ends.
+    assert metric_rows == ["| **roc\\_auc** (primary) | 0.998 | [0.977, 1.000] | delong | higher |"]
     assert "| 95% CI |" in text
     # Data fingerprints: the files' sha256 and the test rows' fingerprint.
     assert "`" + "a1" * 32 + "`" in text
@@ -150,7 +148,7 @@ def test_multiclass_and_regression_render() -> None:
         "skipped_metrics": {"mape": "the target has zero values"},
     }
     text = card.render(build(regression_info, regression))
-    assert "| **rmse** (primary) | 2.5 | [2, 3.1] | delta | lower |" in text
+    assert "| **rmse** (primary) | 2.5 | [2.0, 3.1] | delta | lower |" in text
     assert "| max\\_error | 9 | — | point | lower |" in text
     assert "| 90% CI |" in text and "Not computed: mape (the target has zero values)." in text
     assert "_No data facts recorded._" in text

@@ -68,9 +68,10 @@ def test_notes_with_deltas() -> None:
     )
     assert text.startswith("<!-- modelci:release -->\n## cancer v1.1.0\n\nFlags tumours.\n")
     assert "| Metric | Value | 95% CI | `cancer@v1.0.0` | Δ |" in text
-    assert "| **roc\\_auc** | 0.99 | [0.98, 1] | 0.97 | +0.02 (better) |" in text
-    assert "| accuracy | 0.95 | [0.9, 0.98] | 0.95 | 0 |" in text
-    assert "| log\\_loss | 0.1 | [0.05, 0.15] | — | — |" in text
+    # Each row in the decimals its interval supports: the delta no finer than the interval.
+    assert "| **roc\\_auc** | 0.990 | [0.980, 1.000] | 0.970 | +0.020 (better) |" in text
+    assert "| accuracy | 0.950 | [0.900, 0.980] | 0.950 | 0.000 |" in text
+    assert "| log\\_loss | 0.10 | [0.05, 0.15] | — | — |" in text
     assert "[`cancer@v1.0.0`](https://h/o/r/releases/tag/cancer@v1.0.0)" in text
     assert "[Model card](https://h/o/r/releases/download/cancer@v1.1.0/MODEL_CARD.md)" in text
     assert "`" + "ab" * 32 + "`" in text

@@ -134,7 +134,7 @@ def test_three_candidates_rank_best_first_by_a_higher_is_better_metric() -> None
     ]
     assert [row[:3] for row in board["rows"]] == [
         ["1", "hgb", "0.9983"],
-        ["2", "compare-lr", "0.995"],
+        ["2", "compare-lr", "0.9950"],  # the column's decimals, so it lines up
         ["3", "rf.yaml", "0.9512"],
     ]
     hgb, lr, rf = board["rows"]
@@ -308,13 +308,15 @@ def test_evaluations_rank_by_the_primary_value_without_a_baseline(tmp_path: Path
     runs = eval_runs(tmp_path, {"rf": 0.91, "hgb": 0.95, "lr": 0.88})
     md = render(*runs)
     assert md.startswith("### 📊 modelci: 3 candidates, no baseline yet\n")
-    assert "Best by **f1\\_macro** (higher is better): **hgb.yaml** 0.95 (95% CI [0.9, 0.98])" in md
+    # An interval 0.08 wide: three decimals, on the value and both ends alike.
+    best = "Best by **f1\\_macro** (higher is better): **hgb.yaml** 0.950 (95% CI [0.900, 0.980])"
+    assert best in md
     board = board_table(md)
     assert board["headers"] == ["#", "candidate", "f1_macro", "95% CI", "size", "latency"]
     assert board["rows"] == [
-        ["1", "hgb.yaml", "0.95", "[0.9, 0.98]", "18 KiB", "0.42 ms"],
-        ["2", "rf.yaml", "0.91", "[0.86, 0.94]", "18 KiB", "0.42 ms"],
-        ["3", "lr.yaml", "0.88", "[0.83, 0.91]", "18 KiB", "0.42 ms"],
+        ["1", "hgb.yaml", "0.950", "[0.900, 0.980]", "18 KiB", "0.42 ms"],
+        ["2", "rf.yaml", "0.910", "[0.860, 0.940]", "18 KiB", "0.42 ms"],
+        ["3", "lr.yaml", "0.880", "[0.830, 0.910]", "18 KiB", "0.42 ms"],
     ]
     # No delta, p or gate anywhere on the board.
     for word in ("Δ", "gate", "baseline model"):
@@ -322,9 +324,9 @@ def test_evaluations_rank_by_the_primary_value_without_a_baseline(tmp_path: Path
     page = outline(github_html(md))
     top = [title for depth, title in page.summaries if depth == 1]
     assert top == [
-        "1. hgb.yaml: f1_macro 0.95",
-        "2. rf.yaml: f1_macro 0.91",
-        "3. lr.yaml: f1_macro 0.88",
+        "1. hgb.yaml: f1_macro 0.950",
+        "2. rf.yaml: f1_macro 0.910",
+        "3. lr.yaml: f1_macro 0.880",
     ]
     # each candidate's usual evaluation report sits in its block
     metrics = [t for t in page.tables if t["headers"][:2] == ["metric", "value"]]

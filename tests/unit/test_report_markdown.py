@@ -186,7 +186,9 @@ def test_regression_comparison() -> None:
     metrics = tables(html)[0]
     rmse = metrics["rows"][0]
     assert rmse[0] == "rmse"
-    assert rmse[1:4] == ["44.31", "35.02", "-9.29"] and rmse[6] == "✅ pass, better"
+    # The interval [-12.4, -6.1] supports one decimal, so the whole row has one.
+    assert rmse[1:4] == ["44.3", "35.0", "-9.3"] and rmse[4] == "[-12.4, -6.1]"
+    assert rmse[6] == "✅ pass, better"
     assert "Per-class" not in md and "<summary>Confusion" not in md
     assert "⚠️ <strong>target_range</strong>" in html
     assert '<img src="https://img.example/run/plots/predicted_vs_actual.png"' in html

@@ -2,12 +2,14 @@
 
 DIR is the output of `modelci compare` (comparison.json): the check concludes success or
 failure with the report's headline and metrics table, and one annotation per failed gate on
-the `gates:` line of the candidate's config. A run directory after `modelci evaluate` gives a
-neutral check (nothing to gate). The check goes on the pull request's head commit (or
-GITHUB_SHA, or --sha). A token without `checks: write` gets a commit status instead.
+the `gates:` line of the candidate's config. A run directory after `modelci evaluate` (no
+baseline yet) is judged by its config's absolute gates (`min`/`max`, evaluation.json `gates`):
+failure or success likewise, neutral when it has none. The check goes on the pull request's
+head commit (or GITHUB_SHA, or --sha). A token without `checks: write` gets a commit status
+instead.
 
 Failed gates are also printed as `::error` workflow commands. The command exits 0 once the
-verdict is posted, whatever it is (`modelci compare` already fails the job on a failed gate),
+verdict is posted, whatever it is (`compare` and `evaluate --gate` fail the job on a failed gate),
 3 when GitHub fails after retries, 2 on bad input. Outputs: check-url, conclusion.
 
 examples:

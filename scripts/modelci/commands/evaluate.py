@@ -10,8 +10,13 @@ predictions and plots, written into the run directory.
 proba_<class>…); --id-column, --target and --prediction-column name others, --task overrides
 the inferred task. A run made so (run.json model null) evaluates again with `evaluate RUN`.
 
+The run's own config's absolute gates (`min`/`max`) are applied and recorded in evaluation.json
+(`gates`); relative ones (`max_drop`, …) wait for a baseline. With --gate a failed one exits 1,
+after every output is written: a model's first pull request, with no baseline yet.
+
 Step outputs (in GitHub Actions): run-dir, metrics (metrics.json's object, one line of JSON) and
-primary (the headline metric's name).
+primary (the headline metric's name); with --gate also verdict (pass or fail) and failed-gates
+(a JSON list) when the config sets gates.
 """
 
 from __future__ import annotations
@@ -63,6 +68,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--primary", help="headline metric (default: from the config)")
     add_plots_flag(parser)
+    add_gate_flag(parser)
+
+
+def add_gate_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--gate",
+        action="store_true",
+        help="exit 1 when an absolute gate (min/max) of the run's config fails, after every "
+        "output is written: a first pull request, with no baseline to compare with",
+    )
 
 
 def add_plots_flag(parser: argparse.ArgumentParser) -> None:
@@ -122,23 +137,29 @@ def run(args: argparse.Namespace) -> int:
                 task=args.task,
                 classes=bring_your_own.parse_classes(args.classes),
             )
-            outputs = evaluate_run(
-                run_, out=out, primary=args.primary, plots=args.plots, inputs=(args.model,)
+            code, outputs = evaluate_run(
+                run_,
+                out=out,
+                primary=args.primary,
+                plots=args.plots,
+                inputs=(args.model,),
+                gate=args.gate,
             )
     else:
         if args.run_dir is None:
             raise UserError(
                 "no run directory given", fix="modelci evaluate RUN_DIR, or --model/--data/--target"
             )
-        outputs = evaluate_run(
+        code, outputs = evaluate_run(
             Run.open(args.run_dir),
             out=args.out or args.run_dir,
             data=args.data,
             primary=args.primary,
             plots=args.plots,
+            gate=args.gate,
         )
     workflow.set_outputs(outputs)
-    return 0
+    return code
 
 
 def _evaluate_predictions(args: argparse.Namespace) -> int:
@@ -177,8 +198,10 @@ def _evaluate_predictions(args: argparse.Namespace) -> int:
         primary=args.primary,
         draw_plots=args.plots,
     )
-    workflow.set_outputs(headline(document, args.out))
-    return 0
+    outputs = headline(document, args.out)
+    code, verdict = gated(document, gate=args.gate)
+    workflow.set_outputs(outputs | verdict)
+    return code
 
 
 def evaluate_run(
@@ -189,15 +212,40 @@ def evaluate_run(
     primary: str | None = None,
     plots: bool | None = None,
     inputs: tuple[Path, ...] = (),
-) -> dict[str, str]:
-    """Evaluate `run` into `out`, print the headline line; returns the step outputs. `inputs`
-    are files read besides the run's own, which no output may replace."""
+    gate: bool = False,
+) -> tuple[int, dict[str, str]]:
+    """Evaluate `run` into `out`, print the headline line; returns the exit code (1: `gate` and
+    an absolute gate failed) and the step outputs. `inputs` are files read besides the run's
+    own, which no output may replace."""
     from modelci import evaluation
 
     document = evaluation.evaluate(
         run, data_override=data, out=out, primary=primary, draw_plots=plots, inputs=inputs
     )
-    return headline(document, out)
+    outputs = headline(document, out)
+    code, verdict = gated(document, gate=gate)
+    return code, outputs | verdict
+
+
+def gated(document: Evaluation, *, gate: bool) -> tuple[int, dict[str, str]]:
+    """The exit code of the evaluation's absolute gates (1 only with `gate` and a failure) and,
+    with `gate`, the step outputs verdict and failed-gates (none when nothing is gated). Prints
+    the gates' line with `gate`, and a failure whatever `gate` says."""
+    import json
+
+    from modelci.errors import ExitCode
+
+    gates = document.gates
+    if gates is not None and (gate or gates.failed):
+        print(gates_line(document))
+    if not gate or gates is None:
+        return 0, {}
+    failed = [result.name for result in gates.failed]
+    outputs = {
+        "verdict": gates.verdict,
+        "failed-gates": json.dumps(failed, separators=(",", ":")),
+    }
+    return (int(ExitCode.GATE_FAILED) if gates.verdict == "fail" else 0), outputs
 
 
 def headline(document: Evaluation, out: Path) -> dict[str, str]:
@@ -215,3 +263,20 @@ def headline(document: Evaluation, out: Path) -> dict[str, str]:
         "metrics": json.dumps(flat, separators=(",", ":"), allow_nan=False),
         "primary": headline.name,
     }
+
+
+def gates_line(document: Evaluation) -> str:
+    """The absolute gates in one line, e.g. "gates: ❌ fail (accuracy: value 0.62 is below the
+    minimum 0.9); waiting for a baseline: roc_auc"."""
+    gates = document.gates
+    assert gates is not None
+    if gates.failed:
+        reasons = "; ".join(f"{result.name}: {result.gate.reason}" for result in gates.failed)
+        line = f"gates: ❌ fail ({reasons})"
+    elif gates.results:
+        line = f"gates: ✅ pass ({', '.join(result.name for result in gates.results)})"
+    else:
+        line = "gates: no absolute gate"
+    if gates.waiting:
+        line += f"; waiting for a baseline: {', '.join(gates.waiting)}"
+    return line

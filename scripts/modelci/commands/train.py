@@ -9,10 +9,13 @@ modelci train -c modelci.yaml --out runs/candidate --evaluate   # then evaluate,
 modelci train --evaluate --compare-with runs/baseline --compare-out runs/compare --gates-from baseline
 
 --compare-with also compares the evaluated run with a baseline run, as `modelci compare` would
-(exit 1 on a failed gate, after every output is written), in the same process.
+(exit 1 on a failed gate, after every output is written), in the same process. --gate (with
+--evaluate) exits 1 when an absolute gate (min/max) of the config fails, as `modelci evaluate
+--gate` would: a model's first pull request, with no baseline yet.
 
 Step outputs (in GitHub Actions): run-dir; with --evaluate also evaluate's metrics and primary;
-with --compare-with also compare's comparison-dir, verdict, failed-gates and summary.
+with --gate the absolute gates' verdict and failed-gates; with --compare-with also compare's
+comparison-dir, verdict, failed-gates and summary (the verdict fails when either fails).
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "OUT` would, without a second start of Python",
     )
     evaluate.add_plots_flag(parser)
+    evaluate.add_gate_flag(parser)
     parser.add_argument(
         "--compare-with",
         type=Path,
@@ -119,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
     for given, flag in (
         (args.plots is not None, "--no-plots"),
         (args.compare_with, "--compare-with"),
+        (args.gate, "--gate"),
     ):
         if given and not args.evaluate:
             raise UserError(f"{flag} goes with --evaluate", fix=f"add --evaluate, or drop {flag}")
@@ -134,13 +139,33 @@ def run(args: argparse.Namespace) -> int:
         info = training.train(cfg, args.out)
         print(f"trained {info['estimator']['class']} ({info['task']}) → {args.out}")
     outputs = {"run-dir": str(args.out.resolve())}
+    code, evaluated = 0, dict[str, str]()  # evaluate's step outputs, with --evaluate
     if args.evaluate:
-        outputs |= evaluate.evaluate_run(Run.open(args.out), out=args.out, plots=args.plots)
-    code = 0
+        code, evaluated = evaluate.evaluate_run(
+            Run.open(args.out), out=args.out, plots=args.plots, gate=args.gate
+        )
+        outputs |= evaluated
     if args.compare_with is not None:
-        code, compared = compare.compare_dirs(
+        compared_code, compared = compare.compare_dirs(
             args.out, args.compare_with, args.compare_out, gates_from=args.gates_from
         )
-        outputs |= compared
+        outputs |= _both_verdicts(evaluated, compared)
+        code = max(code, compared_code)
     workflow.set_outputs(outputs)
     return code
+
+
+def _both_verdicts(evaluated: dict[str, str], compared: dict[str, str]) -> dict[str, str]:
+    """compare's outputs, its verdict and failed-gates joined with the absolute gates' (--gate:
+    the candidate's own config, which --gates-from baseline may not have applied)."""
+    import json
+
+    if "verdict" not in evaluated:
+        return compared
+    failed = json.loads(compared["failed-gates"])
+    failed += [name for name in json.loads(evaluated["failed-gates"]) if name not in failed]
+    verdict = "fail" if "fail" in (evaluated["verdict"], compared["verdict"]) else "pass"
+    return compared | {
+        "verdict": verdict,
+        "failed-gates": json.dumps(failed, separators=(",", ":")),
+    }

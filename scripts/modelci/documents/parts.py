@@ -180,22 +180,31 @@ class PrCurve:
 
 @dataclass(frozen=True, kw_only=True)
 class CalibrationCurve:
+    """Per bin: mean predicted probability, observed frequency, rows. `edges` (one more than
+    the bins) bound equal-count bins; absent in files written before them (ten equal-width
+    bins, empty ones left out)."""
+
     prob_pred: tuple[float, ...]
     prob_true: tuple[float, ...]
     count: tuple[float, ...]
+    edges: tuple[float, ...] | None = None
 
     @classmethod
     def parse(cls, node: Node) -> CalibrationCurve:
         node.obj("an object with prob_pred, prob_true and count")
         prob_pred, prob_true, count = same_length(node, "prob_pred", "prob_true", "count")
-        return cls(prob_pred=prob_pred, prob_true=prob_true, count=count)
+        edges = node["edges"].optional(Node.numbers)
+        if edges is not None and len(edges) != len(count) + 1:
+            node["edges"].fail("a list of bin edges, one more than the counts")
+        return cls(prob_pred=prob_pred, prob_true=prob_true, count=count, edges=edges)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "prob_pred": list(self.prob_pred),
             "prob_true": list(self.prob_true),
             "count": [int(c) if c == int(c) else c for c in self.count],
         }
+        return out if self.edges is None else {**out, "edges": list(self.edges)}
 
 
 Curve = TypeVar("Curve", RocCurve, PrCurve, CalibrationCurve)

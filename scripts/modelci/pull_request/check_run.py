@@ -78,7 +78,8 @@ class Posted:
 def build_check(
     report: Report, *, config: ConfigFile | None, details_url: str | None = None
 ) -> CheckReport:
-    """The check for a compare directory's report (or an evaluation's: neutral, no gates)."""
+    """The check for a compare directory's report, or an evaluated run's: its absolute gates
+    decide (a first pull request), neutral when it has none."""
     from modelci.report import content, markdown
 
     headline = next(s for s in content.build_sections(report) if s.headline)
@@ -95,21 +96,12 @@ def build_check(
     title = _cap(re.sub(r"^\W*(?:modelci: )?", "", headline.title), TITLE_LIMIT)
     comparison = report.comparison
     if comparison is None:
-        return CheckReport(conclusion="neutral", title=title, summary=summary)
+        return _evaluation_check(report, config=config, title=title, summary=summary)
     failures = []
     for name in comparison.failed_gates:
         metric = comparison.metric(name)
         reason = metric.gate.reason if metric is not None and metric.gate.reason else ""
-        path = config.path if config else None
-        line = gate_line(config.text, name) if config and config.text is not None else None
-        failures.append(
-            GateFailure(
-                metric=name,
-                reason=reason or "the gate failed",
-                path=path,
-                line=line or (1 if path else None),
-            )
-        )
+        failures.append(_failure(name, reason, config))
     gates = tuple(
         (m.gate.status, m.name, m.gate.reason)
         for m in comparison.metrics
@@ -121,6 +113,37 @@ def build_check(
         summary=summary,
         failures=tuple(failures),
         gates=gates,
+    )
+
+
+def _evaluation_check(
+    report: Report, *, config: ConfigFile | None, title: str, summary: str
+) -> CheckReport:
+    """An evaluation alone (no baseline yet): its config's absolute gates decide; neutral when
+    nothing is gated without a baseline (no gates, or only relative ones)."""
+    gates = report.candidate.gates if report.candidate is not None else None
+    if gates is None or not gates.results:
+        return CheckReport(conclusion="neutral", title=title, summary=summary)
+    return CheckReport(
+        conclusion="failure" if gates.verdict == "fail" else "success",
+        title=title,
+        summary=summary,
+        failures=tuple(
+            _failure(result.name, result.gate.reason, config) for result in gates.failed
+        ),
+        gates=tuple((r.gate.status, r.name, r.gate.reason) for r in gates.results),
+    )
+
+
+def _failure(metric: str, reason: str, config: ConfigFile | None) -> GateFailure:
+    """A failed gate, pointed at its line under `gates:` in the config when it can be read."""
+    path = config.path if config else None
+    line = gate_line(config.text, metric) if config and config.text is not None else None
+    return GateFailure(
+        metric=metric,
+        reason=reason or "the gate failed",
+        path=path,
+        line=line or (1 if path else None),
     )
 
 

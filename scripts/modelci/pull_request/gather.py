@@ -41,9 +41,15 @@ class Result:
 
     @property
     def failed_gates(self) -> tuple[str, ...] | None:
-        """The failed gates when the verdict is fail; None when it passed or nothing was gated."""
+        """The failed gates when the verdict is fail; None when it passed or nothing was gated.
+        Without a baseline, the evaluation's absolute gates (its config's min/max)."""
         comparison = self.report.comparison
-        if comparison is None or comparison.verdict != "fail":
+        if comparison is None:
+            gates = self.report.candidate.gates if self.report.candidate else None
+            if gates is None or gates.verdict != "fail":
+                return None
+            return tuple(result.name for result in gates.failed)
+        if comparison.verdict != "fail":
             return None
         return comparison.failed_gates
 

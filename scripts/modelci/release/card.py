@@ -19,7 +19,7 @@ from typing import Any
 from modelci.documents import DataCheck, Evaluation, Importance, RunInfo
 from modelci.release.tags import ReleaseTag
 from modelci.report.markdown import escape
-from modelci.report.numbers import ci_label, interval, number, size
+from modelci.report.numbers import Precision, ci_label, number, size
 
 DASH = "—"
 TOP_FEATURES = 15
@@ -229,8 +229,8 @@ def _evaluation(evaluation: Evaluation) -> str:
     rows = [
         (
             f"**{escape(m.name)}** (primary)" if m.name == primary else escape(m.name),
-            number(m.value),
-            interval(m.ci),
+            (row := Precision.of(m.ci, m.value)).value(m.value),
+            row.interval(m.ci),
             escape(m.method or DASH),
             "higher" if m.higher_is_better else "lower",
         )

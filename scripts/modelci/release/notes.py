@@ -16,7 +16,7 @@ from typing import Any
 from modelci.documents import Evaluation, RunInfo
 from modelci.release.tags import ReleaseTag
 from modelci.report.markdown import escape
-from modelci.report.numbers import ci_label, interval, number, signed
+from modelci.report.numbers import Precision, ci_label, number
 
 DASH = "—"
 # Operational numbers in metrics.json that are not in evaluation.json's metrics, and whether
@@ -177,12 +177,14 @@ def render(notes: ReleaseNotes) -> str:
     ]
     for line in notes.lines:
         name = f"**{escape(line.name)}**" if line.primary else escape(line.name)
-        cells = [name, number(line.value), interval(line.ci)]
+        # The value's interval sets the row's decimals: a delta finer than it is noise.
+        row = Precision.of(line.ci, line.value, line.previous if compared else None)
+        cells = [name, row.value(line.value), row.interval(line.ci)]
         if compared:
-            delta = signed(line.delta)
+            delta = row.delta(line.delta)
             if line.direction in ("better", "worse"):
                 delta += f" ({line.direction})"
-            cells += [number(line.previous), delta]
+            cells += [row.value(line.previous), delta]
         lines.append("| " + " | ".join(cells) + " |")
     parts.append("\n".join(lines) + "\n")
     if compared:

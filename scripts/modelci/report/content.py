@@ -7,26 +7,49 @@ once; user-provided text stays raw and each renderer escapes it for its own form
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from modelci.plots import TITLES
+from modelci.report import findings
+from modelci.report.blocks import (
+    Block,
+    Bullets,
+    Image,
+    Images,
+    Inline,
+    Paragraph,
+    Section,
+    Span,
+    Table,
+)
+from modelci.report.blocks import code as _code
+from modelci.report.blocks import inline as _t
+from modelci.report.blocks import left as _left
+from modelci.report.blocks import numbers as _n
+from modelci.report.blocks import right as _right
+from modelci.report.blocks import strong as _strong
 from modelci.report.inputs import (
     Comparison,
     DataCheck,
     Evaluation,
     GateChange,
     MetricDelta,
+    MetricValue,
     Report,
     RunFacts,
 )
-from modelci.report.numbers import DASH, ci_label, interval, number, p_value, signed, size
-
-# "number" marks text modelci formatted itself from numbers ("[+0.01, +0.03]", "<0.001"): it
-# holds no markup, so markdown shows it unescaped and the raw file stays readable.
-SpanStyle = Literal["text", "strong", "code", "number"]
-Align = Literal["left", "right"]
+from modelci.report.numbers import (
+    DASH,
+    Precision,
+    ci_label,
+    decimals_for,
+    fixed,
+    number,
+    p_value,
+    size,
+)
 
 # A skipped check (e.g. no training rows for the duplicate check) reads as a warning.
 STATUS_ICON = {"ok": "✅", "warn": "⚠️", "skipped": "⚠️", "fail": "❌"}
@@ -38,79 +61,35 @@ MODEL_MEASURES = ("importance", "latency_ms_per_1k_rows", "model_size_bytes")
 NEEDS_A_MODEL = "Latency, size and permutation importance need a model"
 
 
-@dataclass(frozen=True, kw_only=True)
-class Span:
-    text: str
-    style: SpanStyle = "text"
-
-
-Inline = tuple[Span, ...]
-
-
-@dataclass(frozen=True, kw_only=True)
-class Paragraph:
-    spans: Inline
-    small: bool = False
-
-
-@dataclass(frozen=True, kw_only=True)
-class Bullets:
-    items: tuple[Inline, ...]
-
-
-@dataclass(frozen=True, kw_only=True)
-class Table:
-    headers: tuple[str, ...]
-    rows: tuple[tuple[Inline, ...], ...]
-    align: tuple[Align, ...]
-    # What a row is, for "… 12 more metrics" when rows are cut to fit a size limit.
-    noun: str = "rows"
-    # Per row: "fail", "pass" or None; the HTML tints rows by it, markdown has the icons.
-    tags: tuple[str | None, ...] = ()
-
-
-@dataclass(frozen=True, kw_only=True)
-class Image:
-    path: str
-    title: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class Images:
-    images: tuple[Image, ...]
-
-
-Block = Paragraph | Bullets | Table | Images
-
-
-@dataclass(frozen=True, kw_only=True)
-class Section:
-    """A titled run of blocks; `collapsed` ones render as `<details>` with the title as summary."""
-
-    key: str
-    title: str
-    blocks: tuple[Block, ...] = field(default_factory=tuple)
-    collapsed: bool = False
-    headline: bool = False
-
-
 def build_sections(report: Report) -> list[Section]:
     """The report's sections, in reading order; optional ones are left out when empty."""
+    sections: list[Section | None]
     if report.comparison is not None:
+        comparison = report.comparison
+        # Top-down as a reviewer reads: the verdict, what got worse and where, then details.
+        slices = findings.worst_slices(comparison)
+        trend = findings.history(report, comparison)
         sections = [
-            _comparison_headline(report, report.comparison),
-            _failed_gates(report.comparison),
-            _comparison_metrics(report.comparison),
+            _comparison_headline(report, comparison),
+            _failed_gates(comparison),
+            slices,
+            _comparison_metrics(comparison),
+            findings.churn(comparison),
+            trend,
         ]
-        checks = report.comparison.data_checks
+        checks = comparison.data_checks
+        # The slice and history plots show in their own sections, when those are there.
+        apart = {findings.SLICES_PLOT: slices, findings.HISTORY_PLOT: trend}
+        plots = [path for path in report.plots if apart.get(path) is None]
     else:
         assert report.candidate is not None
         sections = [_evaluation_headline(report, report.candidate)]
         sections.append(_evaluation_metrics(report.candidate))
         checks = report.candidate.data_checks
+        plots = list(report.plots)
     sections += [
         _data_checks(checks),
-        _plots(report.plots),
+        _plots(plots),
         _per_class(report),
         _confusion_matrix(report),
         _importance(report),
@@ -148,34 +127,6 @@ def library_text(run: RunFacts) -> str | None:
     return f"{name} {run.library_version}" if run.library_version else name
 
 
-def _right(n: int) -> tuple[Align, ...]:
-    right: Align = "right"
-    return (right,) * n
-
-
-def _left(n: int) -> tuple[Align, ...]:
-    left: Align = "left"
-    return (left,) * n
-
-
-def _t(*parts: str | Span) -> Inline:
-    """An inline run from plain strings and spans."""
-    return tuple(Span(text=part) if isinstance(part, str) else part for part in parts)
-
-
-def _n(text: str) -> Inline:
-    """A cell or run of modelci-formatted numbers."""
-    return (Span(text=text, style="number"),)
-
-
-def _strong(text: str) -> Span:
-    return Span(text=text, style="strong")
-
-
-def _code(text: str) -> Span:
-    return Span(text=text, style="code")
-
-
 # For other section builders (the leaderboard), which compose the same inline runs.
 inline, numbers, strong, code = _t, _n, _strong, _code
 
@@ -186,9 +137,9 @@ inline, numbers, strong, code = _t, _n, _strong, _code
 def _comparison_headline(report: Report, comparison: Comparison) -> Section:
     candidate = report.candidate_run.label if report.candidate_run else "candidate"
     baseline = report.baseline_run.label if report.baseline_run else "baseline"
-    gated = [m for m in comparison.metrics if m.gate.status != "none"]
+    # Churn's gate counts like a metric's; slice and from-best failures fail their metric's.
     failed = len(comparison.failed_gates)
-    total = max(len(gated), failed)
+    total = len(findings.gated_names(comparison) | set(comparison.failed_gates))
     if comparison.verdict == "fail" and failed:
         title = f"❌ modelci: {candidate} fails {failed} of {total} gates against {baseline}"
     elif comparison.verdict == "fail":
@@ -204,11 +155,12 @@ def _comparison_headline(report: Report, comparison: Comparison) -> Section:
     if primary is not None:
         detail = delta_detail(primary, comparison.confidence)
         change = f", {primary.change}" if primary.change in ("better", "worse") else ""
+        value = row_precision(primary).value(primary.candidate)
         blocks.append(
             Paragraph(
                 spans=_t(
                     _strong(primary.name),
-                    *_n(f" {number(primary.candidate)} ({detail}{change})"),
+                    *_n(f" {value} ({detail}{change})"),
                 )
             )
         )
@@ -233,6 +185,7 @@ def _comparison_headline(report: Report, comparison: Comparison) -> Section:
     if comparison.gates_from == "baseline":
         facts.append(f" · gates from the {baseline}")
     blocks.append(Paragraph(spans=_t(*facts), small=True))
+    blocks += findings.headline_warnings(comparison)
     if comparison.gate_changes:
         applied = (
             f"the {baseline}'s gates were applied"
@@ -316,14 +269,23 @@ def _setting(value: Any) -> str:
         return str(value).lower()
     if isinstance(value, int | float):
         return f"{value:g}"
+    if isinstance(value, dict):
+        # A nested rule (max_drop_from_best) as the YAML flow it was written in.
+        return "{" + ", ".join(f"{key}: {_setting(item)}" for key, item in value.items()) + "}"
     return str(value)
 
 
+def row_precision(metric: MetricDelta) -> Precision:
+    """The decimals one compared metric is written with, wherever it appears."""
+    return Precision.of(metric.ci, metric.baseline, metric.candidate, metric.delta)
+
+
 def delta_detail(metric: MetricDelta, confidence: float) -> str:
-    """The change in one metric, as a headline says it: "Δ +0.01, 95% CI [...], p = 0.003"."""
-    detail = f"Δ {signed(metric.delta)}"
+    """The change in one metric, as a headline says it: "Δ +0.010, 95% CI [...], p = 0.003"."""
+    row = row_precision(metric)
+    detail = f"Δ {row.delta(metric.delta)}"
     if metric.ci is not None:
-        detail += f", {ci_label(confidence)} {interval(metric.ci, sign=True)}"
+        detail += f", {ci_label(confidence)} {row.interval(metric.ci, sign=True)}"
     if metric.p_value is not None:
         p = p_value(metric.p_value)
         detail += f", p {p.replace('<', '< ')}" if p.startswith("<") else f", p = {p}"
@@ -337,6 +299,9 @@ def _failed_gates(comparison: Comparison) -> Section | None:
     for name in comparison.failed_gates:
         metric = comparison.metric(name)
         parts: list[str | Span] = ["❌ ", _strong(name)]
+        churn = comparison.churn.gate if comparison.churn else None
+        if metric is None and name == "churn" and churn is not None:
+            parts.append(f": {churn.reason} (gate: max_harmful {_plain(churn.max_harmful)})")
         if metric is not None and metric.gate.reason:
             parts.append(f": {metric.gate.reason}")
         if metric is not None and metric.gate.rule:
@@ -351,6 +316,8 @@ def _plain(value: Any) -> str:
         return str(value).lower()
     if isinstance(value, int | float):
         return number(float(value))
+    if isinstance(value, dict):
+        return _setting(value)
     return str(value)
 
 
@@ -360,6 +327,9 @@ def ordered(metrics: Sequence[MetricDelta], primary: str) -> list[MetricDelta]:
 
 
 def _verdict(metric: MetricDelta) -> str:
+    if metric.gate.status == "none" and metric.worse:
+        # Significantly worse after correction across the metrics: the headline's ⚠️ line.
+        return "⚠️ no gate, significantly worse"
     cell = GATE_CELL[metric.gate.status]
     return f"{cell}, {metric.change}" if metric.change else cell
 
@@ -373,18 +343,7 @@ def _comparison_metrics(comparison: Comparison) -> Section:
     label = ci_label(comparison.confidence)
     table = Table(
         headers=("metric", "baseline", "candidate", "Δ", label, "p", "verdict"),
-        rows=tuple(
-            (
-                _metric_name(m.name, comparison.primary),
-                _n(number(m.baseline)),
-                _n(number(m.candidate)),
-                _n(signed(m.delta)),
-                _n(interval(m.ci, sign=True)),
-                _n(p_value(m.p_value)),
-                _n(_verdict(m)),
-            )
-            for m in metrics
-        ),
+        rows=tuple(_comparison_row(m, comparison.primary) for m in metrics),
         align=("left", "right", "right", "right", "right", "right", "left"),
         noun="metrics",
         tags=tuple(m.gate.status if m.gate.status != "none" else None for m in metrics),
@@ -396,18 +355,66 @@ def _comparison_metrics(comparison: Comparison) -> Section:
         ),
         small=True,
     )
-    return Section(key="metrics", title="Metrics", blocks=(table, note))
+    # Older comparison.json files recorded no power: no column of dashes for them.
+    if not any(findings.is_relative(m) and m.minimum_detectable is not None for m in metrics):
+        return Section(key="metrics", title="Metrics", blocks=(table, note))
+    power = Paragraph(
+        spans=_t(
+            "detectable: the smallest worsening these test rows detect at α with 80% power, "
+            "beside the gate's tolerance; ⚠️ where it exceeds the tolerance, so the gate could "
+            "hardly have failed."
+        ),
+        small=True,
+    )
+    cells = [_n(findings.detectable_cell(m)) for m in metrics]
+    return Section(
+        key="metrics",
+        title="Metrics",
+        blocks=(
+            _with_column(table, "detectable", cells, before=len(table.headers) - 1),
+            note,
+            power,
+        ),
+    )
+
+
+def _with_column(table: Table, header: str, cells: Sequence[Inline], *, before: int) -> Table:
+    """`table` with one more right-aligned column inserted at index `before`."""
+
+    def spliced(row: Sequence[Any], cell: Any) -> tuple[Any, ...]:
+        return (*row[:before], cell, *row[before:])
+
+    return dataclasses.replace(
+        table,
+        headers=spliced(table.headers, header),
+        rows=tuple(spliced(row, cell) for row, cell in zip(table.rows, cells, strict=True)),
+        align=spliced(table.align, "right"),
+    )
+
+
+def _comparison_row(m: MetricDelta, primary: str) -> tuple[Inline, ...]:
+    row = row_precision(m)
+    return (
+        _metric_name(m.name, primary),
+        _n(row.value(m.baseline)),
+        _n(row.value(m.candidate)),
+        _n(row.delta(m.delta)),
+        _n(row.interval(m.ci, sign=True)),
+        _n(p_value(m.p_value)),
+        _n(_verdict(m)),
+    )
 
 
 def _evaluation_headline(report: Report, evaluation: Evaluation) -> Section:
     blocks: list[Block] = []
     primary = evaluation.metric(evaluation.primary)
     if primary is not None:
+        row = Precision.of(primary.ci, primary.value)
         detail = (
-            f" ({ci_label(evaluation.confidence)} {interval(primary.ci)})" if primary.ci else ""
+            f" ({ci_label(evaluation.confidence)} {row.interval(primary.ci)})" if primary.ci else ""
         )
         blocks.append(
-            Paragraph(spans=_t(_strong(primary.name), *_n(f" {number(primary.value)}{detail}")))
+            Paragraph(spans=_t(_strong(primary.name), *_n(f" {row.value(primary.value)}{detail}")))
         )
     facts: list[list[str | Span]] = []
     run = report.candidate_run
@@ -423,9 +430,51 @@ def _evaluation_headline(report: Report, evaluation: Evaluation) -> Section:
         joined += [" · ", *fact] if index else fact
     blocks.append(Paragraph(spans=_t(*joined), small=True))
     blocks += _unmeasured(report)
-    return Section(
-        key="headline", title="📊 modelci evaluation", blocks=tuple(blocks), headline=True
-    )
+    title, gate_blocks = _absolute_gates(report, evaluation)
+    return Section(key="headline", title=title, blocks=(*blocks, *gate_blocks), headline=True)
+
+
+def _absolute_gates(report: Report, evaluation: Evaluation) -> tuple[str, list[Block]]:
+    """An evaluation's title and its config's absolute gates (evaluation.json `gates`): what a
+    first pull request, with no baseline yet, is held to; relative gates wait for one."""
+    gates = evaluation.gates
+    title = "📊 modelci evaluation"
+    if gates is None:
+        return title, []
+    failed, total = len(gates.failed), len(gates.results)
+    if failed:
+        title = f"❌ modelci: candidate fails {failed} of {total} absolute gates (no baseline yet)"
+    elif total:
+        which = {1: "the absolute gate", 2: "both absolute gates"}.get(
+            total, f"all {total} absolute gates"
+        )
+        title = f"✅ modelci: candidate passes {which} (no baseline yet)"
+    blocks: list[Block] = []
+    items = []
+    for result in gates.failed:
+        parts: list[str | Span] = ["❌ ", _strong(result.name), f": {result.gate.reason}"]
+        if result.gate.rule:
+            rule = ", ".join(f"{key} {_plain(value)}" for key, value in result.gate.rule)
+            parts.append(f" (gate: {rule})")
+        items.append(_t(*parts))
+    if items:
+        blocks.append(Bullets(items=tuple(items)))
+    if gates.waiting:
+        names: list[str | Span] = []
+        for index, name in enumerate(gates.waiting):
+            names += ([", "] if index else []) + [_strong(name)]
+        blocks.append(
+            Paragraph(
+                spans=_t(
+                    "ℹ️ Relative gates (",
+                    *names,
+                    ") wait for a baseline: they apply from the "
+                    "first comparison, once a release or a baseline run exists.",
+                ),
+                small=True,
+            )
+        )
+    return title, blocks
 
 
 def _evaluation_metrics(evaluation: Evaluation) -> Section:
@@ -433,15 +482,7 @@ def _evaluation_metrics(evaluation: Evaluation) -> Section:
     blocks: list[Block] = [
         Table(
             headers=("metric", "value", ci_label(evaluation.confidence), "method"),
-            rows=tuple(
-                (
-                    _metric_name(m.name, evaluation.primary),
-                    _n(number(m.value)),
-                    _n(interval(m.ci)),
-                    _t(m.method or DASH),
-                )
-                for m in metrics
-            ),
+            rows=tuple(_evaluation_row(m, evaluation.primary) for m in metrics),
             align=("left", "right", "right", "left"),
             noun="metrics",
         )
@@ -452,6 +493,16 @@ def _evaluation_metrics(evaluation: Evaluation) -> Section:
             parts += (["; "] if index else []) + [_strong(name), f" ({why})"]
         blocks.append(Paragraph(spans=_t(*parts), small=True))
     return Section(key="metrics", title="Metrics", blocks=tuple(blocks))
+
+
+def _evaluation_row(m: MetricValue, primary: str) -> tuple[Inline, ...]:
+    row = Precision.of(m.ci, m.value)
+    return (
+        _metric_name(m.name, primary),
+        _n(row.value(m.value)),
+        _n(row.interval(m.ci)),
+        _t(m.method or DASH),
+    )
 
 
 # --- checks and plots ------------------------------------------------------------------------
@@ -502,6 +553,15 @@ def _per_class(report: Report) -> Section | None:
     headers = ["class", "precision", "recall", "f1", "support"]
     if baseline:
         headers.append("Δ f1")
+    deltas: dict[str, float] = {}
+    for row in evaluation.per_class:
+        before = baseline.get(row.label)
+        if before is not None and before.f1 is not None and row.f1 is not None:
+            deltas[row.label] = row.f1 - before.f1
+    # No interval here: the Δ column takes the decimals the f1 values need (four significant
+    # digits), one count for the whole column so its numbers line up.
+    f1s = [row.f1 for row in (*evaluation.per_class, *baseline.values())]
+    delta_decimals = decimals_for(None, *f1s)
     rows = []
     for row in evaluation.per_class:
         cells = [
@@ -512,11 +572,7 @@ def _per_class(report: Report) -> Section | None:
             _n(DASH if row.support is None else f"{row.support:,}"),
         ]
         if baseline:
-            before = baseline.get(row.label)
-            delta = None
-            if before is not None and before.f1 is not None and row.f1 is not None:
-                delta = row.f1 - before.f1
-            cells.append(_n(signed(delta)))
+            cells.append(_n(fixed(deltas.get(row.label), delta_decimals, sign=True)))
         rows.append(tuple(cells))
     whose = " (candidate)" if report.comparison else ""
     n = len(rows)

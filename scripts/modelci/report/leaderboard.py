@@ -31,10 +31,11 @@ from modelci.report.content import (
     inline,
     model_label,
     numbers,
+    row_precision,
     strong,
 )
 from modelci.report.inputs import Comparison, Evaluation, MetricDelta, MetricValue, Report
-from modelci.report.numbers import DASH, ci_label, interval, number, p_value, signed, size
+from modelci.report.numbers import DASH, Precision, ci_label, number, p_value, size
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 SLUG_CHARS = 40
@@ -136,7 +137,8 @@ def build_leaderboard(reports: Sequence[Report]) -> Leaderboard:
         higher = _higher_is_better([e.metric(primary) for e in evaluations])
         values = [_value(e.metric(primary)) for e in evaluations]
         order = _order(values, higher)
-        titles = [f"{primary} {number(value)}" for value in values]
+        column = _evaluation_column([e.metric(primary) for e in evaluations])
+        titles = [f"{primary} {column.value(value)}" for value in values]
         candidates, plots = _candidates(reports, order, names, titles)
         ranked = [reports[i] for i in order]
         sections = (
@@ -196,6 +198,11 @@ def _comparison(report: Report) -> Comparison:
 def _evaluation(report: Report) -> Evaluation:
     assert report.candidate is not None, f"{report.source}: no evaluation"
     return report.candidate
+
+
+def _evaluation_column(metrics: Sequence[MetricValue | None]) -> Precision:
+    """The decimals of one metric across candidates: the finest any candidate's interval needs."""
+    return Precision.finest(Precision.of(m.ci, m.value) for m in metrics if m is not None)
 
 
 def _value(metric: MetricValue | None) -> float | None:
@@ -306,7 +313,8 @@ def _headline(
                     f" ({'higher' if higher else 'lower'} is better): ",
                     strong(names[0]),
                     *numbers(
-                        f" {number(best.candidate)} ({delta_detail(best, comparison.confidence)})"
+                        f" {row_precision(best).value(best.candidate)}"
+                        f" ({delta_detail(best, comparison.confidence)})"
                     ),
                 )
             )
@@ -328,6 +336,9 @@ def _headline(
 
 def _table(ranked: Sequence[Report], candidates: Sequence[Candidate], primary: str) -> Section:
     label = ci_label(_comparison(ranked[0]).confidence)
+    # One metric down the column: one decimals count, the finest any candidate's interval needs.
+    primaries = [_comparison(report).metric(primary) for report in ranked]
+    column = Precision.finest(row_precision(m) for m in primaries if m is not None)
     rows = []
     tags: list[str | None] = []
     for report, candidate in zip(ranked, candidates, strict=True):
@@ -337,9 +348,9 @@ def _table(ranked: Sequence[Report], candidates: Sequence[Candidate], primary: s
             (
                 numbers(str(candidate.rank)),
                 inline(strong(candidate.name)),
-                numbers(number(metric.candidate if metric else None)),
-                numbers(signed(metric.delta if metric else None)),
-                numbers(interval(metric.ci if metric else None, sign=True)),
+                numbers(column.value(metric.candidate if metric else None)),
+                numbers(column.delta(metric.delta if metric else None)),
+                numbers(column.interval(metric.ci if metric else None, sign=True)),
                 numbers(p_value(metric.p_value if metric else None)),
                 inline(_gates(comparison)),
                 numbers(_model_size(report)),
@@ -426,7 +437,8 @@ def _evaluation_headline(
     best = evaluation.metric(primary)
     blocks: list[Block] = []
     if best is not None and best.value is not None:
-        detail = f" ({ci_label(evaluation.confidence)} {interval(best.ci)})" if best.ci else ""
+        row = Precision.of(best.ci, best.value)
+        detail = f" ({ci_label(evaluation.confidence)} {row.interval(best.ci)})" if best.ci else ""
         blocks.append(
             Paragraph(
                 spans=inline(
@@ -434,7 +446,7 @@ def _evaluation_headline(
                     strong(primary),
                     f" ({'higher' if higher else 'lower'} is better): ",
                     strong(names[0]),
-                    *numbers(f" {number(best.value)}{detail}"),
+                    *numbers(f" {row.value(best.value)}{detail}"),
                 )
             )
         )
@@ -459,6 +471,7 @@ def _evaluation_table(
     ranked: Sequence[Report], candidates: Sequence[Candidate], primary: str
 ) -> Section:
     label = ci_label(_evaluation(ranked[0]).confidence)
+    column = _evaluation_column([_evaluation(report).metric(primary) for report in ranked])
     rows = []
     for report, candidate in zip(ranked, candidates, strict=True):
         metric = _evaluation(report).metric(primary)
@@ -466,8 +479,8 @@ def _evaluation_table(
             (
                 numbers(str(candidate.rank)),
                 inline(strong(candidate.name)),
-                numbers(number(_value(metric))),
-                numbers(interval(metric.ci if metric else None)),
+                numbers(column.value(_value(metric))),
+                numbers(column.interval(metric.ci if metric else None)),
                 numbers(_model_size(report)),
                 numbers(_latency(report)),
             )

@@ -2,9 +2,10 @@
 
 `render_markdown` is pure: the caller decides where images live (`image_url`) and how long the
 result may be (`limit`; GitHub rejects comments over 65,536 characters). When the report does
-not fit, whole sections go from the bottom up, then metric rows, so what remains is always
-valid markdown: no table or HTML tag is ever cut in half. A leaderboard of several candidates
-drops the candidates' collapsed reports from the worst up, then rows of its table.
+not fit, whole sections go in `DROP_ORDER` (mostly from the bottom up), then metric rows, so
+what remains is always valid markdown: no table or HTML tag is ever cut in half. A leaderboard
+of several candidates drops the candidates' collapsed reports from the worst up, then rows of
+its table.
 """
 
 from __future__ import annotations
@@ -31,9 +32,24 @@ from modelci.report.leaderboard import Candidate, Leaderboard
 
 ImageUrl = Callable[[str], str | None]
 
-# Dropped first when over the limit: the details from the bottom up, then plots, checks and
-# the failed-gates list (the table still marks failures). Headline and metrics stay.
-DROP_ORDER = ("facts", "importance", "confusion", "per_class", "plots", "checks", "gates")
+# Dropped first when over the limit, least needed for the verdict first: the details from the
+# bottom up (run facts, importance, confusion matrix, per-class), then the release history and
+# churn, the plots, the data checks, the worst slices and last the failed-gates list (the
+# headline still counts the failures and the metrics table marks them). The headline, with its
+# ⚠️ lines, and the metrics table stay; then the table loses rows from the bottom. The README's
+# "Reading the PR comment" says the same.
+DROP_ORDER = (
+    "facts",
+    "importance",
+    "confusion",
+    "per_class",
+    "history",
+    "churn",
+    "plots",
+    "checks",
+    "slices",
+    "gates",
+)
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _LINE_BREAKS = re.compile(r"[\r\n\t\f\v\u2028\u2029]+")

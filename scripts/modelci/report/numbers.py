@@ -2,11 +2,164 @@
 
 The markdown comment, the HTML report, the release notes and the model card all format through
 these functions, so the same number never reads two ways.
+
+A metric's row (its values, its delta and its interval) is written with one number of decimals,
+chosen by `decimals_for` from what the interval supports: enough decimals that the interval's
+width shows two significant digits. More digits would claim a precision the test rows do not
+have; fewer would hide the interval. Without an interval, the largest value gets four
+significant digits. Fixed decimals (trailing zeros kept) line a column's numbers up.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
 DASH = "—"
+
+# Significant digits of an interval's width: the second digit still tells two intervals apart,
+# a third is noise at any test-set size a pull request sees.
+WIDTH_DIGITS = 2
+# Significant digits of the largest value when there is no interval (the old `number` format).
+VALUE_DIGITS = 4
+# Decimals added, at most, so that values that differ do not print the same.
+MAX_EXTRA = 2
+MAX_DECIMALS = 12
+
+
+def _finite(values: Sequence[float | None]) -> list[float]:
+    return [float(v) for v in values if v is not None and math.isfinite(v)]
+
+
+def _decimals(magnitude: float, digits: int) -> int:
+    """Decimals that show `magnitude` with `digits` significant digits (never negative)."""
+    return min(MAX_DECIMALS, max(0, digits - 1 - math.floor(math.log10(magnitude))))
+
+
+def _held(value: float) -> int:
+    """Decimals `value` has at four significant digits (0.9 → 1, 0.98765 → 4, 12.0 → 0)."""
+    text = f"{value:.{VALUE_DIGITS}g}"
+    if "e" in text:
+        return MAX_DECIMALS if abs(value) < 1 else 0
+    return len(text.partition(".")[2])
+
+
+def decimals_for(ci: Sequence[float] | None, *values: float | None) -> int | None:
+    """The decimals one row is written with: from the interval's width, else the values.
+
+    Enough decimals for the width to show two significant digits; then up to two more if
+    values that differ would otherwise print the same. Without an interval, four significant
+    digits of the largest value, for values written side by side (a baseline, a candidate and
+    their delta). None, which `fixed` writes as `number` does, for a lone value without an
+    interval: "9" says as much as "9.000" without inventing zeros.
+
+    >>> decimals_for((-0.0213, 0.0051), 0.9872, 0.9792, -0.0080)
+    3
+    >>> decimals_for((0.81, 0.93), 0.87)
+    2
+    >>> decimals_for((0.97, 0.99), 0.9812, 0.9849)   # 0.98 and 0.98 would hide the change
+    3
+    >>> decimals_for(None, 0.9872, 0.9792), decimals_for(None, 2048.0, 1536000.0)
+    (4, 0)
+    >>> decimals_for(None, 0.9, 2.1, 1.2), decimals_for(None, 0.8734, 2.1)
+    (1, 3)
+    >>> decimals_for(None, 9.0), decimals_for(None), decimals_for(None, 0.0, 0.0)
+    (None, None, None)
+    """
+    finite = _finite(values)
+    distinct = set(finite)
+    if ci is not None and len(_finite(ci)) == 2 and ci[1] > ci[0]:
+        decimals = _decimals(float(ci[1]) - float(ci[0]), WIDTH_DIGITS)
+    elif len(distinct) >= 2:
+        # No padding past what the values hold: 0.9 and 2.1 stay "0.9" and "2.1", not "2.100".
+        held = max(_held(v) for v in finite)
+        decimals = min(_decimals(max(abs(v) for v in finite), VALUE_DIGITS), held)
+    else:
+        return None
+    limit = min(MAX_DECIMALS, decimals + MAX_EXTRA)
+    while decimals < limit and len({round(v, decimals) for v in distinct}) < len(distinct):
+        decimals += 1
+    return decimals
+
+
+def fixed(value: float | None, decimals: int | None, *, sign: bool = False) -> str:
+    """`value` with exactly `decimals` decimals (None: `number`'s four significant digits).
+
+    With `sign`, a positive value gets a "+"; a value that rounds to zero gets no sign, since
+    "+0.000" claims a direction the digits do not show.
+
+    >>> fixed(0.98716, 3), fixed(-0.00797, 3, sign=True), fixed(0.0032, 3, sign=True)
+    ('0.987', '-0.008', '+0.003')
+    >>> fixed(0.9, 3), fixed(-0.0001, 3, sign=True), fixed(245760.4, 0), fixed(None, 2)
+    ('0.900', '0.000', '245,760', '—')
+    >>> fixed(0.012345, None, sign=True)
+    '+0.01235'
+    """
+    if value is None:
+        return DASH
+    if decimals is None:
+        return signed(value) if sign else number(value)
+    if not math.isfinite(value):
+        return str(value)
+    rounded = round(float(value), decimals)
+    if rounded == 0:
+        rounded = 0.0  # no "-0.000"
+    # Grouped like `number`: 10,000 and up, or 1,000 and up when written as an integer.
+    grouping = "," if abs(rounded) >= 10_000 or (abs(rounded) >= 1000 and not decimals) else ""
+    text = f"{rounded:{grouping}.{decimals}f}"
+    return "+" + text if sign and rounded > 0 else text
+
+
+def fixed_interval(ci: Sequence[float] | None, decimals: int | None, *, sign: bool = False) -> str:
+    """An interval with `decimals` decimals on both ends.
+
+    >>> fixed_interval((-0.0213, 0.0051), 3, sign=True), fixed_interval(None, 3)
+    ('[-0.021, +0.005]', '—')
+    """
+    if ci is None:
+        return DASH
+    return f"[{fixed(ci[0], decimals, sign=sign)}, {fixed(ci[1], decimals, sign=sign)}]"
+
+
+@dataclass(frozen=True)
+class Precision:
+    """One row's decimals, so its values, delta and interval are written alike.
+
+    >>> row = Precision.of((-0.0213, 0.0051), 0.98716, 0.97921, -0.00795)
+    >>> row.value(0.98716), row.delta(-0.00795), row.interval((-0.0213, 0.0051), sign=True)
+    ('0.987', '-0.008', '[-0.021, +0.005]')
+    >>> Precision.of(None).value(0.99123)
+    '0.9912'
+    """
+
+    decimals: int | None
+
+    @classmethod
+    def of(cls, ci: Sequence[float] | None, *values: float | None) -> Precision:
+        return cls(decimals_for(ci, *values))
+
+    @classmethod
+    def finest(cls, rows: Iterable[Precision]) -> Precision:
+        """One column's decimals across rows of the same metric (a leaderboard's candidates):
+        the most any row needs, so the column lines up and no row loses its digits.
+
+        >>> Precision.finest([Precision(2), Precision(None), Precision(3)])
+        Precision(decimals=3)
+        >>> Precision.finest([Precision(None)])
+        Precision(decimals=None)
+        """
+        decimals = [row.decimals for row in rows if row.decimals is not None]
+        return cls(max(decimals) if decimals else None)
+
+    def value(self, value: float | None) -> str:
+        return fixed(value, self.decimals)
+
+    def delta(self, value: float | None) -> str:
+        return fixed(value, self.decimals, sign=True)
+
+    def interval(self, ci: Sequence[float] | None, *, sign: bool = False) -> str:
+        return fixed_interval(ci, self.decimals, sign=sign)
 
 
 def number(value: float | None) -> str:
@@ -35,11 +188,13 @@ def signed(value: float | None) -> str:
     return ("+" if value > 0 else "") + number(value)
 
 
-def interval(ci: tuple[float, float] | None, *, sign: bool = False) -> str:
-    if ci is None:
-        return DASH
-    fmt = signed if sign else number
-    return f"[{fmt(ci[0])}, {fmt(ci[1])}]"
+def interval(ci: Sequence[float] | None, *, sign: bool = False) -> str:
+    """An interval on its own, in the decimals its width supports.
+
+    >>> interval((0.9773, 1.0)), interval((-0.0213, 0.0051), sign=True)
+    ('[0.977, 1.000]', '[-0.021, +0.005]')
+    """
+    return fixed_interval(ci, decimals_for(ci), sign=sign)
 
 
 def p_value(p: float | None) -> str:
