@@ -176,3 +176,18 @@ def test_predictions_runs_have_no_slices_but_still_churn(cli, tmp_path, runs):
     assert len(flips) == churn["changed"] and set(flips.row_id) <= set(
         pd.read_csv(tmp_path / "data/test.csv").id
     )
+
+
+def test_a_model_candidate_against_a_predictions_baseline_is_sliced_by_row_id(cli, tmp_path, runs):
+    # The predictions file in another row order: the rows are matched by id, not position.
+    shuffled = pd.read_csv(runs["baseline"] / "predictions.csv").sample(frac=1, random_state=0)
+    shuffled.to_csv(tmp_path / "baseline-predictions.csv", index=False)
+    result = cli("evaluate", "--predictions", "baseline-predictions.csv", "--out", "runs/p")
+    assert result.code == 0, result.stderr
+    result = cli("compare", str(runs["candidate"]), "runs/p", "--out", "runs/cmp")
+    assert result.code == 1, result.stderr
+    up = compared(tmp_path, "runs/cmp")
+    assert up["baseline"]["kind"] == "predictions" and up["slices"]["unavailable"] is None
+    assert [f["slice"] for f in up["slices"]["gate_failures"]] == ["plan=gold"]
+    gold = next(e for e in up["slices"]["slices"] if e["name"] == "plan=gold")
+    assert gold["rows"] == 200
