@@ -44,8 +44,6 @@ from modelci.report.numbers import (
     DASH,
     Precision,
     ci_label,
-    decimals_for,
-    fixed,
     number,
     p_value,
     size,
@@ -558,21 +556,20 @@ def _per_class(report: Report) -> Section | None:
         before = baseline.get(row.label)
         if before is not None and before.f1 is not None and row.f1 is not None:
             deltas[row.label] = row.f1 - before.f1
-    # No interval here: the Δ column takes the decimals the f1 values need (four significant
-    # digits), one count for the whole column so its numbers line up.
-    f1s = [row.f1 for row in (*evaluation.per_class, *baseline.values())]
-    delta_decimals = decimals_for(None, *f1s)
+    # No intervals here: every score and the Δ take the decimals the classes' rows support,
+    # one count for the whole table so its columns line up.
+    scores = Precision.of_shares(row.support for row in evaluation.per_class)
     rows = []
     for row in evaluation.per_class:
         cells = [
             _t(row.label),
-            _n(number(row.precision)),
-            _n(number(row.recall)),
-            _n(number(row.f1)),
+            _n(scores.value(row.precision)),
+            _n(scores.value(row.recall)),
+            _n(scores.value(row.f1)),
             _n(DASH if row.support is None else f"{row.support:,}"),
         ]
         if baseline:
-            cells.append(_n(fixed(deltas.get(row.label), delta_decimals, sign=True)))
+            cells.append(_n(scores.delta(deltas.get(row.label))))
         rows.append(tuple(cells))
     whose = " (candidate)" if report.comparison else ""
     n = len(rows)
@@ -631,13 +628,18 @@ def _importance(report: Report) -> Section | None:
         what = f"{len(shown)} features"
     scoring = f"drop in {importance.scoring}" if importance.scoring else "importance"
     whose = " (candidate)" if report.comparison else ""
+    # Means and stds in the decimals the repeats' spread supports, alike down both columns.
+    column = Precision.of_spread((f.std for f in shown), *(f.mean for f in shown))
     return Section(
         key="importance",
         title=f"Permutation importance{whose}: {what}",
         blocks=(
             Table(
                 headers=("feature", f"mean {scoring}", "std"),
-                rows=tuple((_t(f.feature), _n(number(f.mean)), _n(number(f.std))) for f in shown),
+                rows=tuple(
+                    (_t(f.feature), _n(column.value(f.mean)), _n(column.value(f.std)))
+                    for f in shown
+                ),
                 align=("left", "right", "right"),
                 noun="features",
             ),
