@@ -88,7 +88,7 @@ def settings_from(
         confidence=metrics_cfg.get("confidence", 0.95),
         resamples=metrics_cfg.get("resamples", 1000),
         seed=resample_seed(candidate, (config.get("data") or {}).get("seed", 0)),
-        gates=_rules(policy, source),
+        gates=gate_rules(policy, source),
         gates_from=source,
         gates_note=note,
         slices=SlicesConfig.from_dict(
@@ -131,7 +131,7 @@ def recorded_policy(run: Run) -> dict[str, Any] | None:
     }
 
 
-def _rules(policy: Mapping[str, Any], side: str) -> dict[str, GateRule]:
+def gate_rules(policy: Mapping[str, Any], side: str) -> dict[str, GateRule]:
     rules = {}
     for name, rule in (policy.get("gates") or {}).items():
         try:
@@ -183,7 +183,7 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
             fix=f"Run `modelci evaluate {candidate.path}` first",
         )
     candidate_eval = candidate.evaluation()
-    _check_compatible(candidate, baseline)
+    check_compatible(candidate, baseline)
     classes = candidate_eval.classes or None
     with log.stage("align predictions"):
         cand = scoring.read_predictions(
@@ -196,7 +196,7 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
             candidate, candidate_eval, baseline, cand, classes
         )
     with log.stage("paired statistics"):
-        deltas, skipped = _paired(cand, base, settings)
+        deltas, skipped = paired_deltas(cand, base, settings)
     primary = candidate_eval.primary
     metric_rows = _metric_rows(deltas, candidate_eval, settings, rows=len(cand.y))
     for name, rule in settings.gates.items():
@@ -324,13 +324,9 @@ def _metric_rows(
         # detectable size takes the same degrees of freedom.
         df = intervals.mean_df(rows) if delta.method == "normal" else None
         detectable = power.minimum_detectable(delta, alpha=settings.alpha, df=df)
-        observed = gates.Observed(
+        observed = gates.Observed.paired(
+            delta,
             higher_is_better=higher,
-            baseline=delta.baseline,
-            candidate=delta.candidate,
-            delta=delta.delta,
-            delta_ci=delta.ci,
-            p_value=delta.p_value,
             candidate_ci=cand_metric.ci if cand_metric is not None else None,
             minimum_detectable=detectable,
             rows=rows,
@@ -397,7 +393,7 @@ def _describe(run: Run, label: str, evaluation: Evaluation | None) -> dict[str, 
     }
 
 
-def _check_compatible(candidate: Run, baseline: Run) -> None:
+def check_compatible(candidate: Run, baseline: Run) -> None:
     if candidate.path.resolve() == baseline.path.resolve():
         # Identical models in two run directories are a fair comparison; one directory twice
         # would pass every gate with p = 1 and say nothing.
@@ -576,7 +572,7 @@ def _reorder(predictions: scoring.Predictions, classes: tuple[str, ...]) -> scor
     return dataclasses.replace(predictions, classes=classes, proba=proba)
 
 
-def _paired(
+def paired_deltas(
     cand: scoring.Predictions,
     base: scoring.Predictions,
     settings: Settings,

@@ -153,7 +153,7 @@ def _comparison_headline(report: Report, comparison: Comparison) -> Section:
     if primary is not None:
         detail = delta_detail(primary, comparison.confidence)
         change = f", {primary.change}" if primary.change in ("better", "worse") else ""
-        value = row_precision(primary).value(primary.candidate)
+        value = Precision.of_delta(primary).value(primary.candidate)
         blocks.append(
             Paragraph(
                 spans=_t(
@@ -273,14 +273,9 @@ def _setting(value: Any) -> str:
     return str(value)
 
 
-def row_precision(metric: MetricDelta) -> Precision:
-    """The decimals one compared metric is written with, wherever it appears."""
-    return Precision.of(metric.ci, metric.baseline, metric.candidate, metric.delta)
-
-
 def delta_detail(metric: MetricDelta, confidence: float) -> str:
     """The change in one metric, as a headline says it: "Δ +0.010, 95% CI [...], p = 0.003"."""
-    row = row_precision(metric)
+    row = Precision.of_delta(metric)
     detail = f"Δ {row.delta(metric.delta)}"
     if metric.ci is not None:
         detail += f", {ci_label(confidence)} {row.interval(metric.ci, sign=True)}"
@@ -391,7 +386,7 @@ def _with_column(table: Table, header: str, cells: Sequence[Inline], *, before: 
 
 
 def _comparison_row(m: MetricDelta, primary: str) -> tuple[Inline, ...]:
-    row = row_precision(m)
+    row = Precision.of_delta(m)
     return (
         _metric_name(m.name, primary),
         _n(row.value(m.baseline)),

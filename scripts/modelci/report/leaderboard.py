@@ -33,7 +33,6 @@ from modelci.report.content import (
     inline,
     model_label,
     numbers,
-    row_precision,
     strong,
 )
 from modelci.report.inputs import Comparison, Evaluation, MetricDelta, MetricValue, Report
@@ -318,7 +317,7 @@ def _headline(
                     f" ({'higher' if higher else 'lower'} is better): ",
                     strong(names[0]),
                     *numbers(
-                        f" {row_precision(best).value(best.candidate)}"
+                        f" {Precision.of_delta(best).value(best.candidate)}"
                         f" ({delta_detail(best, comparison.confidence)})"
                     ),
                 )
@@ -343,7 +342,7 @@ def _table(ranked: Sequence[Report], candidates: Sequence[Candidate], primary: s
     label = ci_label(_comparison(ranked[0]).confidence)
     # One metric down the column: one decimals count, the finest any candidate's interval needs.
     primaries = [_comparison(report).metric(primary) for report in ranked]
-    column = Precision.finest(row_precision(m) for m in primaries if m is not None)
+    column = Precision.finest(Precision.of_delta(m) for m in primaries if m is not None)
     rows = []
     tags: list[str | None] = []
     latencies = _latencies(ranked)

@@ -25,6 +25,7 @@ import math
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 DASH = "—"
 
@@ -139,6 +140,19 @@ def fixed_interval(ci: Sequence[float] | None, decimals: int | None, *, sign: bo
     return f"[{fixed(ci[0], decimals, sign=sign)}, {fixed(ci[1], decimals, sign=sign)}]"
 
 
+class ComparedRow(Protocol):
+    """A metric compared on the same rows: both values, the delta and its interval."""
+
+    @property
+    def ci(self) -> tuple[float, float] | None: ...
+    @property
+    def baseline(self) -> float | None: ...
+    @property
+    def candidate(self) -> float | None: ...
+    @property
+    def delta(self) -> float | None: ...
+
+
 @dataclass(frozen=True)
 class Precision:
     """One row's decimals, so its values, delta and interval are written alike.
@@ -155,6 +169,12 @@ class Precision:
     @classmethod
     def of(cls, ci: Sequence[float] | None, *values: float | None) -> Precision:
         return cls(decimals_for(ci, *values))
+
+    @classmethod
+    def of_delta(cls, row: ComparedRow) -> Precision:
+        """The decimals of one compared metric (a metrics-table row, a slice's metric, a
+        from-best comparison's), wherever it is written."""
+        return cls.of(row.ci, row.baseline, row.candidate, row.delta)
 
     @classmethod
     def finest(cls, rows: Iterable[Precision]) -> Precision:
