@@ -259,8 +259,8 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
     for row in metric_rows:
         if row["name"] in from_best:
             row["gate"] = gates.with_failure(row["gate"], from_best[row["name"]])
-        rule = settings.gates.get(row["name"])
-        if history is None and rule is not None and rule.from_best is not None:
+        gated = settings.gates.get(row["name"])
+        if history is None and gated is not None and gated.from_best is not None:
             # Unchecked is not passed: a reviewer should see that slow decay went unwatched.
             row["gate"] = gates.with_warning(row["gate"], NO_HISTORY)
     failed = [row["name"] for row in metric_rows if row["gate"]["status"] == gates.FAIL]
