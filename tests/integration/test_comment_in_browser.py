@@ -1,0 +1,283 @@
+"""The PR comment read top-down as a reviewer reads it: real comparisons made by the CLI, their
+markdown rendered as GitHub renders it (cmark-gfm) and shown in headless Chromium, where every
+`<details>` is closed until clicked. The verdict comes first, then what got worse, then the
+metrics table; closed sections show their summary line alone and open onto their content in the
+documented order; the plots are images; no markdown syntax shows; a slice or class name written
+as markup shows as text and never becomes an element.
+
+Two comparisons: `modelci demo` (bundled data; passes, with inconclusive gates), and one whose
+candidate learnt wrong labels for one plan, where that plan and one class are named with markup.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from tests.browser_support import NOT_INSTALLED, Seen, chromium, lines, position, show
+from tests.conftest import run_in_process, write_config
+
+BROWSER = chromium()
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(BROWSER is None, reason=NOT_INSTALLED),
+]
+
+PLAN = "<img src=x onerror=alert(1)>"  # a plan's name in the data, one slice
+LABEL = "<img src=y onerror=alert(2)>"  # a class label in the data
+PLANS = [PLAN] + [f"plan-{i}" for i in range(9)]
+CONFIG = """\
+data:
+  train: data/{train}.csv
+  test: data/test.csv
+  target: label
+  id_column: id
+model:
+  estimator: sklearn.ensemble.HistGradientBoostingClassifier
+  params: {{max_iter: 60, random_state: 0}}
+metrics: {{resamples: 200, importance: false}}
+gates:
+  recall: {{max_drop: 0.15, slices: true}}
+  accuracy: {{max_drop: 0.02}}
+churn:
+  max_harmful: 0.05
+"""
+# The comment's sections top-down (contract section 4), as the first visible line of each.
+# History needs recorded releases (`modelci baseline --history`), which neither comparison has.
+ORDER = (
+    ("headline", r"(✅|❌) modelci: "),
+    ("gates", r"Failed gates$"),
+    ("slices", r"(❌ |⚠️ )?Worst slices"),
+    ("metrics", r"Metrics$"),
+    ("churn", r"(❌ )?Prediction churn: "),
+    ("history", r"(❌ )?History: "),
+    ("checks", r"Data checks$"),
+    ("plots", r"Plots$"),
+    ("per_class", r"Per-class metrics"),
+    ("confusion", r"Confusion matrix"),
+    ("importance", r"Permutation importance"),
+    ("facts", r"Run facts$"),
+)
+# Markdown that GitHub turns into formatting; seeing it means a renderer escaped too much or
+# built a table or a link wrongly.
+MARKDOWN_SYNTAX = ("**", "|---", "---|", "\\_", "\\|", "![", "](", "`", "<details", "<summary", "<sub")
+
+
+def comment_seen(markdown_file: Path) -> tuple[str, Seen]:
+    assert BROWSER is not None
+    text = markdown_file.read_text(encoding="utf-8")
+    return text, show(text, beside=markdown_file.parent, browser=BROWSER)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """`modelci demo`: the bundled breast-cancer data, LogisticRegression vs gradient boosting,
+    sliced by tumour size, with a churn gate."""
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("GITHUB_OUTPUT", raising=False)
+        done = run_in_process("demo", "--out", str(out))
+    assert done.code == 0, done.stderr
+    markdown, seen = comment_seen(out / "report.md")
+    return {"stdout": done.stdout, "markdown": markdown, "seen": seen, "out": out}
+
+
+@pytest.fixture(scope="module")
+def regressed(tmp_path_factory):
+    """A candidate trained on rows whose labels are wrong for one plan (10% of the rows): it
+    fails the accuracy gate, that plan's slice and the churn gate. The plan and one class are
+    named with markup."""
+    where = tmp_path_factory.mktemp("regressed")
+    before = Path.cwd()
+    os.chdir(where)
+    try:
+        _train_and_compare(where)
+    finally:
+        os.chdir(before)
+    markdown, seen = comment_seen(where / "comment.md")
+    comparison = json.loads((where / "runs" / "compare" / "comparison.json").read_text())
+    return {"markdown": markdown, "seen": seen, "comparison": comparison}
+
+
+def _plans(rows: int, seed: int, start: int) -> pd.DataFrame:
+    """Ten plans of 10% each; the label follows x1 + x2 whatever the plan."""
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(size=rows), rng.normal(size=rows)
+    plan = np.asarray(PLANS, dtype=object)[rng.permutation(np.arange(rows) % 10)]
+    label = np.where(x1 + x2 + rng.normal(0, 0.3, rows) > 0, LABEL, "no")
+    ids = [f"r{start + i}" for i in range(rows)]
+    return pd.DataFrame({"id": ids, "x1": x1, "x2": x2, "plan": plan, "label": label})
+
+
+def _train_and_compare(where: Path) -> None:
+    data = where / "data"
+    data.mkdir()
+    clean = _plans(3_000, seed=1, start=0)
+    clean.to_csv(data / "clean.csv", index=False)
+    broken = clean.copy()
+    wrong = broken.plan == PLAN
+    broken.loc[wrong, "label"] = np.where(broken.label[wrong] == "no", LABEL, "no")
+    broken.to_csv(data / "broken.csv", index=False)
+    _plans(2_000, seed=2, start=10_000).to_csv(data / "test.csv", index=False)
+    for name, train in (("baseline", "clean"), ("candidate", "broken")):
+        write_config(where, CONFIG.format(train=train), f"{name}.yaml")
+        done = run_in_process("train", "-c", f"{name}.yaml", "--out", f"runs/{name}")
+        assert done.code == 0, done.stderr
+        done = run_in_process("evaluate", f"runs/{name}")
+        assert done.code == 0, done.stderr
+    done = run_in_process("compare", "runs/candidate", "runs/baseline", "--out", "runs/compare")
+    assert done.code == 1, done.stderr  # the gates fail
+    done = run_in_process("report", "runs/compare", "--out", "comment.md")
+    assert done.code == 0, done.stderr
+
+
+def section_lines(seen: Seen) -> dict[str, int]:
+    """Each section present in the expanded text → the index of its first line."""
+    found = {}
+    for key, pattern in ORDER:
+        try:
+            found[key] = position(seen.expanded, pattern)
+        except AssertionError:
+            continue
+    return found
+
+
+def between(text: str, start: str, end: str) -> list[str]:
+    """The visible lines after the first matching `start` and before the first matching `end`."""
+    return lines(text)[position(text, start) + 1 : position(text, end)]
+
+
+# --- what comes first ------------------------------------------------------------------------
+
+
+def test_the_verdict_line_comes_first(demo, regressed):
+    first = lines(demo["seen"].collapsed)
+    assert first[0] == "✅ modelci: candidate passes all 3 gates against baseline"
+    assert first[1].startswith("roc_auc 0.987 (Δ -0.008, 95% CI")  # the primary metric
+    failed = regressed["comparison"]["failed_gates"]
+    total = sum(1 for m in regressed["comparison"]["metrics"] if m["gate"]["status"] != "none")
+    first = lines(regressed["seen"].collapsed)
+    assert re.fullmatch(
+        rf"❌ modelci: candidate fails {len(failed)} of {max(total, len(failed))} gates "
+        "against baseline",
+        first[0],
+    )
+
+
+def test_each_warning_the_cli_printed_shows_above_the_metrics_table(demo):
+    """The ⚠️ lines `modelci demo` printed (inconclusive gates) are in the headline, before the
+    table, where a reviewer reads them without scrolling."""
+    printed = [line for line in demo["stdout"].splitlines() if line.startswith("⚠️ ")]
+    assert len(printed) >= 2, demo["stdout"]  # roc_auc and log_loss are inconclusive
+    above = between(demo["seen"].collapsed, r"(✅|❌) modelci: ", r"Metrics$")
+    for line in printed:
+        metric, _, why = line.removeprefix("⚠️ ").partition(": ")
+        assert any(
+            shown.startswith(f"⚠️ {metric} ") and shown.endswith(why.removeprefix("inconclusive: "))
+            for shown in above
+        ), (line, above)
+
+
+def test_failed_gates_come_before_the_metrics_table(regressed):
+    seen, comparison = regressed["seen"], regressed["comparison"]
+    assert "accuracy" in comparison["failed_gates"]
+    listed = between(seen.collapsed, r"Failed gates$", r"(❌ |⚠️ )?Worst slices|Metrics$")
+    assert [line.split(":")[0] for line in listed] == [
+        f"❌ {name}" for name in comparison["failed_gates"]
+    ]
+    accuracy = next(line for line in listed if line.startswith("❌ accuracy:"))
+    assert "(gate: max_drop 0.02)" in accuracy
+
+
+def test_the_worst_slices_name_the_regressed_plan_before_the_metrics_table(regressed):
+    seen = regressed["seen"]
+    summary = position(seen.collapsed, r"(❌ |⚠️ )?Worst slices")
+    assert summary < position(seen.collapsed, r"Metrics$")
+    assert lines(seen.collapsed)[summary].startswith("❌ Worst slices: 1 of 10 significantly worse")
+    # Opened, the flagged row is that plan, named as the data names it.
+    rows = between(seen.expanded, r"(❌ |⚠️ )?Worst slices", r"Metrics$")
+    assert any(row.startswith(f"plan={PLAN}\t") for row in rows), rows
+
+
+# --- closed sections -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["demo", "regressed"])
+def test_closed_sections_show_their_summary_line_alone(which, request):
+    seen: Seen = request.getfixturevalue(which)["seen"]
+    assert seen.summaries and not any(seen.initially_open)
+    visible = lines(seen.collapsed)
+    stops = set(seen.summaries) | set(seen.headings)
+    for summary in seen.summaries:
+        assert summary in visible
+        following = visible[visible.index(summary) + 1 : visible.index(summary) + 2]
+        # The next thing on the screen is another section, never the closed one's content.
+        assert not following or following[0] in stops, (summary, following)
+    # Opened, each shows content under its summary, and the summaries keep their order.
+    opened = lines(seen.expanded)
+    at = [opened.index(summary) for summary in seen.summaries]
+    assert at == sorted(at)
+    assert len(opened) > len(visible) + 2 * len(seen.summaries)
+
+
+def test_opened_sections_show_their_tables(demo):
+    seen = demo["seen"]
+    contents = {
+        r"Per-class metrics \(candidate\): 2 classes": "class\tprecision\trecall\tf1",
+        r"Confusion matrix \(candidate\)": "true ↓ / predicted →",
+        r"Permutation importance \(candidate\): \d+ features": "feature\tmean drop in roc_auc",
+        r"Run facts": "run directory",
+    }
+    for summary, content in contents.items():
+        assert content not in seen.collapsed
+        assert lines(seen.expanded)[position(seen.expanded, summary) + 1].startswith(content)
+
+
+@pytest.mark.parametrize("which", ["demo", "regressed"])
+def test_sections_follow_the_documented_order(which, request):
+    seen: Seen = request.getfixturevalue(which)["seen"]
+    found = section_lines(seen)
+    assert list(found.values()) == sorted(found.values()), found
+    expected = {"headline", "metrics", "checks", "plots", "per_class", "confusion", "facts"}
+    expected |= {"slices", "churn"}  # both comparisons measure slices and churn
+    expected |= {"importance"} if which == "demo" else {"gates"}
+    assert set(found) == expected
+
+
+# --- what is drawn ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["demo", "regressed"])
+def test_the_plots_are_images_that_load(which, request):
+    made = request.getfixturevalue(which)
+    linked = re.findall(r"!\[([^\]]*)\]\(([^)\s]+)\)", made["markdown"])
+    assert len(linked) >= 4  # metric deltas, ROC, precision-recall, calibration at least
+    seen: Seen = made["seen"]
+    assert [(image.alt, image.src) for image in seen.images] == linked
+    assert all(image.loaded for image in seen.images), seen.images
+
+
+@pytest.mark.parametrize("which", ["demo", "regressed"])
+def test_no_markdown_syntax_shows(which, request):
+    seen: Seen = request.getfixturevalue(which)["seen"]
+    for text in (seen.collapsed, seen.expanded):
+        shown = [syntax for syntax in MARKDOWN_SYNTAX if syntax in text]
+        assert not shown, shown
+        assert not re.search(r"^#+ ", text, re.MULTILINE)
+
+
+def test_markup_in_the_data_shows_as_text_and_makes_no_element(regressed):
+    seen = regressed["seen"]
+    assert f"plan={PLAN}" in seen.expanded  # the worst slice
+    per_class = between(seen.expanded, r"Per-class metrics", r"Confusion matrix")
+    assert any(row.startswith(f"{LABEL}\t") for row in per_class), per_class
+    assert seen.handlers == ()
+    assert {image.src for image in seen.images} == set(
+        re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", regressed["markdown"])
+    )
+    assert "script" not in seen.tags
