@@ -112,7 +112,9 @@ def github_html(markdown: str) -> str:
 
 
 def page(body: str, nonce: str) -> str:
-    policy = f"default-src 'none'; img-src file:; style-src 'unsafe-inline'; script-src 'nonce-{nonce}'"
+    policy = (
+        f"default-src 'none'; img-src file:; style-src 'unsafe-inline'; script-src 'nonce-{nonce}'"
+    )
     return (
         '<!doctype html>\n<html><head><meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{policy}">\n'

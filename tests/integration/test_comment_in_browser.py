@@ -65,7 +65,19 @@ ORDER = (
 )
 # Markdown that GitHub turns into formatting; seeing it means a renderer escaped too much or
 # built a table or a link wrongly.
-MARKDOWN_SYNTAX = ("**", "|---", "---|", "\\_", "\\|", "![", "](", "`", "<details", "<summary", "<sub")
+MARKDOWN_SYNTAX = (
+    "**",
+    "|---",
+    "---|",
+    "\\_",
+    "\\|",
+    "![",
+    "](",
+    "`",
+    "<details",
+    "<summary",
+    "<sub",
+)
 
 
 def comment_seen(markdown_file: Path) -> tuple[str, Seen]:
@@ -84,7 +96,8 @@ def demo(tmp_path_factory):
         done = run_in_process("demo", "--out", str(out))
     assert done.code == 0, done.stderr
     markdown, seen = comment_seen(out / "report.md")
-    return {"stdout": done.stdout, "markdown": markdown, "seen": seen, "out": out}
+    comparison = json.loads((out / "compare" / "comparison.json").read_text())
+    return {"stdout": done.stdout, "markdown": markdown, "seen": seen, "comparison": comparison}
 
 
 @pytest.fixture(scope="module")
@@ -147,26 +160,31 @@ def section_lines(seen: Seen) -> dict[str, int]:
     return found
 
 
-def between(text: str, start: str, end: str) -> list[str]:
-    """The visible lines after the first matching `start` and before the first matching `end`."""
-    return lines(text)[position(text, start) + 1 : position(text, end)]
+def between(text: str, start: str, end: str | None) -> list[str]:
+    """The visible lines after the first matching `start` and before the first matching `end`
+    (None: to the end)."""
+    return lines(text)[position(text, start) + 1 : None if end is None else position(text, end)]
 
 
 # --- what comes first ------------------------------------------------------------------------
 
 
+def gates(comparison: dict) -> int:
+    """How many gates the comparison applied: the gated metrics, and churn's when set."""
+    metrics = sum(1 for metric in comparison["metrics"] if metric["gate"]["status"] != "none")
+    churn = comparison.get("churn") or {}
+    return metrics + (churn.get("gate") is not None)
+
+
 def test_the_verdict_line_comes_first(demo, regressed):
     first = lines(demo["seen"].collapsed)
-    assert first[0] == "✅ modelci: candidate passes all 3 gates against baseline"
+    total = gates(demo["comparison"])
+    assert first[0] == f"✅ modelci: candidate passes all {total} gates against baseline"
     assert first[1].startswith("roc_auc 0.987 (Δ -0.008, 95% CI")  # the primary metric
-    failed = regressed["comparison"]["failed_gates"]
-    total = sum(1 for m in regressed["comparison"]["metrics"] if m["gate"]["status"] != "none")
+    failed = len(regressed["comparison"]["failed_gates"])
     first = lines(regressed["seen"].collapsed)
-    assert re.fullmatch(
-        rf"❌ modelci: candidate fails {len(failed)} of {max(total, len(failed))} gates "
-        "against baseline",
-        first[0],
-    )
+    total = gates(regressed["comparison"])
+    assert first[0] == f"❌ modelci: candidate fails {failed} of {total} gates against baseline"
 
 
 def test_each_warning_the_cli_printed_shows_above_the_metrics_table(demo):
@@ -181,6 +199,19 @@ def test_each_warning_the_cli_printed_shows_above_the_metrics_table(demo):
             shown.startswith(f"⚠️ {metric} ") and shown.endswith(why.removeprefix("inconclusive: "))
             for shown in above
         ), (line, above)
+
+
+def test_each_ungated_metric_that_got_significantly_worse_is_flagged_above_the_gates(regressed):
+    worse = [
+        metric["name"]
+        for metric in regressed["comparison"]["metrics"]
+        if metric["gate"]["status"] == "none" and metric.get("worse")
+    ]
+    assert worse, "the candidate is worse on the whole set: some ungated metric shows it"
+    above = between(regressed["seen"].collapsed, r"(✅|❌) modelci: ", r"Failed gates$")
+    flagged = [line for line in above if line.startswith("⚠️ ")]
+    assert [line.split()[1] for line in flagged] == worse
+    assert all("got significantly worse" in line for line in flagged), flagged
 
 
 def test_failed_gates_come_before_the_metrics_table(regressed):
@@ -227,15 +258,21 @@ def test_closed_sections_show_their_summary_line_alone(which, request):
 
 def test_opened_sections_show_their_tables(demo):
     seen = demo["seen"]
+    # summary → (the first line under it once opened, a line found nowhere else)
     contents = {
-        r"Per-class metrics \(candidate\): 2 classes": "class\tprecision\trecall\tf1",
-        r"Confusion matrix \(candidate\)": "true ↓ / predicted →",
-        r"Permutation importance \(candidate\): \d+ features": "feature\tmean drop in roc_auc",
-        r"Run facts": "run directory",
+        r"Per-class metrics \(candidate\): 2 classes": ("class\tprecision\trecall\tf1", "class\t"),
+        r"Confusion matrix \(candidate\)": ("true ↓ / predicted →", "true ↓ / predicted →"),
+        r"Permutation importance \(candidate\): \d+ features": (
+            "feature\tmean drop in roc_auc",
+            "worst concave points\t",
+        ),
+        r"Run facts": ("baseline\tcandidate", "run directory\t"),
     }
-    for summary, content in contents.items():
-        assert content not in seen.collapsed
-        assert lines(seen.expanded)[position(seen.expanded, summary) + 1].startswith(content)
+    for summary, (first, only) in contents.items():
+        assert only not in seen.collapsed
+        under = between(seen.expanded, summary, None)
+        assert under[0].startswith(first)
+        assert any(line.startswith(only) for line in under)
 
 
 @pytest.mark.parametrize("which", ["demo", "regressed"])
@@ -258,6 +295,8 @@ def test_the_plots_are_images_that_load(which, request):
     linked = re.findall(r"!\[([^\]]*)\]\(([^)\s]+)\)", made["markdown"])
     assert len(linked) >= 4  # metric deltas, ROC, precision-recall, calibration at least
     seen: Seen = made["seen"]
+    # The alt text as GitHub shows it on hover: markdown's backslash escapes removed.
+    linked = [(re.sub(r"\\(.)", r"\1", alt), src) for alt, src in linked]
     assert [(image.alt, image.src) for image in seen.images] == linked
     assert all(image.loaded for image in seen.images), seen.images
 
