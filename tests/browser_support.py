@@ -32,6 +32,7 @@ FLAGS = (
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
+    "--disable-dev-shm-usage",  # containers give /dev/shm 64 MB, too little for a renderer
     "--no-first-run",
     "--no-default-browser-check",
     "--disable-background-networking",
