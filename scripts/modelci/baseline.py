@@ -41,6 +41,7 @@ KINDS = ("release", "registry", "path")
 BASELINE = documents.BASELINE
 MAX_ASSET_BYTES = 2 << 30
 Log = Callable[[str], None]
+Add = Callable[[Path, Mapping[str, Any], "str | None"], None]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,6 +84,76 @@ def parse_source(text: str) -> Source:
     return Source(kind=kind, ref=ref)
 
 
+@dataclass(frozen=True, kw_only=True)
+class ReleaseAssets:
+    """A release's assets and its SHA256SUMS: every file downloaded through it is checked.
+
+    A file must be listed in SHA256SUMS and be an asset of the release, and its bytes must
+    match; anything else is refused (one line naming the release and the file)."""
+
+    releases: RepoReleases
+    label: str  # "release v1.2.0"
+    listed: Mapping[str, Any]  # asset name → GitHub's asset
+    sums: Mapping[str, str]  # file name → sha256, as SHA256SUMS lists them
+
+    @classmethod
+    def of(
+        cls,
+        releases: RepoReleases,
+        release: Mapping[str, Any],
+        scratch: Path,
+        *,
+        listed: Mapping[str, Any] | None = None,
+    ) -> ReleaseAssets:
+        """The release's asset list (`listed`, when already fetched: name → asset) and its
+        SHA256SUMS (downloaded into `scratch`)."""
+        label = f"release {release['tag_name']}"
+        if listed is None:
+            listed = assets_by_name(releases, release)
+        if contents.SHA256SUMS not in listed:
+            raise UserError(
+                f"{label} has no {contents.SHA256SUMS} asset, so its files cannot be verified",
+                fix="Publish it with `modelci publish release`, or choose another baseline",
+            )
+        path = scratch / contents.SHA256SUMS
+        releases.download(listed[contents.SHA256SUMS], path, max_bytes=1 << 20)
+        sums = contents.parse_sha256sums(
+            path.read_text(encoding="utf-8", errors="replace"),
+            where=f"{label}: {contents.SHA256SUMS}",
+        )
+        path.unlink()
+        return cls(releases=releases, label=label, listed=listed, sums=sums)
+
+    def require(self, names: list[str]) -> None:
+        """Every one of `names` is listed in SHA256SUMS and is an asset."""
+        _require_listed(self.label, names, self.sums, self.listed)
+
+    def asset(self, name: str) -> Mapping[str, Any]:
+        """The asset SHA256SUMS lists as `name`; a listed file the release lacks is refused."""
+        asset = self.listed.get(name)
+        if asset is None:
+            raise UserError(
+                f"{self.label}: {contents.SHA256SUMS} lists {name}, which the release "
+                "does not have",
+                fix="The release is incomplete; re-publish it or choose another baseline",
+            )
+        return asset
+
+    def download(self, name: str, dest: Path) -> str:
+        """Download `name` into `dest` and check it against SHA256SUMS; its sha256."""
+        if name not in self.sums:
+            self.require([name])
+        self.releases.download(self.asset(name), dest, max_bytes=MAX_ASSET_BYTES)
+        expected = self.sums[name]
+        _check(self.label, name, fsutil.sha256_file(dest), expected)
+        return expected
+
+
+def assets_by_name(releases: RepoReleases, release: Mapping[str, Any]) -> dict[str, Any]:
+    """A release's assets by name."""
+    return {str(a.get("name")): a for a in releases.assets(int(release["id"]))}
+
+
 # -- sources --------------------------------------------------------------------------------------
 
 
@@ -93,8 +164,13 @@ def from_release(
     *,
     name: str | None = None,
     log: Log = print,
+    add: Add | None = None,
 ) -> Baseline:
-    """Download and verify a release's model and records into `out`."""
+    """Download and verify a release's model and records into `out`.
+
+    `add(stage, release, model_sha256)` writes more into the staged directory before it is
+    moved into place (the release history), so a refusal there leaves nothing behind either.
+    """
     check_out(out)
     where = f"{releases.owner}/{releases.repo}"
     if source.ref == "latest":
@@ -119,60 +195,39 @@ def from_release(
                 fix="Check the tag (drafts are not baselines), or use release:latest",
             )
     tag = str(release["tag_name"])
-    label = f"release {tag}"
-    listed = {str(a.get("name")): a for a in releases.assets(int(release["id"]))}
-    if contents.SHA256SUMS not in listed:
-        raise UserError(
-            f"{label} has no {contents.SHA256SUMS} asset, so its files cannot be verified",
-            fix="Publish it with `modelci publish release`, or choose another baseline",
-        )
     with tempfile.TemporaryDirectory(prefix="modelci-baseline-") as scratch_dir:
         scratch = Path(scratch_dir)
-        releases.download(
-            listed[contents.SHA256SUMS], scratch / contents.SHA256SUMS, max_bytes=1 << 20
-        )
-        sums = contents.parse_sha256sums(
-            (scratch / contents.SHA256SUMS).read_text(encoding="utf-8", errors="replace"),
-            where=f"{label}: {contents.SHA256SUMS}",
-        )
-        _require_listed(label, [rundir.RUN], sums, listed)
+        assets = ReleaseAssets.of(releases, release, scratch)
+        label, sums = assets.label, assets.sums
+        assets.require([rundir.RUN])
         with fsutil.staged_dir(out, marker=rundir.RUN) as stage:
             # run.json first: it says which files the run has (its flavour's model file, or
             # the predictions of a predictions run).
-            releases.download(listed[rundir.RUN], stage / rundir.RUN, max_bytes=MAX_ASSET_BYTES)
-            _check(label, rundir.RUN, fsutil.sha256_file(stage / rundir.RUN), sums[rundir.RUN])
+            assets.download(rundir.RUN, stage / rundir.RUN)
             _, own = _read(stage, label)
-            _require_listed(label, [f.name for f in own if f.needed], sums, listed)
+            assets.require([f.name for f in own if f.needed])
             keep = {f.name for f in own}
             kept: dict[str, str] = {rundir.RUN: sums[rundir.RUN]}
             for file_name, expected in sums.items():
-                asset = listed.get(file_name)
-                if asset is None:
-                    raise UserError(
-                        f"{label}: {contents.SHA256SUMS} lists {file_name}, which the release "
-                        "does not have",
-                        fix="The release is incomplete; re-publish it or choose another baseline",
-                    )
                 if file_name == rundir.RUN:
                     continue
                 if file_name in keep:
-                    releases.download(asset, stage / file_name, max_bytes=MAX_ASSET_BYTES)
-                    _check(label, file_name, fsutil.sha256_file(stage / file_name), expected)
-                    kept[file_name] = expected
+                    kept[file_name] = assets.download(file_name, stage / file_name)
                     continue
+                asset = assets.asset(file_name)
                 digest = str(asset.get("digest") or "")
                 if digest.startswith("sha256:"):
                     _check(label, file_name, digest.removeprefix("sha256:").lower(), expected)
                 else:  # no digest from GitHub: hash the download
-                    dest = scratch / file_name
-                    releases.download(asset, dest, max_bytes=MAX_ASSET_BYTES)
-                    _check(label, file_name, fsutil.sha256_file(dest), expected)
-                    dest.unlink()
+                    assets.download(file_name, scratch / file_name)
+                    (scratch / file_name).unlink()
             sha = verify(stage, label=label)
             documents.write_baseline(
                 stage / BASELINE,
                 _provenance(source, tag=tag, url=release.get("html_url"), sha=sha, files=kept),
             )
+            if add is not None:
+                add(stage, release, sha)
     log(f"verified {len(sums)} files of {label} against {contents.SHA256SUMS}")
     return Baseline(
         found=True,

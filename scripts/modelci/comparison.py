@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,7 +85,7 @@ def settings_from(
         strict=strict if strict is not None else compare_cfg.strict,
         confidence=metrics_cfg.get("confidence", 0.95),
         resamples=metrics_cfg.get("resamples", 1000),
-        seed=(config.get("data") or {}).get("seed", 0),
+        seed=resample_seed(candidate, (config.get("data") or {}).get("seed", 0)),
         gates=_rules(policy, source),
         gates_from=source,
         gates_note=note,
@@ -96,6 +96,20 @@ def settings_from(
         inconclusive=compare_cfg.inconclusive,
         history=compare_cfg.history,
     )
+
+
+def resample_seed(candidate: Run, seed: int) -> int:
+    """The paired tests' seed: the one the candidate's evaluation drew from its test rows and
+    `data.seed` (the rows compared are the candidate's); for an evaluation recorded before
+    that, from its rows' fingerprint."""
+    from modelci.stats.seeds import resample_seed as from_rows
+
+    if not candidate.has_evaluation():
+        return from_rows(candidate.info.data.test_fingerprint, seed)
+    evaluated = candidate.evaluation()
+    if evaluated.resample_seed is not None:
+        return evaluated.resample_seed
+    return from_rows(evaluated.data.test_fingerprint or candidate.info.data.test_fingerprint, seed)
 
 
 def _section(config: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
@@ -176,18 +190,9 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
             classes=classes,
             rows=candidate_eval.data.rows,
         )
-        if candidate.has_model and baseline.has_model:
-            base, rescored, baseline_eval = _baseline_predictions(
-                candidate, candidate_eval, baseline, classes
-            )
-            if len(base.row_id) != len(cand.row_id) or (base.row_id != cand.row_id).any():
-                raise UserError(
-                    "baseline and candidate predictions are not on the same rows",
-                    fix="Re-run `modelci evaluate` on both runs with the same --data",
-                )
-        else:
-            cand, base, baseline_eval = _recorded_predictions(candidate, baseline, cand, classes)
-            rescored = False
+        cand, base, rescored, baseline_eval = paired_predictions(
+            candidate, candidate_eval, baseline, cand, classes
+        )
     with log.stage("paired statistics"):
         deltas, skipped = _paired(cand, base, settings)
     primary = candidate_eval.primary
@@ -216,6 +221,23 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
                     },
                 }
             )
+    from modelci import history_comparison
+
+    history, from_best = history_comparison.compare_history(
+        history_comparison.Sides(
+            candidate=candidate,
+            candidate_eval=candidate_eval,
+            baseline=baseline,
+            cand=cand,
+            deltas=deltas,
+            classes=classes,
+        ),
+        settings,
+        primary=primary,
+    )
+    for row in metric_rows:
+        if row["name"] in from_best:
+            row["gate"] = gates.with_failure(row["gate"], from_best[row["name"]])
     failed = [row["name"] for row in metric_rows if row["gate"]["status"] == gates.FAIL]
     document: dict[str, Any] = {
         "schema": rundir.SCHEMAS[rundir.COMPARISON],
@@ -226,6 +248,7 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
         "alpha": settings.alpha,
         "strict": settings.strict,
         "resamples": settings.resamples,
+        "resample_seed": settings.seed,
         "gates_from": settings.gates_from,
         "gates_note": settings.gates_note,
         "gate_changes": gate_changes(candidate, baseline),
@@ -247,6 +270,7 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
             "candidate": _json_of(candidate_eval.regression),
         },
         "plots": [],
+        "history": None if history is None else history.to_json(),
     }
     written = documents.parse_comparison(document, where=str(out / rundir.COMPARISON))
     with fsutil.staged_dir(out, marker=rundir.COMPARISON, inputs=inputs) as stage:
@@ -384,6 +408,29 @@ def _check_compatible(candidate: Run, baseline: Run) -> None:
         )
 
 
+def paired_predictions(
+    candidate: Run,
+    candidate_eval: Evaluation,
+    other: Run,
+    cand: scoring.Predictions,
+    classes: tuple[str, ...] | None,
+) -> tuple[scoring.Predictions, scoring.Predictions, bool, Evaluation | None]:
+    """The candidate's predictions and `other`'s (the baseline, or a best release) on the same
+    rows: `other`'s model scored on the candidate's rows when both have one (`predictions_on_rows`),
+    else both predictions files matched by row id. Also whether `other` was re-scored, and its
+    evaluation."""
+    if candidate.has_model and other.has_model:
+        base, rescored, other_eval = predictions_on_rows(candidate, candidate_eval, other, classes)
+        if len(base.row_id) != len(cand.row_id) or (base.row_id != cand.row_id).any():
+            raise UserError(
+                "baseline and candidate predictions are not on the same rows",
+                fix="Re-run `modelci evaluate` on both runs with the same --data",
+            )
+        return cand, base, rescored, other_eval
+    cand, base, other_eval = _recorded_predictions(candidate, other, cand, classes)
+    return cand, base, False, other_eval
+
+
 def _recorded_predictions(
     candidate: Run,
     baseline: Run,
@@ -431,13 +478,14 @@ def _recorded_predictions(
     return cand, base, baseline_eval
 
 
-def _baseline_predictions(
+def predictions_on_rows(
     candidate: Run,
     candidate_eval: Evaluation,
     baseline: Run,
     classes: tuple[str, ...] | None,
 ) -> tuple[scoring.Predictions, bool, Evaluation | None]:
-    """The baseline's predictions on the candidate's rows: read back, or re-scored."""
+    """A model run's (the baseline's, a best release's) predictions on the candidate's rows:
+    read back when it recorded them on those rows, else its model re-scored on them."""
     fingerprint = candidate_eval.data.test_fingerprint
     source = candidate_eval.data.source
     if fingerprint is None or source is None:
@@ -446,7 +494,11 @@ def _baseline_predictions(
             fix=f"Re-run `modelci evaluate {candidate.path}`",
         )
     baseline_eval = baseline.evaluation() if baseline.has_evaluation() else None
-    if baseline_eval and baseline_eval.data.test_fingerprint == fingerprint:
+    if (
+        baseline_eval
+        and baseline_eval.data.test_fingerprint == fingerprint
+        and (baseline.path / rundir.PREDICTIONS).is_file()  # a release carries none
+    ):
         return (
             scoring.read_predictions(
                 baseline.path / rundir.PREDICTIONS,
@@ -497,7 +549,13 @@ def _reorder(predictions: scoring.Predictions, classes: tuple[str, ...]) -> scor
     return dataclasses.replace(predictions, classes=classes, proba=proba)
 
 
-def _paired(cand: scoring.Predictions, base: scoring.Predictions, settings: Settings) -> Any:
+def _paired(
+    cand: scoring.Predictions,
+    base: scoring.Predictions,
+    settings: Settings,
+    metrics: Collection[str] | None = None,
+) -> Any:
+    """Candidate minus baseline, paired on the rows, for `metrics` (all of the task's when None)."""
     import dataclasses
 
     from modelci import stats
@@ -511,6 +569,7 @@ def _paired(cand: scoring.Predictions, base: scoring.Predictions, settings: Sett
             confidence=settings.confidence,
             resamples=settings.resamples,
             seed=settings.seed,
+            metrics=metrics,
         )
     # Rows whose true class either model never saw are left out of both (data checks say so).
     both = cand.seen & base.seen  # type: ignore[operator]
@@ -526,6 +585,7 @@ def _paired(cand: scoring.Predictions, base: scoring.Predictions, settings: Sett
         confidence=settings.confidence,
         resamples=settings.resamples,
         seed=settings.seed,
+        metrics=metrics,
     )
 
 

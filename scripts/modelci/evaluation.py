@@ -313,8 +313,9 @@ def build_document(
             f"{', '.join(predictions.classes or ())}; test: {', '.join(map(str, shown))})",
             fix="Check the target column of the test data",
         )
+    seed = resample_seed(predictions, settings["seed"])
     with progress.current.stage("metrics with intervals"):
-        metric_values, skipped = score(predictions, settings)
+        metric_values, skipped = score(predictions, {**settings, "seed": seed})
     primary = primary or settings.get("primary") or default_primary(info.task)
     if primary not in metric_values:
         reason = skipped.get(primary, "not a metric of this task")
@@ -331,6 +332,7 @@ def build_document(
         "positive_class": info.positive_class,
         "n_rows": len(predictions.y),
         "confidence": settings["confidence"],
+        "resample_seed": seed,
         "data": dict(data_facts),
         "metrics": metric_values,
         "skipped_metrics": skipped,
@@ -350,6 +352,29 @@ def build_document(
     else:
         document["regression"] = regression_details(predictions, seed=settings["seed"])
     return document
+
+
+def resample_seed(predictions: scoring.Predictions, seed: int) -> int:
+    """The seed of the intervals' resampling: from the scored rows and `data.seed`.
+
+    Other test rows get another resampling pattern, so one unlucky pattern does not bias every
+    run alike; the same rows get the same intervals, in any order (the rows' fingerprint is
+    taken sorted by row id, since a comparison aligns rows and a shuffled file holds the same
+    rows). Recorded as evaluation.json's `resample_seed`, which `compare` reuses.
+    """
+    import numpy as np
+
+    from modelci import prediction_runs
+    from modelci.stats import seeds
+
+    ids = predictions.row_id
+    order = None
+    try:
+        if len(ids) > 1 and not bool(np.all(ids[:-1] <= ids[1:])):
+            order = np.argsort(ids, kind="stable")
+    except TypeError:  # ids of mixed types do not sort: the rows in file order then
+        order = None
+    return seeds.resample_seed(prediction_runs.fingerprint(predictions, order), seed)
 
 
 def _write(

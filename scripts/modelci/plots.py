@@ -46,6 +46,7 @@ TITLES: dict[str, str] = {
     "predicted_vs_actual": "Predicted vs actual",
     "residuals": "Residuals vs predicted",
     "residual_histogram": "Residual histogram",
+    "history": "Metrics over the last releases",
 }
 
 BASELINE = "#8c8c8c"
@@ -130,7 +131,8 @@ def render_evaluation_plots(evaluation: Evaluation, out_dir: Path) -> list[str]:
 
 
 def render_comparison_plots(comparison: Comparison, out_dir: Path) -> list[str]:
-    """Draw baseline-vs-candidate overlays and the metric-delta forest plot into `out_dir/plots/`."""
+    """Draw baseline-vs-candidate overlays, the metric-delta forest plot and the trend over the
+    releases into `out_dir/plots/`."""
     base_label, cand_label = comparison.baseline.label, comparison.candidate.label
     if base_label == cand_label:
         # The sides are keyed by label below; two equal labels would merge them.
@@ -155,6 +157,9 @@ def render_comparison_plots(comparison: Comparison, out_dir: Path) -> list[str]:
                 }
             )
     drawings["slices"] = _drawing(slice_plot.forest(comparison, width=WIDTH + 1.0))
+    from modelci import history_plot  # the trend over the releases (comparison.history)
+
+    drawings[history_plot.NAME] = history_plot.drawing(history_plot.of_comparison(comparison))
     return _save_all(drawings, out_dir)
 
 
@@ -720,9 +725,7 @@ def _metric_deltas(comparison: Comparison) -> _Drawing | None:
                 fontsize=8,
                 fontweight="bold" if row.primary else "normal",
             )
-            text = _signed(row.delta)
-            if row.low is not None and row.high is not None:
-                text += f"\n[{_signed(row.low)}, {_signed(row.high)}]"
+            text = "\n".join(_delta_text(row))
             ax.annotate(text, xy=(1.03, 0.5), xycoords="axes fraction", va="center", fontsize=7)
         axes[0].set_title(f"Metric deltas (candidate − baseline), {confidence:.0%} CI")
         axes[-1].set_xlabel(
@@ -747,7 +750,7 @@ def _metric_deltas(comparison: Comparison) -> _Drawing | None:
     # Margins sized by the longest name (left) and the longest printed interval (right), so the
     # layout needs no measuring pass: with one axes per metric that pass was half the plot's time.
     names_width = max(len(_short(r.name, 24)) + 2 * r.lower_is_better for r in rows)
-    numbers_width = max(len(f"[{_signed(r.low or 0)}, {_signed(r.high or 0)}]") for r in rows)
+    numbers_width = max(len(line) for r in rows for line in _delta_text(r))
     margins = {
         "left": 0.15 + names_width * 8 * GLYPH_WIDTH,
         "right": 0.25 + numbers_width * 7 * GLYPH_WIDTH,
@@ -759,9 +762,14 @@ def _metric_deltas(comparison: Comparison) -> _Drawing | None:
     return _Drawing(draw=draw, size=size, margins=margins)
 
 
-def _signed(value: float) -> str:
-    # Byte counts and the like read better as grouped integers than as 2.45e+05.
-    return f"{value:+,.0f}" if abs(value) >= 10_000 else f"{value:+.3g}"
+def _delta_text(row: _DeltaRow) -> list[str]:
+    """A row's delta and interval as the report's table writes them (report.numbers)."""
+    from modelci.report.numbers import Precision
+
+    ci = (row.low, row.high) if row.low is not None and row.high is not None else None
+    precision = Precision.of(ci, row.delta)
+    lines = [precision.delta(row.delta)]
+    return lines if ci is None else [*lines, precision.interval(ci, sign=True)]
 
 
 def _delta_rows(comparison: Comparison) -> list[_DeltaRow]:

@@ -15,24 +15,30 @@ from modelci import data
 from modelci.prediction_tables import PROBA_PREFIX, Columns
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from modelci.config import Config
     from modelci.documents import RunInfo
     from modelci.scoring import Predictions
 
 
-def fingerprint(predictions: Predictions) -> str:
+def fingerprint(predictions: Predictions, order: np.ndarray | None = None) -> str:
     """The rows a predictions run was scored on: `data.rows_fingerprint` of the normalised
-    (row_id, y_true) columns, as run.json's data.split.test_fingerprint records it."""
+    (row_id, y_true) columns, as run.json's data.split.test_fingerprint records it; with
+    `order`, of the rows taken in that order (without re-coding the labels)."""
     import pandas as pd
 
-    truth: Any = predictions.y_true
+    rows: Any = slice(None) if order is None else order
+    truth: Any = predictions.y_true[rows]
     if predictions.classes is not None and predictions.seen is not None and predictions.seen.all():
         # Hashed as the same labels in text (pandas hashes a categorical by its values), from
         # the codes: a million strings hash slowly.
-        truth = pd.Categorical.from_codes(predictions.y, categories=list(predictions.classes))
+        truth = pd.Categorical.from_codes(predictions.y[rows], categories=list(predictions.classes))
     elif predictions.classes is not None:
-        truth = pd.Series(predictions.y_true, dtype=object)
-    return data.rows_fingerprint(pd.DataFrame({"row_id": predictions.row_id, "y_true": truth}))
+        truth = pd.Series(truth, dtype=object)
+    return data.rows_fingerprint(
+        pd.DataFrame({"row_id": predictions.row_id[rows], "y_true": truth})
+    )
 
 
 def write_run(

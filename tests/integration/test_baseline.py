@@ -68,6 +68,7 @@ def test_release_latest_round_trips_into_compare(
     assert sorted(p.name for p in fetched.iterdir()) == [
         "baseline.json",
         "evaluation.json",
+        "history.json",  # --history defaults to compare.history, 10
         "metrics.json",
         "model.skops",
         "run.json",

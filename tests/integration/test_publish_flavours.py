@@ -357,7 +357,7 @@ def test_release_publish_and_baseline(
     fetched = baseline("--from", "release:cancer@v1.0.0", "--out", "runs/baseline")
     assert fetched.code == 0, fetched.stderr
     kept = _tree(tmp_path / "runs" / "baseline")
-    assert set(kept) == OWN[kind] | RECORDS | {"baseline.json"}
+    assert set(kept) == OWN[kind] | RECORDS | {"baseline.json", "history.json"}
     for name in OWN[kind] | RECORDS:
         assert kept[name] == (run / name).read_bytes(), name
     provenance = json.loads(kept["baseline.json"])

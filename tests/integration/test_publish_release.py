@@ -237,10 +237,15 @@ def test_notes_show_deltas_against_the_same_models_previous_release(
     before = json.loads((runs["base"] / "metrics.json").read_text())
     after = json.loads((runs["tuned"] / "metrics.json").read_text())
     line = next(row for row in body.splitlines() if row.startswith("| **roc\\_auc** |"))
-    from modelci.report.numbers import number, signed
+    from modelci.report.numbers import Precision
 
-    assert number(before["roc_auc"]) in line and number(after["roc_auc"]) in line
-    assert signed(after["roc_auc"] - before["roc_auc"]) in line
+    # The row in the decimals the new release's interval supports, its delta too.
+    ci = json.loads((runs["tuned"] / "evaluation.json").read_text())["metrics"]["roc_auc"]["ci"]
+    row = Precision.of(ci, after["roc_auc"], before["roc_auc"])
+    cells = [cell.strip() for cell in line.strip("|").split("|")]
+    assert cells[1] == row.value(after["roc_auc"]) and cells[3] == row.value(before["roc_auc"])
+    assert cells[4].startswith(row.delta(after["roc_auc"] - before["roc_auc"]))
+    assert len(cells[1].partition(".")[2]) == row.decimals == 3
     assert "the previous release of this model" in body
     assert "/releases/tag/cancer@v1.0.0)" in body  # links the previous release
     assert "/releases/download/cancer@v1.1.0/MODEL_CARD.md" in body

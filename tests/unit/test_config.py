@@ -478,8 +478,14 @@ def test_settings_take_slices_from_the_candidate_and_the_rest_from_the_policy_si
 
     def run(text: str) -> SimpleNamespace:
         recorded = json.loads(json.dumps(config.loads(MINIMAL + text).to_dict()))
-        info = SimpleNamespace(config=recorded, section=lambda key: recorded.get(key) or {})
-        return SimpleNamespace(info=info, path=Path("runs") / str(len(text)))
+        info = SimpleNamespace(
+            config=recorded,
+            section=lambda key: recorded.get(key) or {},
+            data=SimpleNamespace(test_fingerprint=None),
+        )
+        return SimpleNamespace(
+            info=info, path=Path("runs") / str(len(text)), has_evaluation=lambda: False
+        )
 
     candidate = run(
         "slices: {min_rows: 5}\nchurn: {max_harmful: 0.5}\ncompare: {inconclusive: pass}\n"

@@ -70,3 +70,9 @@ def test_nothing_to_format_reads_as_a_dash() -> None:
 def test_a_degenerate_interval_falls_back_to_the_values() -> None:
     assert decimals_for((0.5, 0.5), 0.5) == decimals_for(None, 0.5)
     assert decimals_for((float("nan"), 0.5), 0.5) == decimals_for(None, 0.5)
+
+
+def test_without_an_interval_no_zeros_are_invented() -> None:
+    # A latency recorded as 0.9 and 2.1 ms: "2.100" would claim digits nobody measured.
+    row = Precision.of(None, 0.9, 2.1, 1.2)
+    assert (row.value(0.9), row.value(2.1), row.delta(1.2)) == ("0.9", "2.1", "+1.2")

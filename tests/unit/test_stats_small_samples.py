@@ -98,3 +98,28 @@ def test_paired_deltas_carry_a_standard_error_that_matches_their_interval():
     # The bootstrap's SE is the spread of its draws: about a quarter of a 95% interval.
     low, high = found["median_ae"].ci
     assert found["median_ae"].se == pytest.approx((high - low) / (2 * 1.96), rel=0.2)
+
+
+def test_a_50_row_mean_loss_comparison_uses_t_and_says_so():
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 2, 50)
+    p_base = np.clip(0.5 + 0.25 * (2 * y - 1) + rng.normal(0, 0.2, 50), 0.05, 0.95)
+    p_cand = np.clip(p_base + rng.normal(0, 0.05, 50), 0.05, 0.95)
+    probas = [np.column_stack([1 - p, p]) for p in (p_base, p_cand)]
+    preds = [(p > 0.5).astype(int) for p in (p_base, p_cand)]
+    found, _ = compare_classification(
+        y, preds[0], probas[0], preds[1], probas[1], n_classes=2, metrics=("log_loss", "brier")
+    )
+    for name in ("log_loss", "brier"):
+        delta = found[name]
+        assert delta.method == "student-t", name
+        low, high = delta.ci
+        # Wider than a z interval by exactly t₄₉ / z (about 2%).
+        z_half = z_value(0.95) * delta.se
+        assert (high - low) / 2 / z_half == pytest.approx(stats.t.ppf(0.975, 49) / z_value(0.95))
+        assert (high - low) / 2 > 1.019 * z_half
+    # From the cutoff on the same losses say normal.
+    big, _ = score_classification(
+        np.tile(y, 20), np.tile(preds[1], 20), np.tile(probas[1], (20, 1)), n_classes=2
+    )
+    assert big["log_loss"].method == "normal"

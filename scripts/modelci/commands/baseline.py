@@ -18,6 +18,14 @@ operators). Anything else is refused (exit 2) and --out is left untouched. A mod
 predictions do not come with a release, so compare re-scores the baseline model on the
 candidate's rows; a predictions run's do, and compare aligns them by row id.
 
+With a release: source, --history N (default: the config's compare.history, 10; 0: none) also
+records the model's last N published releases up to the baseline's (more when a from-best
+window is wider) in history.json: each one's run.json and evaluation.json, checked against its
+SHA256SUMS. For every max_drop_from_best or max_rise_from_best gate (of the baseline's recorded
+config and of --config), the best of its last releases is downloaded and verified as a run
+into history/TAG/ when its model is not the baseline's; compare scores it on the candidate's
+rows.
+
 When release:latest finds no release, the command prints a notice, sets found=false and exits
 0: the pull-request report then shows the candidate alone. Outputs: found, dir, source, tag,
 model-sha256 (empty for a predictions run).
@@ -32,9 +40,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from modelci.commands.github_options import GitHubContext, add_github_options
+from modelci.errors import UserError
 
+if TYPE_CHECKING:
+    from modelci.config import Config
+
+DEFAULT_HISTORY = 10
 HELP = "fetch and verify a baseline run (release, registry or path) for compare"
 
 
@@ -64,6 +78,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="config whose name: picks the model for release:latest (default: modelci.yaml "
         "when it exists)",
     )
+    parser.add_argument(
+        "--history",
+        type=_count,
+        metavar="N",
+        help="with release: sources, record the model's last N releases in history.json "
+        "(default: compare.history of the config, 10; 0: none)",
+    )
     from modelci.commands.pull import add_auth_arguments
 
     add_auth_arguments(parser)  # registry: sources: --username, --password-env, --plain-http
@@ -78,15 +99,32 @@ def run(args: argparse.Namespace, context: GitHubContext | None = None) -> int:
     env, out = context.env, context.out
     source = baseline.parse_source(args.source)
     log = progress.current.info
+    config = _config(args.config)
+    if source.kind != "release" and args.history:
+        raise UserError(
+            f"--history applies to release: sources, not {source.kind}:",
+            fix="Drop --history, or fetch the baseline with --from release:latest",
+        )
     if source.kind == "release":
+        from modelci import release_history
         from modelci.release.remote import RepoReleases, parse_repository
 
         owner, repo = parse_repository(env.repository)
-        name = args.name or _config_name(args.config)
+        name = args.name or (config.name if config is not None else None)
+        count = args.history
+        if count is None:
+            count = config.compare.history if config is not None else DEFAULT_HISTORY
         with context.session() as client:
-            fetched = baseline.from_release(
-                RepoReleases(client, owner, repo), source, args.out, name=name, log=log
-            )
+            releases = RepoReleases(client, owner, repo)
+            add = None
+            if count > 0:
+                add = release_history.adder(
+                    releases,
+                    count=count,
+                    gates=dict(config.gates) if config is not None else {},
+                    log=log,
+                )
+            fetched = baseline.from_release(releases, source, args.out, name=name, log=log, add=add)
     elif source.kind == "registry":
         from modelci.commands.pull import credentials_from
         from modelci.registry import Reference
@@ -119,11 +157,22 @@ def run(args: argparse.Namespace, context: GitHubContext | None = None) -> int:
     return 0
 
 
-def _config_name(path: Path | None) -> str | None:
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}")
+    return value
+
+
+def _config(path: Path | None) -> Config | None:
+    """--config, else modelci.yaml when it exists: its name: and compare.history."""
     from modelci import config
 
     if path is None:
         path = Path("modelci.yaml")
         if not path.is_file():
             return None
-    return config.load(path).name
+    return config.load(path)

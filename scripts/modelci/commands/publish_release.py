@@ -6,7 +6,9 @@ when recorded, or a predictions run's predictions.csv (it has no model), metrics
 evaluation.json, the plots (plots/roc.png → plot-roc.png), MODEL_CARD.md (metrics with
 intervals, data fingerprints, training config, and the card: section of modelci.yaml) and
 SHA256SUMS (`sha256sum -c SHA256SUMS` checks a download). The notes hold the metrics table
-with deltas against the model's previous release and link the card.
+with deltas against the model's previous release and link the card; after a first release they
+also show the trend of the primary and gated metrics over the previous releases (up to the
+config's compare.history) and this one, uploaded as plot-history.png.
 
 Tags: v1.2.3 or 1.2.3; a prerelease (v1.2.3-rc.1) is published as a prerelease and never
 marked latest; in a monorepo, NAME@v1.2.3 tags keep one line of versions per model (the

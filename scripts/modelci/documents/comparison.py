@@ -237,6 +237,8 @@ class Comparison:
     baseline_curves: Curves | None = None
     candidate_regression: RegressionDetails | None = None
     baseline_regression: RegressionDetails | None = None
+    # The paired tests' resampling seed (from the test rows and data.seed); None: older file.
+    resample_seed: int | None = None
     slices: SliceReport | None = None
     churn: ChurnReport | None = None
     history: HistoryReport | None = None
@@ -268,6 +270,7 @@ class Comparison:
             confidence=node["confidence"].optional(as_number) or 0.95,
             alpha=node["alpha"].optional(as_number),
             resamples=node["resamples"].optional(as_integer),
+            resample_seed=node["resample_seed"].optional(as_integer),
             strict=node["strict"].optional(as_flag),
             metrics=metrics,
             verdict="fail" if failed else verdict,
@@ -310,6 +313,7 @@ class Comparison:
             "alpha": self.alpha,
             "strict": self.strict,
             "resamples": self.resamples,
+            "resample_seed": self.resample_seed,
             "gates_from": self.gates_from,
             "gates_note": self.gates_note,
             "gate_changes": [change.to_json() for change in self.gate_changes],

@@ -270,6 +270,9 @@ class Evaluation:
     has_model: bool = True
     # What could not be computed, and why ({"importance": "no model: ..."}); empty when all was.
     unavailable: tuple[tuple[str, str], ...] = ()
+    # The seed the intervals' resampling used (from the test rows and data.seed); None in files
+    # written before it was recorded.
+    resample_seed: int | None = None
     # The config's absolute gates on this run alone; None without gates (or a config).
     gates: AbsoluteGates | None = None
 
@@ -294,6 +297,7 @@ class Evaluation:
             primary=node["primary"].optional(as_text) or (metrics[0].name if metrics else ""),
             n_rows=node["n_rows"].optional(as_integer),
             confidence=node["confidence"].optional(as_number) or 0.95,
+            resample_seed=node["resample_seed"].optional(as_integer),
             metrics=metrics,
             skipped_metrics=tuple(
                 (name, reason.text()) for name, reason in node["skipped_metrics"].items()
@@ -337,6 +341,7 @@ class Evaluation:
             "positive_class": self.positive_class,
             "n_rows": self.n_rows,
             "confidence": self.confidence,
+            "resample_seed": self.resample_seed,
             "data": self.data.to_json(),
             "metrics": {m.name: m.to_json() for m in self.metrics},
             "skipped_metrics": dict(self.skipped_metrics),

@@ -4,6 +4,7 @@
 |---|---|
 | the run's files (`modelci.run_files`): `run.json`, the model file of its flavour (`model.skops`, `model.ubj`, …) and `preprocess.skops` when recorded, `metrics.json`, `evaluation.json`; a predictions run's `predictions.csv` instead of a model | the run directory |
 | `plot-<name>.png` | `plots/<name>.png` (release assets have flat names) |
+| `plot-history.png` | the trend over the model's previous releases and this one (`modelci.history_plot`); none for a first release |
 | `MODEL_CARD.md` | rendered by `modelci.release.card` |
 | `SHA256SUMS` | every asset above, in `sha256sum -c` format |
 """
@@ -22,6 +23,7 @@ from modelci.documents import Evaluation, Metrics, RunInfo
 from modelci.errors import UserError
 
 MODEL_CARD = "MODEL_CARD.md"
+HISTORY_PLOT = "plot-history.png"
 SHA256SUMS = "SHA256SUMS"
 CONTENT_TYPES = {
     ".skops": "application/zip",  # a skops file is a zip archive
@@ -139,10 +141,14 @@ def open_run(path: Path, *, warn: Any = None) -> ReleaseRun:
     )
 
 
-def release_assets(run: ReleaseRun, *, card: str) -> list[AssetFile]:
+def release_assets(
+    run: ReleaseRun, *, card: str, trend_png: bytes | None = None
+) -> list[AssetFile]:
     """Every asset of the release, SHA256SUMS last."""
     files = [AssetFile.from_path(file.name, run.path / file.name) for file in run.files]
     files += [AssetFile.from_path(name, file) for name, file in run.plots]
+    if trend_png is not None:
+        files.append(AssetFile.from_bytes(HISTORY_PLOT, trend_png))
     files.append(AssetFile.from_bytes(MODEL_CARD, card.encode("utf-8")))
     files.append(AssetFile.from_bytes(SHA256SUMS, sha256sums(files).encode("utf-8")))
     return files

@@ -68,6 +68,9 @@ class ReleaseNotes:
     previous_url: str | None = None
     # Why there are no deltas though a previous release exists (markdown: tags in code).
     previous_problem: str | None = None
+    # The trend plot over the previous releases and this one (an asset), and how many it shows.
+    trend_url: str | None = None
+    trend_releases: int = 0
 
 
 def metric_lines(
@@ -119,6 +122,8 @@ def build(
     previous_url: str | None = None,
     previous_metrics: Mapping[str, Any] | None = None,
     previous_problem: str | None = None,
+    trend_url: str | None = None,
+    trend_releases: int = 0,
 ) -> ReleaseNotes:
     card = info.config.get("card")
     description = card.get("description") if isinstance(card, Mapping) else None
@@ -138,6 +143,8 @@ def build(
         previous_tag=previous_tag,
         previous_url=previous_url,
         previous_problem=previous_problem,
+        trend_url=trend_url,
+        trend_releases=trend_releases,
     )
 
 
@@ -194,6 +201,14 @@ def render(notes: ReleaseNotes) -> str:
         parts.append(f"No deltas: {notes.previous_problem}.\n")
     else:
         parts.append("The first release of this model: nothing to compare with.\n")
+    if notes.trend_url:
+        count = notes.trend_releases
+        what = f"the previous release{'s' if count != 1 else ''}"
+        parts.append(
+            f"📈 [Trend]({notes.trend_url}) of the primary and gated metrics over {what} "
+            f"({count}) and this one, each on its own test rows:\n\n"
+            f"[![Metrics over the last releases]({notes.trend_url})]({notes.trend_url})\n"
+        )
     parts.append(
         f"📄 [Model card]({notes.card_url}) · [SHA256SUMS]({notes.sums_url}) · "
         + (

@@ -178,6 +178,7 @@ def publish_run(
     listing = releases.list_all()
     previous = tags.previous_release(listing, tag)
     previous_metrics, problem = _previous_metrics(releases, previous, warn)
+    trend = _trend(releases, listing, tag, run, warn)
     card_text = card.render(card.build(run.info, run.evaluation, tag=tag))
     body = notes.render(
         notes.build(
@@ -191,9 +192,15 @@ def publish_run(
             previous_url=(previous or {}).get("html_url"),
             previous_metrics=previous_metrics,
             previous_problem=problem,
+            trend_url=None
+            if trend is None
+            else releases.download_url(server_url, tag.raw, contents.HISTORY_PLOT),
+            trend_releases=0 if trend is None else trend[1],
         )
     )
-    files = contents.release_assets(run, card=card_text)
+    files = contents.release_assets(
+        run, card=card_text, trend_png=None if trend is None else trend[0]
+    )
     published = ReleasePublisher(releases, log=log, warn=warn).publish(
         tag=tag,
         body=body,
@@ -209,6 +216,27 @@ def publish_run(
         previous=str(previous["tag_name"]) if previous else None,
         checksums=checksums,
     )
+
+
+def _trend(
+    releases: RepoReleases,
+    listing: Sequence[Mapping[str, Any]],
+    tag: ReleaseTag,
+    run: contents.ReleaseRun,
+    warn: Log,
+) -> tuple[bytes, int] | None:
+    """The trend plot over the model's previous releases (up to the run's compare.history) and
+    this one, and how many previous releases it shows; None for a first release."""
+    from modelci import history_plot, release_history
+    from modelci.config import CompareConfig
+
+    count = CompareConfig.from_dict(run.info.section("compare")).history
+    points = release_history.previous_points(releases, listing, tag, count, warn=warn)
+    gates = run.info.config.get("gates")
+    gated = list(gates) if isinstance(gates, Mapping) else []
+    trend = history_plot.of_release(points, tag.raw, run.evaluation, gated)
+    drawn = None if trend is None else history_plot.png(trend)
+    return None if drawn is None else (drawn, len(points))
 
 
 def _previous_metrics(

@@ -174,6 +174,22 @@ def previous_release(
     return max(found, key=_order)[1] if found else None
 
 
+def history(
+    releases: Iterable[Mapping[str, Any]], tag: ReleaseTag, count: int
+) -> list[Mapping[str, Any]]:
+    """The last `count` published, non-prerelease releases of `tag`'s model up to and including
+    `tag`, oldest first: the trend `tag` ends.
+
+    >>> rs = [{"tag_name": t} for t in ("v1.0.0", "v1.1.0", "v2.0.0", "m@v1.0.0", "v1.2.0-rc.1")]
+    >>> [r["tag_name"] for r in history(rs, parse_tag("v1.1.0"), 5)]
+    ['v1.0.0', 'v1.1.0']
+    >>> [r["tag_name"] for r in history(rs, parse_tag("v2.0.0"), 2)], history(rs, parse_tag("v2.0.0"), 0)
+    (['v1.1.0', 'v2.0.0'], [])
+    """
+    found = sorted(((t, r) for t, r in _published(releases, tag.name) if not t > tag), key=_order)
+    return [r for _, r in found[-count:]] if count > 0 else []
+
+
 def make_latest(releases: Iterable[Mapping[str, Any]], tag: ReleaseTag) -> str:
     """GitHub's `make_latest` for publishing `tag`: "false" for a prerelease or for a version
     below the model's newest published one (a patch to an older line), else "true".

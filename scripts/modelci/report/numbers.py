@@ -37,6 +37,14 @@ def _decimals(magnitude: float, digits: int) -> int:
     return min(MAX_DECIMALS, max(0, digits - 1 - math.floor(math.log10(magnitude))))
 
 
+def _held(value: float) -> int:
+    """Decimals `value` has at four significant digits (0.9 → 1, 0.98765 → 4, 12.0 → 0)."""
+    text = f"{value:.{VALUE_DIGITS}g}"
+    if "e" in text:
+        return MAX_DECIMALS if abs(value) < 1 else 0
+    return len(text.partition(".")[2])
+
+
 def decimals_for(ci: Sequence[float] | None, *values: float | None) -> int | None:
     """The decimals one row is written with: from the interval's width, else the values.
 
@@ -54,6 +62,8 @@ def decimals_for(ci: Sequence[float] | None, *values: float | None) -> int | Non
     3
     >>> decimals_for(None, 0.9872, 0.9792), decimals_for(None, 2048.0, 1536000.0)
     (4, 0)
+    >>> decimals_for(None, 0.9, 2.1, 1.2), decimals_for(None, 0.8734, 2.1)
+    (1, 3)
     >>> decimals_for(None, 9.0), decimals_for(None), decimals_for(None, 0.0, 0.0)
     (None, None, None)
     """
@@ -62,7 +72,9 @@ def decimals_for(ci: Sequence[float] | None, *values: float | None) -> int | Non
     if ci is not None and len(_finite(ci)) == 2 and ci[1] > ci[0]:
         decimals = _decimals(float(ci[1]) - float(ci[0]), WIDTH_DIGITS)
     elif len(distinct) >= 2:
-        decimals = _decimals(max(abs(v) for v in finite), VALUE_DIGITS)
+        # No padding past what the values hold: 0.9 and 2.1 stay "0.9" and "2.1", not "2.100".
+        held = max(_held(v) for v in finite)
+        decimals = min(_decimals(max(abs(v) for v in finite), VALUE_DIGITS), held)
     else:
         return None
     limit = min(MAX_DECIMALS, decimals + MAX_EXTRA)

@@ -6,8 +6,9 @@ Every metric gets the fastest method that is valid for it; see `classification.p
   multinomial-bootstrap  exact row bootstrap of a confusion metric, via the confusion cells
   mcnemar-mid-p          paired accuracy: McNemar mid-p value, interval from the cell bootstrap
   delong                 ROC AUC: DeLong's variance, normal interval / z-test
-  normal                 mean of per-row losses: normal interval / paired z-test; below
-                         1,000 rows Student's t with n − 1 degrees of freedom
+  normal                 mean of per-row losses: normal interval / paired z-test (1,000 rows
+                         or more)
+  student-t              the same below 1,000 rows: Student's t with n − 1 degrees of freedom
   delta-method           RMSE, R²: the delta method on per-row squared errors
   bootstrap              row-level percentile bootstrap (fewer than 5,000 rows)
   block-bootstrap        the same on random row blocks and binned scores (5,000 rows or more)

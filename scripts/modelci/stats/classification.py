@@ -99,17 +99,21 @@ def score_classification(
                 confidence=confidence,
                 method=resample.method(units),
             )
-        t = intervals.critical_value(confidence, intervals.mean_df(y.size))
+        df = intervals.mean_df(y.size)
+        t, mean_method = intervals.critical_value(confidence, df), intervals.mean_method(df)
         if "log_loss" in names:
             found["log_loss"] = influence.estimate(
                 influence.mean_of(losses.log_loss(y, proba)),
                 z=t,
-                method="normal",
+                method=mean_method,
                 bounds=(0.0, math.inf),
             )
         if binary and "brier" in names:
             found["brier"] = influence.estimate(
-                influence.mean_of(losses.brier(y, proba)), z=t, method="normal", bounds=(0.0, 1.0)
+                influence.mean_of(losses.brier(y, proba)),
+                z=t,
+                method=mean_method,
+                bounds=(0.0, 1.0),
             )
     return _in_order(found, names, small=y.size < 2), skipped
 
@@ -208,14 +212,14 @@ def compare_classification(
             found["log_loss"] = influence.paired(
                 *(influence.mean_of(losses.log_loss(y, proba)) for proba in given),
                 z=t,
-                method="normal",
+                method=intervals.mean_method(df),
                 df=df,
             )
         if binary and "brier" in names:
             found["brier"] = influence.paired(
                 *(influence.mean_of(losses.brier(y, proba)) for proba in given),
                 z=t,
-                method="normal",
+                method=intervals.mean_method(df),
                 df=df,
             )
     return _in_order(found, names, small=n < 2), skipped

@@ -35,6 +35,16 @@ def mean_df(rows: int) -> int | None:
     return rows - 1 if 2 <= rows < T_BELOW else None
 
 
+def mean_method(df: int | None) -> str:
+    """The `method` a mean-loss interval records: `student-t` below the cutoff, else `normal`,
+    so the recorded method says which quantile the interval and the p-value used.
+
+    >>> mean_method(49), mean_method(None)
+    ('student-t', 'normal')
+    """
+    return "normal" if df is None else "student-t"
+
+
 def critical_value(confidence: float, df: int | None = None) -> float:
     """The two-sided quantile for `confidence`: Student's t with `df` degrees, else normal.
 

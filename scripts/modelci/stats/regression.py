@@ -61,7 +61,7 @@ def score_regression(
         "mae": influence.estimate(
             influence.mean_of(absolute),
             z=intervals.critical_value(confidence, intervals.mean_df(y.size)),
-            method="normal",
+            method=intervals.mean_method(intervals.mean_df(y.size)),
             bounds=positive,
         ),
         "max_error": Estimate(value=float(absolute.max()), ci=None, method="point"),
@@ -75,7 +75,7 @@ def score_regression(
         found["mape"] = influence.estimate(
             influence.mean_of(losses.absolute_percentage_error(y, pred, absolute=absolute)),
             z=intervals.critical_value(confidence, intervals.mean_df(y.size)),
-            method="normal",
+            method=intervals.mean_method(intervals.mean_df(y.size)),
             bounds=positive,
         )
     if "median_ae" in names:
@@ -122,7 +122,10 @@ def compare_regression(
             method="delta-method",
         ),
         "mae": influence.paired(
-            *(influence.mean_of(a) for a in absolute), z=t, method="normal", df=df
+            *(influence.mean_of(a) for a in absolute),
+            z=t,
+            method=intervals.mean_method(df),
+            df=df,
         ),
         "max_error": _point_delta(float(absolute[0].max()), float(absolute[1].max())),
     }
@@ -136,7 +139,7 @@ def compare_regression(
         found["mape"] = influence.paired(
             *(influence.mean_of(losses.absolute_percentage_error(y, pred)) for pred in preds),
             z=t,
-            method="normal",
+            method=intervals.mean_method(df),
             df=df,
         )
     if "median_ae" in names:

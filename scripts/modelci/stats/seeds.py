@@ -24,3 +24,19 @@ def seed_from_fingerprint(fingerprint: str) -> int:
     # Hashed again so short or structured fingerprints still spread over the whole range.
     digest = hashlib.sha256(fingerprint.encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big") >> 1
+
+
+def resample_seed(fingerprint: str | None, seed: int) -> int:
+    """The seed of a run's or a comparison's resampling: from its test rows' fingerprint and
+    the configured `data.seed`, so other rows get another pattern and changing `data.seed`
+    still changes it. Without a fingerprint (files from before it was recorded), `seed`.
+
+    >>> resample_seed("ab12", 0) == resample_seed("ab12", 0) != resample_seed("ab13", 0)
+    True
+    >>> resample_seed("ab12", 0) != resample_seed("ab12", 1), resample_seed(None, 7)
+    (True, 7)
+    """
+    if fingerprint is None:
+        return seed
+    # 53 bits: recorded in evaluation.json, and a JavaScript reader keeps integers that size.
+    return seed_from_fingerprint(f"{fingerprint}#seed={seed}") >> 10
