@@ -2,11 +2,12 @@
 markdown rendered as GitHub renders it (cmark-gfm) and shown in headless Chromium, where every
 `<details>` is closed until clicked. The verdict comes first, then what got worse, then the
 metrics table; closed sections show their summary line alone and open onto their content in the
-documented order; the plots are images; no markdown syntax shows; a slice or class name written
-as markup shows as text and never becomes an element.
+documented order; the plots are images; no markdown syntax shows; a slice, class or release
+named with markup shows as text and never becomes an element.
 
 Two comparisons: `modelci demo` (bundled data; passes, with inconclusive gates), and one whose
-candidate learnt wrong labels for one plan, where that plan and one class are named with markup.
+candidate learnt wrong labels for one plan, where that plan, one class and one earlier release
+(history.json beside the baseline) are named with markup.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ pytestmark = [
 
 PLAN = "<img src=x onerror=alert(1)>"  # a plan's name in the data, one slice
 LABEL = "<img src=y onerror=alert(2)>"  # a class label in the data
+TAG = "v1.1.0<img src=z onerror=alert(3)>"  # a release tag in history.json
 PLANS = [PLAN] + [f"plan-{i}" for i in range(9)]
 CONFIG = """\
 data:
@@ -48,7 +50,7 @@ churn:
   max_harmful: 0.05
 """
 # The comment's sections top-down (contract section 4), as the first visible line of each.
-# History needs recorded releases (`modelci baseline --history`), which neither comparison has.
+# History needs recorded releases (`modelci baseline --history`): the regressed comparison has.
 ORDER = (
     ("headline", r"(✅|❌) modelci: "),
     ("gates", r"Failed gates$"),
@@ -143,10 +145,27 @@ def _train_and_compare(where: Path) -> None:
         assert done.code == 0, done.stderr
         done = run_in_process("evaluate", f"runs/{name}")
         assert done.code == 0, done.stderr
+    _record_releases(where / "runs" / "baseline")
     done = run_in_process("compare", "runs/candidate", "runs/baseline", "--out", "runs/compare")
     assert done.code == 1, done.stderr  # the gates fail
     done = run_in_process("report", "runs/compare", "--out", "comment.md")
     assert done.code == 0, done.stderr
+
+
+def _record_releases(baseline: Path) -> None:
+    """history.json as `modelci baseline --history` leaves it beside the baseline: three earlier
+    releases (one tagged with markup), so the comment has its trend section."""
+    from modelci import documents
+
+    def release(tag: str, roc_auc: float) -> documents.ReleasePoint:
+        recorded = {"roc_auc": documents.RecordedMetric(value=roc_auc, ci=None)}
+        return documents.ReleasePoint(
+            tag=tag, published_at=None, model_sha256=None, n_rows=2_000, metrics=recorded
+        )
+
+    releases = (release("v1.0.0", 0.975), release(TAG, 0.978), release("v1.2.0", 0.981))
+    history = documents.History(repository="octo-org/plans", model="plans", releases=releases)
+    documents.write_history(baseline / documents.HISTORY, history)
 
 
 def section_lines(seen: Seen) -> dict[str, int]:
@@ -282,7 +301,7 @@ def test_sections_follow_the_documented_order(which, request):
     assert list(found.values()) == sorted(found.values()), found
     expected = {"headline", "metrics", "checks", "plots", "per_class", "confusion", "facts"}
     expected |= {"slices", "churn"}  # both comparisons measure slices and churn
-    expected |= {"importance"} if which == "demo" else {"gates"}
+    expected |= {"importance"} if which == "demo" else {"gates", "history"}
     assert set(found) == expected
 
 
@@ -315,6 +334,8 @@ def test_markup_in_the_data_shows_as_text_and_makes_no_element(regressed):
     assert f"plan={PLAN}" in seen.expanded  # the worst slice
     per_class = between(seen.expanded, r"Per-class metrics", r"Confusion matrix")
     assert any(row.startswith(f"{LABEL}\t") for row in per_class), per_class
+    trend = between(seen.expanded, r"History: ", r"Data checks$")
+    assert any(row.startswith(f"{TAG}\t") for row in trend), trend
     assert seen.handlers == ()
     assert {image.src for image in seen.images} == set(
         re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", regressed["markdown"])
