@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from tests.browser_support import NOT_INSTALLED, Seen, chromium, lines, position, show
+from tests.browser_support import NOT_INSTALLED, Image, Seen, chromium, lines, position, show
 from tests.conftest import run_in_process, write_config
 
 BROWSER = chromium()
@@ -183,6 +183,26 @@ def between(text: str, start: str, end: str | None) -> list[str]:
     """The visible lines after the first matching `start` and before the first matching `end`
     (None: to the end)."""
     return lines(text)[position(text, start) + 1 : None if end is None else position(text, end)]
+
+
+# --- the harness ------------------------------------------------------------------------------
+
+
+def test_the_harness_sees_closed_details_and_injected_markup(tmp_path):
+    """The checks below can fail: a closed section's content is off the screen until opened,
+    and markup that reaches the page unescaped is found as an element with a handler."""
+    assert BROWSER is not None
+    markdown = (
+        "### verdict\n\n<details><summary>Closed</summary>\n\n| a | b |\n|---|---|\n"
+        "| hidden | row |\n\n</details>\n\n" + PLAN + "\n"
+    )
+    seen = show(markdown, beside=tmp_path, browser=BROWSER)
+    assert lines(seen.collapsed) == ["verdict", "Closed"]
+    assert lines(seen.expanded) == ["verdict", "Closed", "a\tb", "hidden\trow"]
+    assert seen.summaries == ("Closed",) and seen.initially_open == (False,)
+    assert seen.headings == ("verdict",)
+    assert seen.handlers == ("img onerror",)
+    assert seen.images == (Image(src="x", alt="", loaded=False),)
 
 
 # --- what comes first ------------------------------------------------------------------------
