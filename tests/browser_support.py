@@ -42,6 +42,7 @@ FLAGS = (
     "--disable-sync",
     "--metrics-recording-only",
     "--mute-audio",
+    "--host-resolver-rules=MAP * ~NOTFOUND",  # no host name resolves: nothing leaves the machine
     # Let the page's images load before the dump (virtual time runs ahead when idle).
     "--virtual-time-budget=10000",
 )
