@@ -299,6 +299,12 @@ def test_opened_sections_show_their_tables(demo):
     seen = demo["seen"]
     # summary → (the first line under it once opened, a line found nowhere else)
     contents = {
+        # None worse after correction: the largest drops, saying so.
+        r"Worst slices: none of \d+ significantly worse": (
+            "None significantly worse",
+            "mean radius in [",
+        ),
+        r"Prediction churn: ": ("Changed: ", "all rows\t"),
         r"Per-class metrics \(candidate\): 2 classes": ("class\tprecision\trecall\tf1", "class\t"),
         r"Confusion matrix \(candidate\)": ("true ↓ / predicted →", "true ↓ / predicted →"),
         r"Permutation importance \(candidate\): \d+ features": (
