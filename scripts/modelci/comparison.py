@@ -14,11 +14,13 @@ from modelci import (
     features,
     fsutil,
     gates,
+    prediction_churn,
     progress,
     protected,
     rows,
     rundir,
     scoring,
+    slicing,
 )
 from modelci.config import ChurnConfig, CompareConfig, GateRule, SlicesConfig
 from modelci.documents import Comparison, Evaluation
@@ -86,7 +88,7 @@ def settings_from(
         confidence=metrics_cfg.get("confidence", 0.95),
         resamples=metrics_cfg.get("resamples", 1000),
         seed=resample_seed(candidate, (config.get("data") or {}).get("seed", 0)),
-        gates=_rules(policy, source),
+        gates=gate_rules(policy, source),
         gates_from=source,
         gates_note=note,
         slices=SlicesConfig.from_dict(
@@ -129,7 +131,7 @@ def recorded_policy(run: Run) -> dict[str, Any] | None:
     }
 
 
-def _rules(policy: Mapping[str, Any], side: str) -> dict[str, GateRule]:
+def gate_rules(policy: Mapping[str, Any], side: str) -> dict[str, GateRule]:
     rules = {}
     for name, rule in (policy.get("gates") or {}).items():
         try:
@@ -181,7 +183,7 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
             fix=f"Run `modelci evaluate {candidate.path}` first",
         )
     candidate_eval = candidate.evaluation()
-    _check_compatible(candidate, baseline)
+    check_compatible(candidate, baseline)
     classes = candidate_eval.classes or None
     with log.stage("align predictions"):
         cand = scoring.read_predictions(
@@ -190,11 +192,11 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
             classes=classes,
             rows=candidate_eval.data.rows,
         )
-        cand, base, rescored, baseline_eval = paired_predictions(
+        cand, base, rescored, baseline_eval, test_rows = paired_predictions(
             candidate, candidate_eval, baseline, cand, classes
         )
     with log.stage("paired statistics"):
-        deltas, skipped = _paired(cand, base, settings)
+        deltas, skipped = paired_deltas(cand, base, settings)
     primary = candidate_eval.primary
     metric_rows = _metric_rows(deltas, candidate_eval, settings, rows=len(cand.y))
     for name, rule in settings.gates.items():
@@ -221,6 +223,21 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
                     },
                 }
             )
+    with log.stage("slices and churn"):
+        shared = _seen_by_both(cand, base)
+        sliced = slicing.compare_slices(
+            candidate,
+            *shared,
+            settings=settings,
+            metric_rows=metric_rows,
+            primary=primary,
+            evaluated=candidate_eval.data,
+            test_rows=test_rows,
+        )
+        for row in metric_rows:
+            if row["name"] in sliced.failures:
+                row["gate"] = gates.with_failure(row["gate"], sliced.failures[row["name"]])
+        churn = prediction_churn.measure(*shared, settings=settings, slices=sliced.rows)
     from modelci import history_comparison
 
     history, from_best = history_comparison.compare_history(
@@ -239,6 +256,7 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
         if row["name"] in from_best:
             row["gate"] = gates.with_failure(row["gate"], from_best[row["name"]])
     failed = [row["name"] for row in metric_rows if row["gate"]["status"] == gates.FAIL]
+    failed += ["churn"] if churn.failed else []
     document: dict[str, Any] = {
         "schema": rundir.SCHEMAS[rundir.COMPARISON],
         "task": candidate.task,
@@ -270,6 +288,8 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
             "candidate": _json_of(candidate_eval.regression),
         },
         "plots": [],
+        "slices": sliced.report,
+        "churn": churn.report,
         "history": None if history is None else history.to_json(),
     }
     written = documents.parse_comparison(document, where=str(out / rundir.COMPARISON))
@@ -279,6 +299,7 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
 
             drawn = plots.render_comparison_plots(written, stage)
             written = dataclasses.replace(written, plots=tuple(drawn))
+        prediction_churn.write_flips(stage, churn)
         documents.write_comparison(stage / rundir.COMPARISON, written)
     return written
 
@@ -303,13 +324,9 @@ def _metric_rows(
         # detectable size takes the same degrees of freedom.
         df = intervals.mean_df(rows) if delta.method == "normal" else None
         detectable = power.minimum_detectable(delta, alpha=settings.alpha, df=df)
-        observed = gates.Observed(
+        observed = gates.Observed.paired(
+            delta,
             higher_is_better=higher,
-            baseline=delta.baseline,
-            candidate=delta.candidate,
-            delta=delta.delta,
-            delta_ci=delta.ci,
-            p_value=delta.p_value,
             candidate_ci=cand_metric.ci if cand_metric is not None else None,
             minimum_detectable=detectable,
             rows=rows,
@@ -376,7 +393,7 @@ def _describe(run: Run, label: str, evaluation: Evaluation | None) -> dict[str, 
     }
 
 
-def _check_compatible(candidate: Run, baseline: Run) -> None:
+def check_compatible(candidate: Run, baseline: Run) -> None:
     if candidate.path.resolve() == baseline.path.resolve():
         # Identical models in two run directories are a fair comparison; one directory twice
         # would pass every gate with p = 1 and say nothing.
@@ -414,21 +431,23 @@ def paired_predictions(
     other: Run,
     cand: scoring.Predictions,
     classes: tuple[str, ...] | None,
-) -> tuple[scoring.Predictions, scoring.Predictions, bool, Evaluation | None]:
+) -> tuple[scoring.Predictions, scoring.Predictions, bool, Evaluation | None, rows.EvalRows | None]:
     """The candidate's predictions and `other`'s (the baseline, or a best release) on the same
     rows: `other`'s model scored on the candidate's rows when both have one (`predictions_on_rows`),
-    else both predictions files matched by row id. Also whether `other` was re-scored, and its
-    evaluation."""
+    else both predictions files matched by row id. Also whether `other` was re-scored, its
+    evaluation, and the candidate's test rows when they were read to re-score it."""
     if candidate.has_model and other.has_model:
-        base, rescored, other_eval = predictions_on_rows(candidate, candidate_eval, other, classes)
+        base, rescored, other_eval, test_rows = predictions_on_rows(
+            candidate, candidate_eval, other, classes
+        )
         if len(base.row_id) != len(cand.row_id) or (base.row_id != cand.row_id).any():
             raise UserError(
                 "baseline and candidate predictions are not on the same rows",
                 fix="Re-run `modelci evaluate` on both runs with the same --data",
             )
-        return cand, base, rescored, other_eval
+        return cand, base, rescored, other_eval, test_rows
     cand, base, other_eval = _recorded_predictions(candidate, other, cand, classes)
-    return cand, base, False, other_eval
+    return cand, base, False, other_eval, None
 
 
 def _recorded_predictions(
@@ -483,9 +502,10 @@ def predictions_on_rows(
     candidate_eval: Evaluation,
     baseline: Run,
     classes: tuple[str, ...] | None,
-) -> tuple[scoring.Predictions, bool, Evaluation | None]:
+) -> tuple[scoring.Predictions, bool, Evaluation | None, rows.EvalRows | None]:
     """A model run's (the baseline's, a best release's) predictions on the candidate's rows:
-    read back when it recorded them on those rows, else its model re-scored on them."""
+    read back when it recorded them on those rows, else its model re-scored on them (then with
+    the rows it was re-scored on)."""
     fingerprint = candidate_eval.data.test_fingerprint
     source = candidate_eval.data.source
     if fingerprint is None or source is None:
@@ -508,10 +528,13 @@ def predictions_on_rows(
             ),
             False,
             baseline_eval,
+            None,
         )
     # Different (or no) rows: score the baseline model on the candidate's test rows.
     recorded = candidate.info.data.test_fingerprint
-    test_rows = rows.for_run(candidate, None if recorded == fingerprint else source)
+    test_rows = rows.for_run(
+        candidate, None if recorded == fingerprint else source, train_rows=False
+    )
     if test_rows.facts["test_fingerprint"] != fingerprint:
         raise UserError(
             f"cannot rebuild the rows {candidate.path} was evaluated on ({source} changed)",
@@ -538,7 +561,7 @@ def predictions_on_rows(
     )
     if classes is not None and predictions.classes != classes:
         predictions = _reorder(predictions, classes)
-    return predictions, True, baseline_eval
+    return predictions, True, baseline_eval, test_rows
 
 
 def _reorder(predictions: scoring.Predictions, classes: tuple[str, ...]) -> scoring.Predictions:
@@ -549,15 +572,13 @@ def _reorder(predictions: scoring.Predictions, classes: tuple[str, ...]) -> scor
     return dataclasses.replace(predictions, classes=classes, proba=proba)
 
 
-def _paired(
+def paired_deltas(
     cand: scoring.Predictions,
     base: scoring.Predictions,
     settings: Settings,
     metrics: Collection[str] | None = None,
 ) -> Any:
     """Candidate minus baseline, paired on the rows, for `metrics` (all of the task's when None)."""
-    import dataclasses
-
     from modelci import stats
 
     classes = cand.classes
@@ -571,10 +592,7 @@ def _paired(
             seed=settings.seed,
             metrics=metrics,
         )
-    # Rows whose true class either model never saw are left out of both (data checks say so).
-    both = cand.seen & base.seen  # type: ignore[operator]
-    cand = dataclasses.replace(cand, seen=both)
-    base = dataclasses.replace(base, seen=both)
+    cand, base = _seen_by_both(cand, base)
     return stats.compare_classification(
         cand.y,
         base.pred,
@@ -587,6 +605,25 @@ def _paired(
         seed=settings.seed,
         metrics=metrics,
     )
+
+
+def _seen_by_both(
+    cand: scoring.Predictions, base: scoring.Predictions
+) -> tuple[scoring.Predictions, scoring.Predictions]:
+    """Both sides on the rows compared: those whose true class both models know (the others
+    are left out of every statistic; data checks say so). Regression rows are all compared."""
+    import numpy as np
+
+    if cand.classes is None:
+        return cand, base
+    both = cand.seen & base.seen  # type: ignore[operator]
+
+    def on_both(side: scoring.Predictions) -> scoring.Predictions:
+        # A side already on those rows is kept, with the label codes it has computed.
+        same = np.array_equal(side.seen, both)  # type: ignore[arg-type]
+        return side if same else dataclasses.replace(side, seen=both)
+
+    return on_both(cand), on_both(base)
 
 
 def _curves(

@@ -20,9 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelci.config import GateRule
+
+if TYPE_CHECKING:
+    from modelci.stats.results import PairedDelta
 
 PASS, FAIL, NONE = "pass", "fail", "none"
 
@@ -42,6 +45,29 @@ class Observed:
     # standard error), and the rows it was measured on, for the inconclusive sentence.
     minimum_detectable: float | None = None
     rows: int | None = None
+
+    @classmethod
+    def paired(
+        cls,
+        delta: PairedDelta,
+        *,
+        higher_is_better: bool,
+        candidate_ci: tuple[float, float] | None = None,
+        minimum_detectable: float | None = None,
+        rows: int | None = None,
+    ) -> Observed:
+        """What a gate sees of a paired comparison (the baseline's, or a best release's)."""
+        return cls(
+            higher_is_better=higher_is_better,
+            baseline=delta.baseline,
+            candidate=delta.candidate,
+            delta=delta.delta,
+            delta_ci=delta.ci,
+            p_value=delta.p_value,
+            candidate_ci=candidate_ci,
+            minimum_detectable=minimum_detectable,
+            rows=rows,
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -124,15 +124,7 @@ def _from_best(
         max_rise=None if higher else rule.tolerance,
         strict=own.strict if own is not None else None,
     )
-    observed = gates.Observed(
-        higher_is_better=higher,
-        baseline=delta.baseline,
-        candidate=delta.candidate,
-        delta=delta.delta,
-        delta_ci=delta.ci,
-        p_value=delta.p_value,
-        candidate_ci=None,
-    )
+    observed = gates.Observed.paired(delta, higher_is_better=higher)
     decided = gates.evaluate(decay, observed, alpha=settings.alpha, strict_default=settings.strict)
     recorded = release_history.recorded(best, metric)
     own_rows = f", {_num(recorded)} as released" if recorded is not None and rescored else ""
@@ -159,11 +151,11 @@ def _against(
     if _is_baseline(sides.baseline, best):
         return sides.deltas.get(metric), False
     run = rundir.Run.open(_best_run(sides.baseline.path, history, best.tag))
-    comparison._check_compatible(sides.candidate, run)
-    cand, other, rescored, _ = comparison.paired_predictions(
+    comparison.check_compatible(sides.candidate, run)
+    cand, other, rescored, _, _ = comparison.paired_predictions(
         sides.candidate, sides.candidate_eval, run, sides.cand, sides.classes
     )
-    deltas, _ = comparison._paired(cand, other, settings, metrics=[metric])
+    deltas, _ = comparison.paired_deltas(cand, other, settings, metrics=[metric])
     return deltas.get(metric), rescored
 
 

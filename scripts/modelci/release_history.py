@@ -123,7 +123,7 @@ def recorded_gates(run: rundir.Run) -> dict[str, GateRule]:
     from modelci import comparison
 
     policy = comparison.recorded_policy(run)
-    return {} if policy is None else comparison._rules(policy, "baseline")
+    return {} if policy is None else comparison.gate_rules(policy, "baseline")
 
 
 def fetch(

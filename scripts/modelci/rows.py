@@ -28,7 +28,9 @@ class EvalRows:
     facts: dict[str, Any]  # source, sha256, rows, test_fingerprint
 
 
-def for_run(run: Run, data_override: str | None = None) -> EvalRows:
+def for_run(run: Run, data_override: str | None = None, *, train_rows: bool = True) -> EvalRows:
+    """The run's test rows; `train_rows=False` skips reading the training rows (only the data
+    checks need them, and a separate training file can be the larger one)."""
     import numpy as np
 
     target = run.target
@@ -41,7 +43,7 @@ def for_run(run: Run, data_override: str | None = None) -> EvalRows:
             data.check_target_for_task(table, target, run.task)
         data.check_finite_columns(table, run.info.features.get("numeric", ()))
         frame = table.frame
-        train = _training_rows(run)
+        train = _training_rows(run) if train_rows else None
         row_id = (
             frame[id_column].to_numpy() if id_column in frame.columns else np.arange(frame.shape[0])
         )
@@ -56,7 +58,7 @@ def for_run(run: Run, data_override: str | None = None) -> EvalRows:
     if split["kind"] == "file":
         table = _reopen(run, side)
         frame = table.frame
-        train = _training_rows(run)
+        train = _training_rows(run) if train_rows else None
         positions = np.arange(frame.shape[0])
     else:
         table = _reopen(run, side)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from modelci.report.numbers import Precision, decimals_for, fixed, fixed_interval
+from modelci.report.numbers import Precision, decimals_for, fixed, fixed_interval, number, signed
 
 
 def test_a_row_reads_with_the_decimals_its_interval_supports() -> None:
@@ -55,10 +55,45 @@ def test_trailing_zeros_are_kept_so_a_column_lines_up() -> None:
     assert len({len(cell) for cell in column}) == 1
 
 
-def test_a_delta_that_rounds_to_zero_has_no_sign() -> None:
-    assert fixed(-0.0001, 3, sign=True) == "0.000"
-    assert fixed(0.0001, 3, sign=True) == "0.000"
-    assert fixed_interval((-0.00001, 0.0123), 3, sign=True) == "[0.000, +0.012]"
+def test_a_value_that_rounds_to_zero_keeps_its_sign() -> None:
+    assert fixed(-0.0001, 3, sign=True) == "-0.000"
+    assert fixed(0.0001, 3, sign=True) == "+0.000"
+    assert fixed(-0.0001, 3) == "-0.000"
+    # An exact zero, however it was computed, has no direction.
+    assert fixed(0.0, 3, sign=True) == fixed(-0.0, 3, sign=True) == "0.000"
+    assert number(-0.0) == signed(-0.0) == "0"
+
+
+def test_an_interval_end_beside_zero_says_which_side_it_lies_on() -> None:
+    # Significantly worse: the interval excludes zero, and its upper end says so.
+    excludes = fixed_interval((-0.0552, -0.0004), 3, sign=True)
+    includes = fixed_interval((-0.0552, 0.0004), 3, sign=True)
+    assert (excludes, includes) == ("[-0.055, -0.000]", "[-0.055, +0.000]")
+
+
+def test_every_cell_of_a_signed_column_has_a_sign() -> None:
+    row = Precision(3)
+    column = [row.delta(v) for v in (0.0032, -0.0004, 0.0004, -0.012)]
+    assert column == ["+0.003", "-0.000", "+0.000", "-0.012"]
+    assert all(cell[0] in "+-" for cell in column)
+
+
+def test_importance_decimals_come_from_the_typical_spread() -> None:
+    # Stds around 0.004: two significant digits there are four decimals, for means and stds.
+    spread = Precision.of_spread([0.0041, 0.0038, 0.0120], 0.2113, 0.00549, 0.0003)
+    cells = [spread.value(v) for v in (0.2113, 0.00549, 0.0003, 0.0041)]
+    assert cells == ["0.2113", "0.0055", "0.0003", "0.0041"]
+    # Repeats that spread twenty times wider earn one decimal fewer.
+    assert Precision.of_spread([0.08, 0.06, 0.11], 0.2113).decimals == 3
+    # One repeat, no spread: the means' own four significant digits.
+    assert Precision.of_spread([0.0, 0.0], 0.2113, 0.00549).decimals == 4
+
+
+def test_per_class_decimals_come_from_the_rows_a_class_has() -> None:
+    # The widest 95% interval of a share on n rows is 1.96/sqrt(n): 0.20 wide at 93 rows.
+    assert Precision.of_shares([93, 50]).decimals == 2
+    assert Precision.of_shares([2_000, 40]).decimals == 3  # the largest class sets the column
+    assert Precision.of_shares([]).decimals == Precision.of_shares([None]).decimals == 3
 
 
 def test_nothing_to_format_reads_as_a_dash() -> None:

@@ -16,6 +16,7 @@ import pytest
 from modelci.commands import report as report_command
 from modelci.errors import UserError
 from modelci.report import inputs
+from modelci.report.blocks import Table
 from modelci.report.html import render_leaderboard_html
 from modelci.report.leaderboard import build_leaderboard, candidate_name
 from modelci.report.markdown import render_leaderboard_markdown
@@ -376,6 +377,100 @@ def test_command_writes_a_leaderboard_of_evaluations(tmp_path: Path) -> None:
     out = tmp_path / "report.md"
     assert run_command(*map(str, runs), "--out", str(out)) == 0
     assert out.read_text().startswith("### 📊 modelci: 2 candidates, no baseline yet")
+
+
+def with_gates(run: Path, *failed: str, passed: tuple[str, ...] = ("accuracy",)) -> None:
+    """evaluation.json's absolute gates: `failed` below their floor, `passed` above it."""
+
+    def result(name: str, status: str) -> dict[str, Any]:
+        reason = "0.880 is below the minimum 0.9" if status == "fail" else ""
+        return {"name": name, "rule": {"min": 0.9}, "status": status, "reason": reason}
+
+    gates = {
+        "verdict": "fail" if failed else "pass",
+        "results": [result(n, "pass") for n in passed] + [result(n, "fail") for n in failed],
+        "waiting": ["roc_auc_ovr"],
+    }
+    edit(run / "evaluation.json", lambda doc: doc.update(gates=gates))
+
+
+def test_evaluations_say_which_candidates_fail_their_absolute_gates(tmp_path: Path) -> None:
+    rf, hgb, lr = eval_runs(tmp_path, {"rf": 0.91, "hgb": 0.95, "lr": 0.88})
+    with_gates(rf)
+    with_gates(hgb, "f1_macro", "log_loss")  # the best by value, yet below its floors
+    with_gates(lr)
+    md = render(rf, hgb, lr)
+    assert md.startswith(
+        "### 📊 modelci: 3 candidates, no baseline yet · 1 fails its absolute gates\n"
+    )
+    assert (
+        "**hgb.yaml** 0.950 (95% CI [0.900, 0.980]) · ❌ fails **f1\\_macro**, **log\\_loss**" in md
+    )
+    board = board_table(md)
+    assert board["headers"] == ["#", "candidate", "f1_macro", "95% CI", "gates", "size", "latency"]
+    # Ranked by value alone, as the comparison board ranks a candidate that fails its gates,
+    # and marked in the gates column, in its block's summary and by the row's tag.
+    assert [row[1] for row in board["rows"]] == ["hgb.yaml", "rf.yaml", "lr.yaml"]
+    assert [row[4] for row in board["rows"]] == [
+        "❌ f1_macro, log_loss",
+        "✅ 1 passed",
+        "✅ 1 passed",
+    ]
+    top = [title for depth, title in outline(github_html(md)).summaries if depth == 1]
+    assert top == [
+        "1. hgb.yaml: f1_macro 0.950 · ❌ fails f1_macro, log_loss",
+        "2. rf.yaml: f1_macro 0.910 · ✅ passes 1 absolute gate",
+        "3. lr.yaml: f1_macro 0.880 · ✅ passes 1 absolute gate",
+    ]
+    [table] = build_leaderboard(load(rf, hgb, lr)).sections[1].blocks[:1]
+    assert isinstance(table, Table) and table.tags == ("fail", "pass", "pass")
+    assert "absolute ones (min, max), relative ones wait for a baseline" in md
+    # The HTML report says the same.
+    page = render_leaderboard_html(build_leaderboard(load(rf, hgb, lr)), images={})
+    [html_table] = [t for t in outline(page).tables if t["depth"] == 0]
+    assert html_table["rows"][0][4] == "❌ f1_macro, log_loss"
+    assert "1 fails its absolute gates" in page
+
+
+def test_evaluations_headline_counts_every_failing_candidate(tmp_path: Path) -> None:
+    runs = eval_runs(tmp_path, {"a": 0.9, "b": 0.8, "c": 0.85})
+    with_gates(runs[0], "accuracy", passed=())
+    with_gates(runs[1], "accuracy", passed=())
+    with_gates(runs[2])
+    md = render(*runs)
+    assert md.startswith(
+        "### 📊 modelci: 3 candidates, no baseline yet · 2 fail their absolute gates\n"
+    )
+
+
+def test_evaluations_that_all_pass_or_only_wait_say_so(tmp_path: Path) -> None:
+    runs = eval_runs(tmp_path, {"a": 0.9, "b": 0.8})
+    for run in runs:
+        with_gates(run)
+    assert render(*runs).startswith(
+        "### 📊 modelci: 2 candidates, no baseline yet · all pass their absolute gates\n"
+    )
+    # One candidate's config has only relative gates: they wait, nothing is decided yet.
+    edit(runs[1] / "evaluation.json", lambda doc: doc["gates"].update(results=[]))
+    md = render(*runs)
+    assert md.startswith(
+        "### 📊 modelci: 2 candidates, no baseline yet · 1 passes its absolute gates\n"
+    )
+    assert [row[4] for row in board_table(md)["rows"]] == [
+        "✅ 1 passed",
+        "— 1 waiting for a baseline",
+    ]
+
+
+def test_evaluations_without_gates_keep_the_board_without_a_gates_column(
+    tmp_path: Path,
+) -> None:
+    runs = eval_runs(tmp_path, {"a": 0.9, "b": 0.8})
+    with_gates(runs[0], "accuracy")
+    board = board_table(render(*runs))
+    assert board["rows"][1][4] == "— no gates"  # a config without gates beside one with them
+    edit(runs[0] / "evaluation.json", lambda doc: doc.update(gates=None))
+    assert "gates" not in board_table(render(*runs))["headers"]
 
 
 def test_a_compare_directory_moved_with_its_runs_finds_them_beside_it(tmp_path: Path) -> None:

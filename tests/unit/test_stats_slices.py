@@ -10,6 +10,8 @@ from modelci.stats.slice_rows import (
     CrossedLevels,
     FeatureLevels,
     NumericBins,
+    Slice,
+    Slices,
     automatic,
     resolve,
 )
@@ -251,3 +253,23 @@ def test_the_per_slice_gate_fails_only_a_slice_that_dropped_beyond_the_tolerance
     }
     with pytest.raises(ValueError, match="Per-slice tolerances must be for compared metrics"):
         found.beyond({"f1": 0.01})
+
+
+def test_worst_ranks_by_the_first_metric_asked_for_not_the_registry_order() -> None:
+    rng = np.random.default_rng(3)
+    n = 600
+    y = rng.integers(0, 2, n)
+    base = np.where(rng.random(n) < 0.85, y, 1 - y)
+    cand = base.copy()
+    cand[:6] = 1 - cand[:6]  # a handful of flips: nothing is significantly worse
+    pieces = Slices(
+        kept=tuple(Slice(name=f"s{k}", rows=np.arange(k, n, 3)) for k in range(3)),
+        too_small={},
+        min_rows=30,
+    )
+    result = compare_classification_slices(
+        y, base, None, cand, None, n_classes=2, slices=pieces, metrics=["recall", "accuracy"]
+    )
+    assert result.metrics == ("recall", "accuracy")  # the registry lists accuracy first
+    assert not result.significantly_worse()
+    assert [finding.metric for finding in result.worst(count=3)] == ["recall"] * 3

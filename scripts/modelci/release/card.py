@@ -318,10 +318,10 @@ def _checks(checks: Sequence[DataCheck]) -> str:
 def _importance(importance: Importance | None) -> str | None:
     if importance is None or not importance.features:
         return None
-    rows = [
-        (_cell(f.feature), number(f.mean), number(f.std))
-        for f in importance.features[:TOP_FEATURES]
-    ]
+    shown = importance.features[:TOP_FEATURES]
+    # Means and stds in the decimals the repeats' spread supports, as the PR comment has them.
+    column = Precision.of_spread((f.std for f in shown), *(f.mean for f in shown))
+    rows = [(_cell(f.feature), column.value(f.mean), column.value(f.std)) for f in shown]
     scoring = importance.scoring or "the primary metric"
     repeats = importance.repeats if importance.repeats is not None else "?"
     rows_used = importance.rows if importance.rows is not None else "?"

@@ -44,8 +44,6 @@ from modelci.report.numbers import (
     DASH,
     Precision,
     ci_label,
-    decimals_for,
-    fixed,
     number,
     p_value,
     size,
@@ -155,7 +153,7 @@ def _comparison_headline(report: Report, comparison: Comparison) -> Section:
     if primary is not None:
         detail = delta_detail(primary, comparison.confidence)
         change = f", {primary.change}" if primary.change in ("better", "worse") else ""
-        value = row_precision(primary).value(primary.candidate)
+        value = Precision.of_delta(primary).value(primary.candidate)
         blocks.append(
             Paragraph(
                 spans=_t(
@@ -275,14 +273,9 @@ def _setting(value: Any) -> str:
     return str(value)
 
 
-def row_precision(metric: MetricDelta) -> Precision:
-    """The decimals one compared metric is written with, wherever it appears."""
-    return Precision.of(metric.ci, metric.baseline, metric.candidate, metric.delta)
-
-
 def delta_detail(metric: MetricDelta, confidence: float) -> str:
     """The change in one metric, as a headline says it: "Δ +0.010, 95% CI [...], p = 0.003"."""
-    row = row_precision(metric)
+    row = Precision.of_delta(metric)
     detail = f"Δ {row.delta(metric.delta)}"
     if metric.ci is not None:
         detail += f", {ci_label(confidence)} {row.interval(metric.ci, sign=True)}"
@@ -393,7 +386,7 @@ def _with_column(table: Table, header: str, cells: Sequence[Inline], *, before: 
 
 
 def _comparison_row(m: MetricDelta, primary: str) -> tuple[Inline, ...]:
-    row = row_precision(m)
+    row = Precision.of_delta(m)
     return (
         _metric_name(m.name, primary),
         _n(row.value(m.baseline)),
@@ -558,21 +551,20 @@ def _per_class(report: Report) -> Section | None:
         before = baseline.get(row.label)
         if before is not None and before.f1 is not None and row.f1 is not None:
             deltas[row.label] = row.f1 - before.f1
-    # No interval here: the Δ column takes the decimals the f1 values need (four significant
-    # digits), one count for the whole column so its numbers line up.
-    f1s = [row.f1 for row in (*evaluation.per_class, *baseline.values())]
-    delta_decimals = decimals_for(None, *f1s)
+    # No intervals here: every score and the Δ take the decimals the classes' rows support,
+    # one count for the whole table so its columns line up.
+    scores = Precision.of_shares(row.support for row in evaluation.per_class)
     rows = []
     for row in evaluation.per_class:
         cells = [
             _t(row.label),
-            _n(number(row.precision)),
-            _n(number(row.recall)),
-            _n(number(row.f1)),
+            _n(scores.value(row.precision)),
+            _n(scores.value(row.recall)),
+            _n(scores.value(row.f1)),
             _n(DASH if row.support is None else f"{row.support:,}"),
         ]
         if baseline:
-            cells.append(_n(fixed(deltas.get(row.label), delta_decimals, sign=True)))
+            cells.append(_n(scores.delta(deltas.get(row.label))))
         rows.append(tuple(cells))
     whose = " (candidate)" if report.comparison else ""
     n = len(rows)
@@ -631,13 +623,18 @@ def _importance(report: Report) -> Section | None:
         what = f"{len(shown)} features"
     scoring = f"drop in {importance.scoring}" if importance.scoring else "importance"
     whose = " (candidate)" if report.comparison else ""
+    # Means and stds in the decimals the repeats' spread supports, alike down both columns.
+    column = Precision.of_spread((f.std for f in shown), *(f.mean for f in shown))
     return Section(
         key="importance",
         title=f"Permutation importance{whose}: {what}",
         blocks=(
             Table(
                 headers=("feature", f"mean {scoring}", "std"),
-                rows=tuple((_t(f.feature), _n(number(f.mean)), _n(number(f.std))) for f in shown),
+                rows=tuple(
+                    (_t(f.feature), _n(column.value(f.mean)), _n(column.value(f.std)))
+                    for f in shown
+                ),
                 align=("left", "right", "right"),
                 noun="features",
             ),

@@ -91,7 +91,7 @@ def headline_warnings(comparison: Comparison) -> list[Block]:
 
 
 def _ungated_line(metric: MetricDelta) -> Paragraph:
-    row = Precision.of(metric.ci, metric.baseline, metric.candidate, metric.delta)
+    row = Precision.of_delta(metric)
     detail = f"Δ {row.delta(metric.delta)}, Holm-adjusted p {_p_phrase(metric.adjusted_p)}"
     spans = inline("⚠️ ", strong(metric.name), " got significantly worse (", *numbers(detail))
     return Paragraph(spans=(*spans, *inline(") but has no gate")))
@@ -135,7 +135,7 @@ def detectable_cell(metric: MetricDelta) -> str:
     ⚠️ on a pass when it exceeds the tolerance (a pass that could hardly have failed)."""
     if not is_relative(metric) or metric.minimum_detectable is None:
         return DASH
-    row = Precision.of(metric.ci, metric.baseline, metric.candidate, metric.delta)
+    row = Precision.of_delta(metric)
     text = row.value(metric.minimum_detectable)
     allowed = tolerance(metric)
     if allowed is None:
@@ -281,7 +281,7 @@ def _slice_table(
 ) -> Table:
     rows = []
     for entry, metric in findings:
-        row = Precision.of(metric.ci, metric.baseline, metric.candidate, metric.delta)
+        row = Precision.of_delta(metric)
         failed = (entry.name, metric.name) in failures
         rows.append(
             (

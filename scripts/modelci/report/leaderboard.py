@@ -17,7 +17,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from modelci.documents import AbsoluteGates
 from modelci.errors import UserError
+from modelci.report.blocks import Align
 from modelci.report.content import (
     Block,
     Image,
@@ -31,11 +33,10 @@ from modelci.report.content import (
     inline,
     model_label,
     numbers,
-    row_precision,
     strong,
 )
 from modelci.report.inputs import Comparison, Evaluation, MetricDelta, MetricValue, Report
-from modelci.report.numbers import DASH, Precision, ci_label, number, p_value, size
+from modelci.report.numbers import DASH, Precision, ci_label, p_value, size
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 SLUG_CHARS = 40
@@ -138,7 +139,10 @@ def build_leaderboard(reports: Sequence[Report]) -> Leaderboard:
         values = [_value(e.metric(primary)) for e in evaluations]
         order = _order(values, higher)
         column = _evaluation_column([e.metric(primary) for e in evaluations])
-        titles = [f"{primary} {column.value(value)}" for value in values]
+        titles = [
+            f"{primary} {column.value(value)}" + _absolute_title(e.gates)
+            for value, e in zip(values, evaluations, strict=True)
+        ]
         candidates, plots = _candidates(reports, order, names, titles)
         ranked = [reports[i] for i in order]
         sections = (
@@ -313,7 +317,7 @@ def _headline(
                     f" ({'higher' if higher else 'lower'} is better): ",
                     strong(names[0]),
                     *numbers(
-                        f" {row_precision(best).value(best.candidate)}"
+                        f" {Precision.of_delta(best).value(best.candidate)}"
                         f" ({delta_detail(best, comparison.confidence)})"
                     ),
                 )
@@ -338,10 +342,11 @@ def _table(ranked: Sequence[Report], candidates: Sequence[Candidate], primary: s
     label = ci_label(_comparison(ranked[0]).confidence)
     # One metric down the column: one decimals count, the finest any candidate's interval needs.
     primaries = [_comparison(report).metric(primary) for report in ranked]
-    column = Precision.finest(row_precision(m) for m in primaries if m is not None)
+    column = Precision.finest(Precision.of_delta(m) for m in primaries if m is not None)
     rows = []
     tags: list[str | None] = []
-    for report, candidate in zip(ranked, candidates, strict=True):
+    latencies = _latencies(ranked)
+    for report, candidate, latency in zip(ranked, candidates, latencies, strict=True):
         comparison = _comparison(report)
         metric = comparison.metric(primary)
         rows.append(
@@ -354,7 +359,7 @@ def _table(ranked: Sequence[Report], candidates: Sequence[Candidate], primary: s
                 numbers(p_value(metric.p_value if metric else None)),
                 inline(_gates(comparison)),
                 numbers(_model_size(report)),
-                numbers(_latency(report)),
+                numbers(latency),
             )
         )
         tags.append("fail" if comparison.verdict == "fail" else "pass")
@@ -410,12 +415,17 @@ def _model_size(report: Report) -> str:
     return size(int(value)) if value is not None else DASH
 
 
-def _latency(report: Report) -> str:
+def _latencies(ranked: Sequence[Report]) -> list[str]:
+    """The latency column: one decimals count down it (no more than the values hold)."""
+    values = [_latency(report) for report in ranked]
+    column = Precision.of(None, *values)
+    return [f"{column.value(value)} ms" if value is not None else DASH for value in values]
+
+
+def _latency(report: Report) -> float | None:
     run = report.candidate_run
     value = run.latency_ms_per_1k_rows if run is not None else None
-    if value is None:
-        value = _point(report, "latency_ms_per_1k_rows")
-    return f"{number(value)} ms" if value is not None else DASH
+    return value if value is not None else _point(report, "latency_ms_per_1k_rows")
 
 
 def _point(report: Report, name: str) -> float | None:
@@ -429,6 +439,30 @@ def _point(report: Report, name: str) -> float | None:
 # --- the board without a baseline ------------------------------------------------------------
 
 
+def _absolute_title(gates: AbsoluteGates | None) -> str:
+    """A candidate's absolute gates in its block's summary line ("" without any)."""
+    if gates is None or not gates.results:
+        return ""
+    if gates.failed:
+        return f" · ❌ fails {', '.join(result.name for result in gates.failed)}"
+    n = len(gates.results)
+    return f" · ✅ passes {n} absolute {_plural(n, 'gate')}"
+
+
+def _absolute_count(ranked: Sequence[Report]) -> str:
+    """The headline's tail: how many candidates fail their absolute gates ("" if none has
+    any). Without a baseline these are the only gates, so they are the board's verdict."""
+    gated = [e.gates for e in map(_evaluation, ranked) if e.gates is not None and e.gates.results]
+    if not gated:
+        return ""
+    failing = sum(1 for gates in gated if gates.verdict == "fail")
+    if failing:
+        return f" · {failing} {'fails its' if failing == 1 else 'fail their'} absolute gates"
+    if len(gated) == len(ranked):
+        return " · all pass their absolute gates"
+    return f" · {len(gated)} {'passes its' if len(gated) == 1 else 'pass their'} absolute gates"
+
+
 def _evaluation_headline(
     ranked: Sequence[Report], names: Sequence[str], primary: str, higher: bool
 ) -> Section:
@@ -439,6 +473,11 @@ def _evaluation_headline(
     if best is not None and best.value is not None:
         row = Precision.of(best.ci, best.value)
         detail = f" ({ci_label(evaluation.confidence)} {row.interval(best.ci)})" if best.ci else ""
+        # Ranked by value alone, as the comparison board is: the best may still fail a floor.
+        failed = evaluation.gates.failed if evaluation.gates is not None else ()
+        fails: list[str | Span] = []
+        if failed:
+            fails = [" · ❌ fails ", *_joined([strong(result.name) for result in failed])]
         blocks.append(
             Paragraph(
                 spans=inline(
@@ -447,6 +486,7 @@ def _evaluation_headline(
                     f" ({'higher' if higher else 'lower'} is better): ",
                     strong(names[0]),
                     *numbers(f" {row.value(best.value)}{detail}"),
+                    *fails,
                 )
             )
         )
@@ -461,10 +501,17 @@ def _evaluation_headline(
     blocks.append(Paragraph(spans=inline(facts), small=True))
     return Section(
         key="headline",
-        title=f"📊 modelci: {total} candidates, no baseline yet",
+        title=f"📊 modelci: {total} candidates, no baseline yet" + _absolute_count(ranked),
         blocks=tuple(blocks),
         headline=True,
     )
+
+
+def _joined(spans: Sequence[Span]) -> list[str | Span]:
+    parts: list[str | Span] = []
+    for index, span in enumerate(spans):
+        parts += [", ", span] if index else [span]
+    return parts
 
 
 def _evaluation_table(
@@ -472,33 +519,72 @@ def _evaluation_table(
 ) -> Section:
     label = ci_label(_evaluation(ranked[0]).confidence)
     column = _evaluation_column([_evaluation(report).metric(primary) for report in ranked])
+    # A gates column once any candidate's config sets a gate; none at all: the board as before.
+    gated = any(_evaluation(report).gates is not None for report in ranked)
     rows = []
-    for report, candidate in zip(ranked, candidates, strict=True):
-        metric = _evaluation(report).metric(primary)
+    tags: list[str | None] = []
+    latencies = _latencies(ranked)
+    for report, candidate, latency in zip(ranked, candidates, latencies, strict=True):
+        evaluation = _evaluation(report)
+        metric = evaluation.metric(primary)
+        gates = [inline(_absolute_gates(evaluation.gates))] if gated else []
         rows.append(
             (
                 numbers(str(candidate.rank)),
                 inline(strong(candidate.name)),
                 numbers(column.value(_value(metric))),
                 numbers(column.interval(metric.ci if metric else None)),
+                *gates,
                 numbers(_model_size(report)),
-                numbers(_latency(report)),
+                numbers(latency),
             )
         )
+        verdict = (
+            evaluation.gates.verdict if evaluation.gates and evaluation.gates.results else None
+        )
+        tags.append(verdict)
+    gates_column: tuple[tuple[str, Align], ...] = (("gates", "left"),) if gated else ()
+    columns: tuple[tuple[str, Align], ...] = (
+        ("#", "right"),
+        ("candidate", "left"),
+        (primary, "right"),
+        (label, "right"),
+        *gates_column,
+        ("size", "right"),
+        ("latency", "right"),
+    )
     table = Table(
-        headers=("#", "candidate", primary, label, "size", "latency"),
+        headers=tuple(header for header, _ in columns),
         rows=tuple(rows),
-        align=("right", "left", "right", "right", "right", "right"),
+        align=tuple(align for _, align in columns),
         noun="candidates",
+        tags=tuple(tags),
+    )
+    gates_note = (
+        "No baseline yet, so no deltas; gates are each config's absolute ones (min, max), "
+        "relative ones wait for a baseline."
+        if gated
+        else "No baseline yet, so no deltas and no gates."
     )
     note = Paragraph(
         spans=inline(
-            f"Best first by {primary}, each on its own test rows. No baseline yet, so no "
-            "deltas and no gates. Latency in ms per 1,000 rows." + _without_model(ranked)
+            f"Best first by {primary}, each on its own test rows. {gates_note} "
+            "Latency in ms per 1,000 rows." + _without_model(ranked)
         ),
         small=True,
     )
     return Section(key="leaderboard", title="Leaderboard", blocks=(table, note))
+
+
+def _absolute_gates(gates: AbsoluteGates | None) -> str:
+    """One candidate's gates cell: what fails, else how many passed, else what waits."""
+    if gates is not None and gates.failed:
+        return "❌ " + ", ".join(result.name for result in gates.failed)
+    if gates is not None and gates.results:
+        return f"✅ {len(gates.results)} passed"
+    if gates is not None and gates.waiting:
+        return f"{DASH} {len(gates.waiting)} waiting for a baseline"
+    return f"{DASH} no gates"
 
 
 # --- each candidate's body -------------------------------------------------------------------

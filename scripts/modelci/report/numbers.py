@@ -8,13 +8,24 @@ chosen by `decimals_for` from what the interval supports: enough decimals that t
 width shows two significant digits. More digits would claim a precision the test rows do not
 have; fewer would hide the interval. Without an interval, the largest value gets four
 significant digits. Fixed decimals (trailing zeros kept) line a column's numbers up.
+
+Tables without intervals get their column's decimals the same way, from what stands in for
+one: permutation importance from its standard deviations (`Precision.of_spread`), per-class
+scores from the rows each class has (`Precision.of_shares`).
+
+Signs: a value that rounds to zero keeps the sign of the value it rounds ("-0.000", and
+"+0.000" for a delta), so an interval's end says which side of zero it lies on: "[-0.055,
+-0.000]" excludes zero as its "significantly worse" verdict says, "[-0.055, +0.000]" does
+not, and a signed column has a sign in every cell. Only an exact zero reads unsigned.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 DASH = "—"
 
@@ -26,6 +37,11 @@ VALUE_DIGITS = 4
 # Decimals added, at most, so that values that differ do not print the same.
 MAX_EXTRA = 2
 MAX_DECIMALS = 12
+# A share (precision, recall, f1) of a class without a known row count: what the metrics of a
+# test set of a few hundred to a few thousand rows read at.
+SCORE_DECIMALS = 3
+# z of a 95% interval: the widest interval a share measured on n rows has is 2·z·√(¼/n).
+Z95 = 1.959964
 
 
 def _finite(values: Sequence[float | None]) -> list[float]:
@@ -86,13 +102,15 @@ def decimals_for(ci: Sequence[float] | None, *values: float | None) -> int | Non
 def fixed(value: float | None, decimals: int | None, *, sign: bool = False) -> str:
     """`value` with exactly `decimals` decimals (None: `number`'s four significant digits).
 
-    With `sign`, a positive value gets a "+"; a value that rounds to zero gets no sign, since
-    "+0.000" claims a direction the digits do not show.
+    With `sign`, a positive value gets a "+". A value that rounds to zero keeps its sign (see
+    the module's docstring); an exact zero has none.
 
     >>> fixed(0.98716, 3), fixed(-0.00797, 3, sign=True), fixed(0.0032, 3, sign=True)
     ('0.987', '-0.008', '+0.003')
-    >>> fixed(0.9, 3), fixed(-0.0001, 3, sign=True), fixed(245760.4, 0), fixed(None, 2)
-    ('0.900', '0.000', '245,760', '—')
+    >>> fixed(-0.0001, 3, sign=True), fixed(0.0001, 3, sign=True), fixed(0.0, 3, sign=True)
+    ('-0.000', '+0.000', '0.000')
+    >>> fixed(0.9, 3), fixed(-0.0001, 3), fixed(245760.4, 0), fixed(None, 2)
+    ('0.900', '-0.000', '245,760', '—')
     >>> fixed(0.012345, None, sign=True)
     '+0.01235'
     """
@@ -102,13 +120,13 @@ def fixed(value: float | None, decimals: int | None, *, sign: bool = False) -> s
         return signed(value) if sign else number(value)
     if not math.isfinite(value):
         return str(value)
-    rounded = round(float(value), decimals)
-    if rounded == 0:
-        rounded = 0.0  # no "-0.000"
+    value = float(value) or 0.0  # -0.0 is an exact zero too
+    # Rounding a small negative value gives -0.0, which formats as "-0.000": its sign stays.
+    rounded = round(value, decimals)
     # Grouped like `number`: 10,000 and up, or 1,000 and up when written as an integer.
     grouping = "," if abs(rounded) >= 10_000 or (abs(rounded) >= 1000 and not decimals) else ""
     text = f"{rounded:{grouping}.{decimals}f}"
-    return "+" + text if sign and rounded > 0 else text
+    return "+" + text if sign and value > 0 else text
 
 
 def fixed_interval(ci: Sequence[float] | None, decimals: int | None, *, sign: bool = False) -> str:
@@ -120,6 +138,19 @@ def fixed_interval(ci: Sequence[float] | None, decimals: int | None, *, sign: bo
     if ci is None:
         return DASH
     return f"[{fixed(ci[0], decimals, sign=sign)}, {fixed(ci[1], decimals, sign=sign)}]"
+
+
+class ComparedRow(Protocol):
+    """A metric compared on the same rows: both values, the delta and its interval."""
+
+    @property
+    def ci(self) -> tuple[float, float] | None: ...
+    @property
+    def baseline(self) -> float | None: ...
+    @property
+    def candidate(self) -> float | None: ...
+    @property
+    def delta(self) -> float | None: ...
 
 
 @dataclass(frozen=True)
@@ -140,6 +171,12 @@ class Precision:
         return cls(decimals_for(ci, *values))
 
     @classmethod
+    def of_delta(cls, row: ComparedRow) -> Precision:
+        """The decimals of one compared metric (a metrics-table row, a slice's metric, a
+        from-best comparison's), wherever it is written."""
+        return cls.of(row.ci, row.baseline, row.candidate, row.delta)
+
+    @classmethod
     def finest(cls, rows: Iterable[Precision]) -> Precision:
         """One column's decimals across rows of the same metric (a leaderboard's candidates):
         the most any row needs, so the column lines up and no row loses its digits.
@@ -151,6 +188,40 @@ class Precision:
         """
         decimals = [row.decimals for row in rows if row.decimals is not None]
         return cls(max(decimals) if decimals else None)
+
+    @classmethod
+    def of_spread(cls, spreads: Iterable[float | None], *values: float | None) -> Precision:
+        """One column's decimals from the standard deviations beside it (permutation
+        importance): two significant digits of the typical (median) one, for the values and
+        the deviations alike. Digits finer than the spread are noise between repeats. Without
+        a positive deviation, the values' own decimals (`decimals_for` without an interval).
+
+        >>> Precision.of_spread([0.0123, 0.0141, 0.0009], 0.21, 0.0312, 0.002).decimals
+        3
+        >>> Precision.of_spread([0.0, None], 0.2512, 0.0135).decimals
+        4
+        """
+        positive = sorted(s for s in _finite(list(spreads)) if s > 0)
+        if not positive:
+            return cls.of(None, *values)
+        return cls(_decimals(statistics.median(positive), WIDTH_DIGITS))
+
+    @classmethod
+    def of_shares(cls, rows: Iterable[int | None]) -> Precision:
+        """One column's decimals for shares in [0, 1] measured on `rows` rows each (per-class
+        precision, recall and f1): two significant digits of the widest 95% interval a share
+        on the largest of them can have, the interval the table does not print. The finest
+        row sets the column, as `finest` does; `SCORE_DECIMALS` when no count is known.
+
+        >>> Precision.of_shares([50, 93]).decimals, Precision.of_shares([500, 4_500]).decimals
+        (2, 3)
+        >>> Precision.of_shares([60_000]).decimals, Precision.of_shares([None]).decimals
+        (4, 3)
+        """
+        counts = [n for n in rows if n is not None and n > 0]
+        if not counts:
+            return cls(SCORE_DECIMALS)
+        return cls(_decimals(2 * Z95 * math.sqrt(0.25 / max(counts)), WIDTH_DIGITS))
 
     def value(self, value: float | None) -> str:
         return fixed(value, self.decimals)
@@ -170,6 +241,7 @@ def number(value: float | None) -> str:
     """
     if value is None:
         return DASH
+    value = value or 0.0  # -0.0 reads "0", not "-0"
     if 10_000 <= abs(value) < 1e15 or (1000 <= abs(value) < 1e15 and value == int(value)):
         return f"{value:,.0f}"
     return f"{value:.4g}"
