@@ -28,6 +28,10 @@ from modelci.errors import UserError
 from modelci.rundir import Run
 
 GATES_FROM = ("candidate", "baseline")
+NO_HISTORY = (
+    "the from-best gate was not checked: the baseline carries no release history "
+    "(`modelci baseline --from release:…` records it)"
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -255,6 +259,10 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
     for row in metric_rows:
         if row["name"] in from_best:
             row["gate"] = gates.with_failure(row["gate"], from_best[row["name"]])
+        gated = settings.gates.get(row["name"])
+        if history is None and gated is not None and gated.from_best is not None:
+            # Unchecked is not passed: a reviewer should see that slow decay went unwatched.
+            row["gate"] = gates.with_warning(row["gate"], NO_HISTORY)
     failed = [row["name"] for row in metric_rows if row["gate"]["status"] == gates.FAIL]
     failed += ["churn"] if churn.failed else []
     document: dict[str, Any] = {

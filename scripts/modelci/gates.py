@@ -117,6 +117,14 @@ def with_failure(
     return out
 
 
+def with_warning(gate: Mapping[str, Any], text: str) -> dict[str, Any]:
+    """A passing gate dict with `text` added to its warning (a failed one needs none)."""
+    if gate.get("status") == FAIL:
+        return dict(gate)
+    earlier = gate.get("warning")
+    return dict(gate, warning=f"{earlier}; {text}" if earlier else text)
+
+
 def evaluate(
     rule: GateRule | None,
     seen: Observed,

@@ -200,7 +200,16 @@ def test_history_zero_records_nothing(runs: dict[int, Path], tmp_path: Path) -> 
     assert not (tmp_path / "baseline" / "history.json").exists()
     compared = run_in_process("compare", str(runs[5]), "baseline", "--out", "compare")
     assert compared.code == 0, compared.stderr  # no history: only the per-PR gate
-    assert json.loads((tmp_path / "compare" / "comparison.json").read_text())["history"] is None
+    comparison = json.loads((tmp_path / "compare" / "comparison.json").read_text())
+    assert comparison["history"] is None
+    # ...and the reviewer is told that slow decay went unwatched, in the log and the comment.
+    accuracy = next(m for m in comparison["metrics"] if m["name"] == "accuracy")
+    assert "from-best gate was not checked" in accuracy["gate"]["warning"]
+    assert "⚠️ accuracy: the from-best gate was not checked" in compared.stdout
+    reported = run_in_process("report", "compare", "--out", "report.md")
+    assert reported.code == 0, reported.stderr
+    text = (tmp_path / "report.md").read_text()
+    assert "⚠️ **accuracy** gate: the from-best gate was not checked" in text
 
 
 def test_a_tampered_older_release_is_refused(

@@ -62,8 +62,9 @@ RELATIVE_KEYS = ("max_drop", "max_drop_pct", "max_rise", "max_rise_pct")
 
 
 def headline_warnings(comparison: Comparison) -> list[Block]:
-    """⚠️ lines: each ungated metric significantly worse after correction, then each gate
-    whose pass is inconclusive (it could not have seen a worsening as large as its tolerance)."""
+    """⚠️ lines: each ungated metric significantly worse after correction, then each passing
+    gate's warning: inconclusive (it could not have seen a worsening as large as its
+    tolerance), or a from-best gate left unchecked for want of a release history."""
     worse = [m for m in comparison.metrics if m.gate.status == "none" and m.worse]
     blocks: list[Block] = [_ungated_line(m) for m in worse[:MAX_WARNINGS]]
     if len(worse) > MAX_WARNINGS:
@@ -78,14 +79,15 @@ def headline_warnings(comparison: Comparison) -> list[Block]:
         )
     weak = [m for m in comparison.metrics if m.gate.warning]
     for metric in weak[:MAX_WARNINGS]:
-        warning = str(metric.gate.warning).removeprefix("inconclusive:").strip()
-        blocks.append(
-            Paragraph(spans=inline("⚠️ ", strong(metric.name), " gate is inconclusive: ", warning))
-        )
+        warning = str(metric.gate.warning)
+        lead = " gate: "
+        if warning.startswith("inconclusive:"):
+            lead, warning = " gate is inconclusive: ", warning.removeprefix("inconclusive:")
+        blocks.append(Paragraph(spans=inline("⚠️ ", strong(metric.name), lead, warning.strip())))
     if len(weak) > MAX_WARNINGS:
         more = len(weak) - MAX_WARNINGS
         blocks.append(
-            Paragraph(spans=inline(f"⚠️ {more} more inconclusive {_plural(more, 'gate')}"))
+            Paragraph(spans=inline(f"⚠️ {more} more {_plural(more, 'gate')} with a warning"))
         )
     return blocks
 
