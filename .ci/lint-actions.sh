@@ -103,7 +103,12 @@ for name in sys.argv[2:]:
             continue
         stem = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{name}:{where}").lstrip(".")  # no dotfiles
         # GitHub runs bash steps as `bash -e -o pipefail`; composite steps source action-lib.sh.
-        header = "#!/usr/bin/env bash\nset -eo pipefail\n# shellcheck source=scripts/action-lib.sh\n"
+        # The step's env: is set by the runner; declared here so ShellCheck does not take a
+        # name like MODELCI_GATE, set only there, for a misspelling of MODELCI_DATA (SC2153).
+        env = step.get("env") if isinstance(step.get("env"), dict) else {}
+        declared = "".join(f"declare -x {key}\n" for key in env if re.fullmatch(r"[A-Za-z_]\w*", key))
+        header = "#!/usr/bin/env bash\nset -eo pipefail\n" + declared
+        header += "# shellcheck source=scripts/action-lib.sh\n"
         (out / f"{stem}.sh").write_text(header + script, encoding="utf-8")
         count += 1
 print(f"   {count} bash run: blocks extracted for ShellCheck")

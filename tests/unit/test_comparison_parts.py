@@ -215,3 +215,12 @@ def test_an_evaluation_records_its_absolute_gates_and_a_failure_wins() -> None:
 
 def _node(value: object) -> Node:
     return Node(value, "doc.json")
+
+
+def test_an_evaluations_gate_verdict_is_what_its_results_say() -> None:
+    passed = {
+        "verdict": "fail",  # recorded, but no gate failed: it must not fail a check
+        "results": [{"name": "accuracy", "rule": {"min": 0.9}, "status": "pass", "reason": "ok"}],
+        "waiting": [],
+    }
+    assert documents.AbsoluteGates.parse(_node(passed)).verdict == "pass"

@@ -461,3 +461,25 @@ def test_no_gate_changes_no_warning_and_a_fallback_note(tmp_path: Path) -> None:
 def test_broken_gate_changes_are_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="gate_changes"):
         inputs.load_report(with_gate_changes(tmp_path, gate_changes=[{"before": 1}]))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "see https://phish.example/login",
+        "HTTP://PHISH.EXAMPLE",
+        "www.phish.example",
+        "bob@phish.example",
+        "mailto:bob@phish.example",
+    ],
+)
+def test_user_text_never_becomes_a_link_in_githubs_rendering(value: str) -> None:
+    # GitHub links bare URLs, www. names and e-mail addresses by itself (autolinks): a class
+    # label or slice value like these must read as text in the bot's comment, not as a link.
+    rendered = github_html(f"| x |\n|---|\n| {escape(value)} |\n\n{escape(value)}\n")
+    assert "<a " not in rendered
+    assert value.replace("@", "@\u2060").replace("www.", "www\u2060.").lower() in (rendered.lower())
+
+
+def test_dollar_signs_stay_text_rather_than_githubs_math() -> None:
+    assert github_html(escape("price=$10-$20")).strip() == "<p>price=$10-$20</p>"

@@ -51,7 +51,10 @@ DROP_ORDER = (
     "gates",
 )
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+# `$` too: GitHub renders $…$ in comments as math.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~$])")
+_AUTOLINK_SCHEME = re.compile(r"(?i)\b(https?|ftp|mailto|xmpp):")
+_WWW = re.compile(r"(?i)\bwww\.")
 _LINE_BREAKS = re.compile(r"[\r\n\t\f\v\u2028\u2029]+")
 # A user string like "@org/team" would notify people from a bot comment; a word joiner after
 # the @ keeps it readable but no longer a mention. GitHub mentions any @name not preceded by a
@@ -149,13 +152,21 @@ def _capped(
 def escape(text: str) -> str:
     """Make user text literal in markdown: no tables broken, no HTML, no links, no mentions.
 
+    GitHub also links bare URLs, `www.` names and e-mail addresses (autolinks), so a slice
+    named after a data value could put a link in the bot's comment: the scheme's colon is
+    escaped, and a word joiner follows `www` and every `@` (invisible, and no longer a link).
+
     >>> escape("a|b <script> `x` [y](z) @team")
     'a\\\\|b &lt;script&gt; \\\\`x\\\\` \\\\[y\\\\](z) @\u2060team'
+    >>> escape("https://x.example www.x.example bob@x.example $5")
+    'https\\\\://x.example www\u2060.x.example bob@\u2060x.example \\\\$5'
     """
     text = _LINE_BREAKS.sub(" ", str(text))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-    return neutralize_mentions(text)
+    text = _AUTOLINK_SCHEME.sub(r"\1\\:", text)
+    text = _WWW.sub("www\u2060.", text)
+    return text.replace("@", "@\u2060")
 
 
 def neutralize_mentions(text: str) -> str:
