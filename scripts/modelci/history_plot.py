@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from modelci import plots
 from modelci.documents.history import RecordedMetric, ReleasePoint
+from modelci.report.numbers import ci_label
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -154,7 +155,7 @@ def drawing(trend: Trend | None) -> plots._Drawing | None:
         count = len(trend.releases)
         axes[0].set_title(
             f"The last {count} release{'s' if count != 1 else ''} and {trend.last_label}, "
-            f"{trend.confidence:.0%} CI"
+            f"{ci_label(trend.confidence)}"
         )
 
     return plots._Drawing(draw=draw, size=(plots.WIDTH + 1.0, 1.0 + 1.7 * len(metrics)))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from modelci.documents import Comparison, SliceEntry, SliceMetric
+from modelci.report.numbers import ci_label
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -78,7 +79,7 @@ def forest(comparison: Comparison, *, width: float = 6.0) -> Forest | None:
         )
         for entry, m in found[:MAX_ROWS]
     ]
-    title = f"{_label(metric)} Δ by slice (candidate − baseline), {comparison.confidence:.0%} CI"
+    title = f"{_label(metric)} Δ by slice (candidate − baseline), {ci_label(comparison.confidence)}"
     if len(found) > len(rows):
         title += f"\nworst {len(rows)} of {len(found)} slices"
 

@@ -287,7 +287,7 @@ def test_churn_counts_shares_gate_and_the_flips_file_but_no_row_ids() -> None:
     names = re.findall(r"<td>(plan=p\d)</td>", slices)
     assert names == ["plan=p7", "plan=p6", "plan=p5", "plan=p4", "plan=p3"]
     assert (
-        "<strong>churn gate</strong> ❌ fails: harmful 2.5% (95% CI [1.6%, 3.7%]) against max_harmful 2.0%, one-sided p = 0.01"
+        "<strong>churn gate</strong> ❌ fails: harmful 2.5% (95% CI [1.6%, 3.7%]) against max_harmful 2%, one-sided p = 0.01"
         in section
     )
     assert "Row ids in <code>flips.csv</code> (artifact)." in section
@@ -465,3 +465,25 @@ def test_from_best_without_recorded_releases_still_shows_its_gate() -> None:
     assert "<summary>❌ History: no recorded releases</summary>" in html
     section = html.split("History: no recorded", 1)[1].split("</details>", 1)[0]
     assert "<table>" not in section and "best of the last 5 releases" in section
+
+
+def test_a_failed_churn_gate_reaches_the_check_with_its_reason_and_line() -> None:
+    from modelci.pull_request import check_run
+
+    config = check_run.ConfigFile(
+        path="modelci.yaml",
+        text="data: {train: t.csv, target: y}\ngates:\n  roc_auc: {max_drop: 0.02}\n"
+        "churn:\n  max_harmful: 0.02\n",
+    )
+    check = check_run.build_check(report_of(comparison_doc()), config=config)
+    churn = next(failure for failure in check.failures if failure.metric == "churn")
+    assert churn.reason == "harmful flips 2.5% > 2%, significant"
+    assert churn.line == 5  # churn: → max_harmful, not the gates: line
+    assert ("fail", "churn", churn.reason) in check.gates
+
+
+def test_a_churn_rate_just_above_its_limit_does_not_read_as_equal_to_it() -> None:
+    churn = churn_part(failed=True)
+    churn["gate"] |= {"rate": 0.0204, "ci": [0.0201, 0.0207], "p_value": 1e-6}
+    html = github_html(render(comparison_doc(churn=churn)))
+    assert "harmful 2.040% (95% CI [2.010%, 2.070%]) against max_harmful 2%" in html

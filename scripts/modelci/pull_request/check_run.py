@@ -26,6 +26,7 @@ SUMMARY_LIMIT = 65_535  # GitHub's limit for output.summary
 TITLE_LIMIT = 255
 DESCRIPTION_LIMIT = 140  # a commit status's description
 ANNOTATIONS_PER_REQUEST = 50  # GitHub's limit per create/update call
+CHURN = "churn"  # the churn gate's name in failed_gates (not a metric)
 _SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 
 
@@ -97,16 +98,21 @@ def build_check(
     comparison = report.comparison
     if comparison is None:
         return _evaluation_check(report, config=config, title=title, summary=summary)
+    churn_gate = comparison.churn.gate if comparison.churn is not None else None
     failures = []
     for name in comparison.failed_gates:
         metric = comparison.metric(name)
         reason = metric.gate.reason if metric is not None and metric.gate.reason else ""
+        if name == CHURN and metric is None and churn_gate is not None:
+            reason = churn_gate.reason
         failures.append(_failure(name, reason, config))
     gates = tuple(
         (m.gate.status, m.name, m.gate.reason)
         for m in comparison.metrics
         if m.gate.status != "none"
     )
+    if churn_gate is not None:
+        gates += ((churn_gate.status, CHURN, churn_gate.reason),)
     return CheckReport(
         conclusion="failure" if comparison.verdict == "fail" else "success",
         title=title,
@@ -148,12 +154,15 @@ def _failure(metric: str, reason: str, config: ConfigFile | None) -> GateFailure
 
 
 def gate_line(text: str, metric: str) -> int | None:
-    """The 1-based line of `gates:` → `metric` in a modelci.yaml, else of `gates:`, else None.
+    """The 1-based line of `gates:` → `metric` in a modelci.yaml, else of `gates:`, else None;
+    for the churn gate, of `churn:` → `max_harmful` (a section of its own).
 
     >>> gate_line("data: {}\\ngates:\\n  accuracy: {min: 0.9}\\n  roc_auc: {max_drop: 0.01}\\n", "roc_auc")
     4
     >>> gate_line("gates: {roc_auc: {max_drop: 0.01}}", "f1")
     1
+    >>> gate_line("gates: {}\\nchurn:\\n  max_harmful: 0.02\\n", "churn")
+    3
     """
     from modelci import yaml_document
     from modelci.errors import UserError
@@ -163,6 +172,8 @@ def gate_line(text: str, metric: str) -> int | None:
     except UserError:
         return None
     lines = document.lines if document is not None else {}
+    if metric == CHURN:
+        return lines.get((CHURN, "max_harmful")) or lines.get((CHURN,))
     return lines.get(("gates", metric)) or lines.get(("gates",))
 
 

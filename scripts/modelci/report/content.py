@@ -343,8 +343,10 @@ def _comparison_metrics(comparison: Comparison) -> Section:
     )
     note = Paragraph(
         spans=_t(
-            f"Δ = candidate − baseline, on the same test rows; {label} and p from paired tests. "
-            "better/worse follows each metric's direction."
+            f"Δ = candidate − baseline, on the same test rows; {label} and p from paired tests, "
+            "each metric on its own. better/worse follows each metric's direction; "
+            '"significantly worse" on an ungated metric holds after Holm\'s correction across '
+            "all the metrics compared."
         ),
         small=True,
     )

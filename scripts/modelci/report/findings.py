@@ -15,6 +15,7 @@ from typing import Any
 
 from modelci.documents import (
     BestComparison,
+    ChurnGate,
     ChurnReport,
     FlipCounts,
     HistoryReport,
@@ -37,7 +38,7 @@ from modelci.report.blocks import (
     strong,
 )
 from modelci.report.inputs import Comparison, MetricDelta, Report
-from modelci.report.numbers import DASH, Precision, ci_label, p_value
+from modelci.report.numbers import DASH, Precision, ci_label, decimals_for, p_value
 
 SLICES_PLOT = "plots/slices.png"
 HISTORY_PLOT = "plots/history.png"
@@ -382,12 +383,20 @@ def share(count: int, rows: int) -> str:
     return _percent(count / rows)
 
 
-def _percent(value: float) -> str:
+def _percent(value: float, decimals: int = 1) -> str:
     if value == 0:
         return "0%"
-    if 0 < abs(value) < 0.001:
-        return "<0.1%"
-    return f"{value:.1%}"
+    if 0 < abs(value) < 10.0 ** -(decimals + 2):
+        return f"<{10.0**-decimals:.{decimals}f}%"
+    return f"{value:.{decimals}%}"
+
+
+def _gate_percent_decimals(gate: ChurnGate) -> int:
+    """Decimals (in percent) that show the interval's width with two significant digits and
+    keep the rate and the limit apart: 2.04% against 2% must not read "2.0% against 2.0%"."""
+    values = [100 * gate.rate, 100 * gate.max_harmful]
+    ci = None if gate.ci is None else (100 * gate.ci[0], 100 * gate.ci[1])
+    return max(1, decimals_for(ci, *values) or 1)
 
 
 def _churn_meaning(report: ChurnReport) -> str:
@@ -431,11 +440,13 @@ def _churn_gate(comparison: Comparison, report: ChurnReport) -> Bullets:
     gate = report.gate
     assert gate is not None
     verdict = "✅ passes" if gate.status == "pass" else "❌ fails"
-    detail = f"harmful {_percent(gate.rate)}"
+    places = _gate_percent_decimals(gate)
+    detail = f"harmful {_percent(gate.rate, places)}"
     if gate.ci is not None:
-        low, high = gate.ci
-        detail += f" ({ci_label(comparison.confidence)} [{_percent(low)}, {_percent(high)}])"
-    detail += f" against max_harmful {_percent(gate.max_harmful)}"
+        low, high = (_percent(end, places) for end in gate.ci)
+        detail += f" ({ci_label(comparison.confidence)} [{low}, {high}])"
+    # The limit as written in the config: 0.0005 is 0.05%, not "<0.1%".
+    detail += f" against max_harmful {100 * gate.max_harmful:g}%"
     if gate.p_value is not None:
         detail += f", one-sided p {_p_phrase(gate.p_value)}"
     return Bullets(items=(inline(strong("churn gate"), f" {verdict}: ", *numbers(detail)),))
