@@ -158,7 +158,28 @@ def evaluate(
 
 
 def _fmt(value: float) -> str:
+    """A tolerance or bound as configured (or computed from a percentage)."""
     return f"{value:.4g}"
+
+
+def _measured(value: float, seen: Observed, *, own: bool = False) -> str:
+    """A measured change (or, with `own`, the candidate's value) in the decimals its interval
+    supports, as the report's tables write it: "dropped by 0.008", not 0.007966 beside -0.008."""
+    from modelci.report.numbers import decimals_for, fixed
+
+    if own:
+        return fixed(value, decimals_for(seen.candidate_ci, seen.candidate))
+    return fixed(value, decimals_for(seen.delta_ci, seen.baseline, seen.candidate, seen.delta))
+
+
+def _p(p: float, alpha: float, *, below: bool) -> str:
+    """ "p = 0.0123 < 0.05", or "p < 0.001" where more digits would mean nothing."""
+    from modelci.report.numbers import p_value
+
+    shown = p_value(p)
+    if shown.startswith("<"):
+        return f"p {shown.replace('<', '< ')}"
+    return f"p = {shown} {'<' if below else '≥'} {alpha:g}"
 
 
 def _absolute(rule: GateRule, seen: Observed, strict: bool) -> _Outcome | None:
@@ -170,16 +191,18 @@ def _absolute(rule: GateRule, seen: Observed, strict: bool) -> _Outcome | None:
         if low_end < rule.min:
             failed = True
             what = "CI lower bound" if strict and seen.candidate_ci else "value"
-            texts.append(f"{what} {_fmt(low_end)} is below the minimum {_fmt(rule.min)}")
+            shown = _measured(low_end, seen, own=True)
+            texts.append(f"{what} {shown} is below the minimum {_fmt(rule.min)}")
         else:
-            texts.append(f"{_fmt(seen.candidate)} ≥ min {_fmt(rule.min)}")
+            texts.append(f"{_measured(seen.candidate, seen, own=True)} ≥ min {_fmt(rule.min)}")
     if rule.max is not None:
         if high_end > rule.max:
             failed = True
             what = "CI upper bound" if strict and seen.candidate_ci else "value"
-            texts.append(f"{what} {_fmt(high_end)} is above the maximum {_fmt(rule.max)}")
+            shown = _measured(high_end, seen, own=True)
+            texts.append(f"{what} {shown} is above the maximum {_fmt(rule.max)}")
         else:
-            texts.append(f"{_fmt(seen.candidate)} ≤ max {_fmt(rule.max)}")
+            texts.append(f"{_measured(seen.candidate, seen, own=True)} ≤ max {_fmt(rule.max)}")
     return _Outcome(failed=failed, text="; ".join(texts)) if texts else None
 
 
@@ -216,30 +239,31 @@ def _relative(
         if worst > allowed:
             return _Outcome(
                 failed=True,
-                text=f"{basis}: {word} by up to {_fmt(worst)} (> {_fmt(allowed)} allowed, strict)",
+                text=f"{basis}: {word} by up to {_measured(worst, seen)} (> {_fmt(allowed)} "
+                "allowed, strict)",
             )
         return _Outcome(failed=False, text=f"{basis} within {_fmt(allowed)} (strict)")
     if worsening <= allowed:
         if worsening > 0:
-            text = f"{word} by {_fmt(worsening)}, within {_fmt(allowed)} allowed"
+            text = f"{word} by {_measured(worsening, seen)}, within {_fmt(allowed)} allowed"
         else:
-            text = f"no worsening (Δ {seen.delta:+.4g})"
+            text = f"no worsening (Δ {_measured(seen.delta, seen)})"
         return _powered(text, seen, allowed, inconclusive)
     if seen.p_value is None:
         return _Outcome(
             failed=True,
-            text=f"{word} by {_fmt(worsening)} (> {_fmt(allowed)} allowed; no test "
+            text=f"{word} by {_measured(worsening, seen)} (> {_fmt(allowed)} allowed; no test "
             "available, point estimate used)",
         )
     if seen.p_value < alpha:
         return _Outcome(
             failed=True,
-            text=f"{word} by {_fmt(worsening)} (> {_fmt(allowed)} allowed), significant "
-            f"(p = {seen.p_value:.3g} < {alpha:g})",
+            text=f"{word} by {_measured(worsening, seen)} (> {_fmt(allowed)} allowed), "
+            f"significant ({_p(seen.p_value, alpha, below=True)})",
         )
     text = (
-        f"{word} by {_fmt(worsening)} (> {_fmt(allowed)} allowed) but not "
-        f"significant (p = {seen.p_value:.3g} ≥ {alpha:g})"
+        f"{word} by {_measured(worsening, seen)} (> {_fmt(allowed)} allowed) but not "
+        f"significant ({_p(seen.p_value, alpha, below=False)})"
     )
     return _powered(text, seen, allowed, inconclusive)
 
@@ -253,6 +277,12 @@ def inconclusive_sentence(seen: Observed, allowed: float) -> str | None:
     detectable = seen.minimum_detectable
     if detectable is None or detectable <= allowed:
         return None
+    if seen.delta_ci is not None:
+        # The interval already rules out a worsening beyond the tolerance (a clearly better
+        # candidate, say): what the rows could have detected no longer matters.
+        sign = -1.0 if seen.higher_is_better else 1.0
+        if max(sign * seen.delta_ci[0], sign * seen.delta_ci[1]) <= allowed:
+            return None
     rows = f"these {seen.rows:,} rows" if seen.rows is not None else "these rows"
     word = "drop" if seen.higher_is_better else "rise"
     return (

@@ -156,7 +156,7 @@ def test_slow_decay_passes_per_pr_but_fails_against_the_best_release(
     # Against the latest release the candidate lost 0.8 × the tolerance: within it...
     assert accuracy["delta"] == pytest.approx(-STEP / TEST_ROWS)
     reason = accuracy["gate"]["reason"]
-    assert reason.startswith(f"dropped by {STEP / TEST_ROWS:.4g}, within {TOLERANCE:g} allowed")
+    assert reason.startswith(f"dropped by {STEP / TEST_ROWS:.4f}, within {TOLERANCE:g} allowed")
     # ...against the best of the last five it lost four times that, significantly.
     (best,) = comparison["history"]["from_best"]
     assert best["best_tag"] == tags[0] and best["rescored"] is True
@@ -165,7 +165,7 @@ def test_slow_decay_passes_per_pr_but_fails_against_the_best_release(
     assert best["best"] == pytest.approx(_accuracy(runs[0]))
     assert best["p_value"] < 0.05
     assert f"from {tags[0]}, the best of the last 5 releases" in reason
-    assert f"dropped by {5 * STEP / TEST_ROWS:.4g} (> {TOLERANCE:g} allowed), significant" in reason
+    assert f"dropped by {5 * STEP / TEST_ROWS:.3f} (> {TOLERANCE:g} allowed), significant" in reason
     assert comparison["history"]["metrics"][0] == comparison["primary"]
     assert "accuracy" in comparison["history"]["metrics"]
     assert [r["tag"] for r in comparison["history"]["releases"]] == tags

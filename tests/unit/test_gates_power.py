@@ -125,7 +125,7 @@ def test_a_gate_on_20000_rows_is_conclusive():
     assert "inconclusive" not in gate["reason"]
     assert row["minimum_detectable"] < 0.005
     assert (
-        "dropped by 0.01, within 0.02 allowed; detectable drop 0.0028 (80% power) vs 0.02 allowed"
+        "dropped by 0.0100, within 0.02 allowed; detectable drop 0.0028 (80% power) vs 0.02 allowed"
         in gate["reason"]
     )
 
@@ -271,3 +271,22 @@ def test_compare_records_the_power_and_applies_compare_inconclusive(
     first = read.metrics[0]
     assert first.name == "accuracy" and first.se == accuracy["se"]
     assert first.gate.warning == (None if inconclusive == "fail" else sentence)
+
+
+def test_a_clearly_better_candidate_is_not_inconclusive_whatever_its_power() -> None:
+    # Few rows (a large detectable drop), but the interval lies entirely on the good side.
+    seen = gates.Observed(
+        higher_is_better=True,
+        baseline=0.5,
+        candidate=0.94,
+        delta=0.44,
+        delta_ci=(0.42, 0.46),
+        p_value=1e-9,
+        candidate_ci=None,
+        minimum_detectable=0.05,
+        rows=60,
+    )
+    result = gates.evaluate(
+        GateRule(max_drop=0.01), seen, alpha=0.05, strict_default=False, inconclusive="fail"
+    )
+    assert result.status == "pass" and result.warning is None

@@ -487,3 +487,12 @@ def test_a_churn_rate_just_above_its_limit_does_not_read_as_equal_to_it() -> Non
     churn["gate"] |= {"rate": 0.0204, "ci": [0.0201, 0.0207], "p_value": 1e-6}
     html = github_html(render(comparison_doc(churn=churn)))
     assert "harmful 2.040% (95% CI [2.010%, 2.070%]) against max_harmful 2%" in html
+
+
+def test_long_slice_names_are_cut_in_cells_so_the_sections_stay_within_the_cap() -> None:
+    slices = slices_part()
+    for entry in slices["slices"]:
+        entry["name"] = entry["name"] + "x" * 5000
+    md = render(comparison_doc(slices=slices))
+    assert "x" * 200 not in md and "xxx…" in md
+    assert "Worst slices" in md and "Prediction churn" in md  # nothing pushed out

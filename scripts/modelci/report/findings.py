@@ -40,6 +40,7 @@ from modelci.report.blocks import (
 from modelci.report.inputs import Comparison, MetricDelta, Report
 from modelci.report.numbers import DASH, Precision, ci_label, decimals_for, p_value
 
+NAME_CHARS = 80  # longest slice or class name a table cell shows
 SLICES_PLOT = "plots/slices.png"
 HISTORY_PLOT = "plots/history.png"
 # Bounds that keep each section short whatever the data: the rest is in comparison.json.
@@ -288,7 +289,7 @@ def _slice_table(
         failed = (entry.name, metric.name) in failures
         rows.append(
             (
-                inline(entry.name),
+                inline(shown(entry.name)),
                 numbers(f"{entry.rows:,}"),
                 inline("❌ " if failed else "", metric.name),
                 numbers(row.value(metric.baseline)),
@@ -316,11 +317,18 @@ def _slice_table(
     )
 
 
+def shown(name: str) -> str:
+    """A slice or class name as a cell shows it: data values can be any length, and a few
+    5,000-character names would push whole sections out at the cap (comparison.json keeps
+    the full names)."""
+    return name if len(name) <= NAME_CHARS else name[: NAME_CHARS - 1] + "…"
+
+
 def _too_small(report: SliceReport) -> Paragraph:
     named = sorted(report.too_small.items(), key=lambda item: (-item[1], item[0]))
     parts: list[str | Span] = [f"Too small to test (fewer than {report.min_rows:,} rows): "]
     for index, (name, rows) in enumerate(named[:MAX_TOO_SMALL]):
-        parts += [", " if index else "", name, f" ({rows:,})"]
+        parts += [", " if index else "", shown(name), f" ({rows:,})"]
     if len(named) > MAX_TOO_SMALL:
         parts.append(f", and {len(named) - MAX_TOO_SMALL:,} more")
     return Paragraph(spans=inline(*parts), small=True)
@@ -346,7 +354,7 @@ def churn(comparison: Comparison) -> Section | None:
     classes = list(report.per_class)
     if len(classes) > MAX_CLASSES:
         classes = sorted(classes, key=lambda c: -c.harmful)[:MAX_CLASSES]
-    counts += [(inline("class ", c.name or DASH), c) for c in classes]
+    counts += [(inline("class ", shown(c.name or DASH)), c) for c in classes]
     blocks.append(_counts_table("", counts, noun="classes"))
     if len(report.per_class) > MAX_CLASSES:
         more = len(report.per_class) - MAX_CLASSES
@@ -359,7 +367,7 @@ def churn(comparison: Comparison) -> Section | None:
     harmful = [s for s in report.per_slice if s.harmful]
     harmful.sort(key=lambda s: (-s.harmful, -(s.harmful / s.rows if s.rows else 0.0)))
     if harmful:
-        top = [(inline(s.name or DASH), s) for s in harmful[:CHURN_SLICES]]
+        top = [(inline(shown(s.name or DASH)), s) for s in harmful[:CHURN_SLICES]]
         blocks.append(_counts_table("slice (most harmful flips)", top, noun="slices"))
     if report.gate is not None:
         blocks.append(_churn_gate(comparison, report))

@@ -37,6 +37,9 @@ from modelci.stats.slice_rows import Slice, Slices
 # Holm multiplies it by up to m, so 2m/α draws would flag a slice only when not a single draw
 # crossed zero; with 10m/α a slice is flagged with up to four (adjusted p ≤ α/5 at the floor).
 RESOLUTION = 10
+# ...up to this many: every slice draws them, so the cost would grow with slices². At 20,000 a
+# slice is still flaggable among 200 tests (2/20,001 · 200 = 0.02 < α).
+MAX_DRAWS = 20_000
 
 # One slice's deltas and skipped metrics, as `compare_*` return them.
 Compared = tuple[dict[str, PairedDelta], dict[str, str]]
@@ -261,7 +264,7 @@ def _corrected(
         raise ValueError(f"The 'alpha' parameter must be in (0, 1). Got {alpha!r}.")
     multiple_testing.adjust([], method=method)  # an unknown method fails before any work
     tests = len(slices.kept) * len(names)
-    draws = max(resamples, math.ceil(RESOLUTION * tests / alpha))
+    draws = max(resamples, min(MAX_DRAWS, math.ceil(RESOLUTION * tests / alpha)))
     compared = [
         (
             piece,
