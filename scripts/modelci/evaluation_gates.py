@@ -34,14 +34,24 @@ def of_run(
 ) -> dict[str, Any] | None:
     """evaluation.json's `gates` for the run's recorded config; None when it sets no gate (a
     bring-your-own model or a predictions file has no config at all)."""
-    from modelci import comparison
+    from modelci import comparison, rundir
+    from modelci.config import CompareConfig
 
     if not run.info.config.get("gates"):
         return None
-    # The gates, alpha and strict exactly as a comparison reads them from a recorded config.
-    settings = comparison.settings_from(run, alpha=None, strict=None, gates_from="candidate")
+    # The gates, alpha and strict exactly as a comparison reads them from a recorded config,
+    # without reading anything else of the run: its old evaluation.json is being replaced.
+    policy = comparison.recorded_policy(run) or {}
+    recorded = policy.get("compare")
+    settings = CompareConfig.from_dict(
+        recorded if isinstance(recorded, Mapping) else None, where=str(run.path / rundir.RUN)
+    )
     return apply(
-        settings.gates, metric_values, skipped, alpha=settings.alpha, strict=settings.strict
+        comparison.gate_rules(policy, "candidate"),
+        metric_values,
+        skipped,
+        alpha=settings.alpha,
+        strict=settings.strict,
     )
 
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from modelci.documents import DataFacts
 
 T = TypeVar("T")
+HISTORY_RUNS = "history"  # a baseline's best releases, history/<tag>/ (documents.history)
 
 # What modelci writes into a run or compare directory, and later commands read back: every
 # flavour's model file name, whichever this run's is (its run.json may be unreadable).
@@ -31,6 +32,9 @@ RECORDS = (
     rundir.METRICS,
     rundir.PREDICTIONS,
     rundir.COMPARISON,
+    documents.FLIPS,
+    documents.BASELINE,
+    documents.HISTORY,
 )
 
 
@@ -92,9 +96,10 @@ def report_inputs(directory: Path) -> tuple[Path, ...]:
 
 
 def _records(directory: Path) -> list[Path]:
-    plots = directory / rundir.PLOTS
-    listed = sorted(plots.rglob("*")) if plots.is_dir() else []
-    return [*(directory / name for name in RECORDS), plots, *listed]
+    """A directory's records, its plots and a baseline's release history (history/<tag>/)."""
+    trees = [directory / rundir.PLOTS, directory / HISTORY_RUNS]
+    listed = [path for tree in trees if tree.is_dir() for path in sorted(tree.rglob("*"))]
+    return [*(directory / name for name in RECORDS), *trees, *listed]
 
 
 def _readable(read: Callable[[Path], T], path: Path) -> T | None:

@@ -174,6 +174,7 @@ def test_pull_never_wipes_the_folder_above(at_world):
         ("--out", "runs/A/predictions.csv"),  # the baseline's
         ("--out", "runs/B/x/../run.json"),
         ("--out", "runs/compare/comparison.json"),
+        ("--out", "runs/compare/flips.csv"),  # compare's flipped rows, the artifact's
         ("--out", "model-link.md"),  # a symlink to the candidate's model
         ("--html", "runs/A/evaluation.json"),
         ("--out", "proj/data.csv"),  # the data the runs were trained on

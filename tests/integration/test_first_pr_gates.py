@@ -350,4 +350,16 @@ def test_compare_strict_uses_the_interval_and_max_bounds_from_above() -> None:
     assert lenient is not None and strict is not None
     assert [r["status"] for r in lenient["results"]] == ["pass", "pass"]
     assert [r["status"] for r in strict["results"]] == ["fail", "fail"]
-    assert strict["results"][1]["reason"] == "CI upper bound 0.22 is above the maximum 0.2"
+    assert strict["results"][1]["reason"] == "CI upper bound 0.220 is above the maximum 0.2"
+
+
+def test_evaluating_again_does_not_read_the_evaluation_it_replaces(
+    cli: Callable, tmp_path: Path, mixed_csv: Path
+) -> None:
+    config(tmp_path, DUMMY, "accuracy: {min: 0.9}")
+    assert cli("train", "--out", "runs/candidate").code == 0
+    # A stale or broken evaluation.json from an earlier run is replaced, not read for the gates.
+    (tmp_path / "runs/candidate/evaluation.json").write_text('{"schema": "bogus"')
+    result = cli("evaluate", "runs/candidate", "--gate")
+    assert result.code == 1, result.stderr
+    assert gates_of(tmp_path / "runs/candidate")["verdict"] == "fail"
