@@ -124,7 +124,8 @@ def _section(config: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
 
 
 def recorded_policy(run: Run) -> dict[str, Any] | None:
-    """A run's recorded policy (`gates`, `compare`, `churn`); None without one (bring-your-own)."""
+    """A run's recorded policy (`gates`, `compare`, `churn`) and the `slices` a per-slice gate
+    sees; None without one (bring-your-own)."""
     config = run.info.config
     if not isinstance(config.get("gates"), Mapping):
         return None
@@ -132,6 +133,7 @@ def recorded_policy(run: Run) -> dict[str, Any] | None:
         "gates": config["gates"],
         "compare": run.info.section("compare"),
         "churn": run.info.section("churn"),
+        "slices": run.info.section("slices"),
     }
 
 
@@ -162,12 +164,18 @@ def gate_changes(candidate: Run, baseline: Run) -> list[dict[str, Any]]:
     for name in sorted(set(old) | set(new)):
         if old.get(name) != new.get(name):
             changes.append({"metric": name, "before": old.get(name), "after": new.get(name)})
-    # The settings that decide what passes (compare.history only draws a plot).
+    # The settings that decide what passes (compare.history only draws a plot). The slices
+    # are the candidate's (what is measured), so a pull request could hide a slice from a
+    # `slices: true` gate by changing them: said here, like a loosened gate.
     defaults: dict[tuple[str, str], Any] = {
         ("compare", "alpha"): 0.05,
         ("compare", "strict"): False,
         ("compare", "inconclusive"): "warn",
         ("churn", "max_harmful"): None,
+        ("slices", "automatic"): True,
+        ("slices", "min_rows"): 30,
+        ("slices", "correction"): "holm",
+        ("slices", "by"): [],
     }
     for (section, key), default in defaults.items():
         was = (before.get(section) or {}).get(key, default)

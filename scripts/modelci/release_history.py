@@ -105,12 +105,15 @@ def adder(
 
     def add(stage: Path, release: Mapping[str, Any], model_sha256: str | None) -> None:
         recorded = recorded_gates(rundir.Run.open(stage))
+        gate_windows = [*windows(recorded), *windows(gates)]
+        if count == 0 and not gate_windows:
+            return  # no trend asked for and no from-best gate: nothing to record
         fetch(
             releases,
             release,
             stage,
             count=count,
-            gate_windows=[*windows(recorded), *windows(gates)],
+            gate_windows=gate_windows,
             model_sha256=model_sha256,
             log=log,
         )

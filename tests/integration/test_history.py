@@ -68,10 +68,11 @@ def _write_data(root: Path) -> None:
     )
 
 
-def _config(root: Path, k: int, *, releases: int = 5) -> Path:
+def _config(root: Path, k: int, *, releases: int = 5, history: int = 10) -> Path:
     drop = ", ".join(f"f{j}" for j in range(MODELS) if j != k)
-    path = root / f"model{k}-{releases}.yaml"
-    path.write_text(CONFIG.format(drop=drop, tolerance=TOLERANCE, history=10, releases=releases))
+    path = root / f"model{k}-{releases}-{history}.yaml"
+    text = CONFIG.format(drop=drop, tolerance=TOLERANCE, history=history, releases=releases)
+    path.write_text(text)
     return path
 
 
@@ -321,3 +322,24 @@ def test_the_candidates_own_window_is_fetched_for_gates_from_candidate(
     (best,) = comparison["history"]["from_best"]
     assert best["best_tag"] == tags[2] and best["releases"] == 3 and best["rescored"] is True
     assert best["delta"] == pytest.approx(-3 * STEP / TEST_ROWS)
+
+
+def test_a_pull_request_setting_compare_history_to_0_still_meets_the_decay_gate(
+    runs: dict[int, Path], tmp_path: Path
+) -> None:
+    # compare.history sizes the trend plot; the config `baseline` reads is the pull request's,
+    # so it must not be able to switch the from-best windows off with it.
+    tags = _publish_five(runs)
+    config = _config(runs[5].parents[1], 5, history=0)
+    fetched = run_in_process(
+        "baseline", "--from", "release:latest", "--out", "baseline", "-c", str(config)
+    )
+    assert fetched.code == 0, fetched.stderr
+    history = json.loads((tmp_path / "baseline" / "history.json").read_text())
+    assert history["best_runs"]["accuracy"]["tag"] == tags[0]
+    compared = run_in_process(
+        "compare", str(runs[5]), "baseline", "--out", "compare", "--gates-from", "baseline"
+    )
+    assert compared.code == 1, compared.stderr
+    comparison = json.loads((tmp_path / "compare" / "comparison.json").read_text())
+    assert comparison["failed_gates"] == ["accuracy"]

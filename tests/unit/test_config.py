@@ -555,3 +555,26 @@ def test_gate_changes_name_a_loosened_inconclusive_or_churn_gate():
         {"setting": "compare.inconclusive", "before": "warn", "after": "pass"},
         {"setting": "churn.max_harmful", "before": 0.02, "after": None},
     ]
+
+
+def test_gate_changes_name_slices_changed_to_hide_a_slice_from_its_gate():
+    from types import SimpleNamespace
+
+    from modelci import comparison
+
+    def run(text: str) -> SimpleNamespace:
+        recorded = json.loads(json.dumps(config.loads(MINIMAL + text).to_dict()))
+        return SimpleNamespace(
+            info=SimpleNamespace(config=recorded, section=lambda key: recorded.get(key) or {}),
+            path=Path("runs/x"),
+        )
+
+    before = run("gates: {recall: {max_drop: 0.02, slices: true}}\n")
+    after = run(
+        "gates: {recall: {max_drop: 0.02, slices: true}}\n"
+        "slices: {automatic: false, min_rows: 100000}\n"
+    )
+    assert comparison.gate_changes(after, before) == [
+        {"setting": "slices.automatic", "before": True, "after": False},
+        {"setting": "slices.min_rows", "before": 30, "after": 100000},
+    ]

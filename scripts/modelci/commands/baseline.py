@@ -99,7 +99,6 @@ def run(args: argparse.Namespace, context: GitHubContext | None = None) -> int:
     env, out = context.env, context.out
     source = baseline.parse_source(args.source)
     log = progress.current.info
-    config = _config(args.config)
     if source.kind != "release" and args.history:
         raise UserError(
             f"--history applies to release: sources, not {source.kind}:",
@@ -110,6 +109,9 @@ def run(args: argparse.Namespace, context: GitHubContext | None = None) -> int:
         from modelci.release.remote import RepoReleases, parse_repository
 
         owner, repo = parse_repository(env.repository)
+        # Only a release source reads the config (its name:, compare.history and gates): a
+        # path or registry baseline is not held up by a config it never uses.
+        config = _config(args.config)
         name = args.name or (config.name if config is not None else None)
         count = args.history
         if count is None:
@@ -117,7 +119,9 @@ def run(args: argparse.Namespace, context: GitHubContext | None = None) -> int:
         with context.session() as client:
             releases = RepoReleases(client, owner, repo)
             add = None
-            if count > 0:
+            # compare.history only sizes the trend: a pull request that sets it to 0 still
+            # gets its from-best windows fetched (only an explicit --history 0 turns them off).
+            if count > 0 or args.history is None:
                 add = release_history.adder(
                     releases,
                     count=count,
