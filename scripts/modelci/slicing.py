@@ -14,7 +14,6 @@ give twenty chances to look bad by luck, and the whole-set gate's α would fail 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -130,17 +129,10 @@ def definitions(
     numeric = set(features.get("numeric", ()))
     out: list[Definition] = []
     for entry in config.by:
-        if entry.features is not None:
-            first, second = entry.features
-            for name in (first, second):
-                _levels_of(name, numeric, where)
-            out.append(slice_rows.CrossedLevels(features=(first, second)))
-        elif entry.bins is not None and entry.feature is not None:
-            edges = (-math.inf, *entry.bins, math.inf)
-            out.append(slice_rows.NumericBins(feature=entry.feature, edges=edges))
-        elif entry.feature is not None:
-            _levels_of(entry.feature, numeric, where)
-            out.append(slice_rows.FeatureLevels(feature=entry.feature))
+        # Levels (alone or crossed) need a categorical feature; bins take a numeric one.
+        for name in entry.features or (() if entry.bins is not None else (entry.feature,)):
+            _levels_of(str(name), numeric, where)
+        out.append(entry.definition())
     if config.automatic:
         out.extend(slice_rows.automatic(tuple(features.get("categorical", ()))))
     return tuple(out)
