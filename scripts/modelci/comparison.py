@@ -271,6 +271,10 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
         if history is None and gated is not None and gated.from_best is not None:
             # Unchecked is not passed: a reviewer should see that slow decay went unwatched.
             row["gate"] = gates.with_warning(row["gate"], NO_HISTORY)
+        for best in history.from_best if history is not None else ():
+            if best.metric == row["name"] and best.warning:
+                text = f"against {best.best_tag}, the best recent release: {best.warning}"
+                row["gate"] = gates.with_warning(row["gate"], text)
     failed = [row["name"] for row in metric_rows if row["gate"]["status"] == gates.FAIL]
     failed += ["churn"] if churn.failed else []
     document: dict[str, Any] = {
@@ -329,17 +333,16 @@ def _metric_rows(
     `worse` only when it stays significant among all the metrics looked at: with a dozen
     metrics, one at p = 0.03 is what luck alone gives.
     """
-    from modelci.stats import intervals, multiple_testing, power
+    from modelci.stats import multiple_testing, power
 
     adjusted = multiple_testing.holm([delta.p_value for delta in deltas.values()])
     metric_rows = []
     for (name, delta), adjusted_p in zip(deltas.items(), adjusted, strict=True):
         higher = _higher_is_better(name)
         cand_metric = candidate_eval.metric(name)
-        # Means of per-row losses are t-tests below 1,000 rows (`stats.losses`): the
+        # Means of per-row losses are t-tests below 1,000 rows (method student-t): the
         # detectable size takes the same degrees of freedom.
-        df = intervals.mean_df(rows) if delta.method == "normal" else None
-        detectable = power.minimum_detectable(delta, alpha=settings.alpha, df=df)
+        detectable = power.detectable_on(delta, rows=rows, alpha=settings.alpha)
         observed = gates.Observed.paired(
             delta,
             higher_is_better=higher,

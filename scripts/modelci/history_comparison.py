@@ -124,8 +124,22 @@ def _from_best(
         max_rise=None if higher else rule.tolerance,
         strict=own.strict if own is not None else None,
     )
-    observed = gates.Observed.paired(delta, higher_is_better=higher)
-    decided = gates.evaluate(decay, observed, alpha=settings.alpha, strict_default=settings.strict)
+    from modelci.stats import power
+
+    rows = len(sides.cand.y)
+    observed = gates.Observed.paired(
+        delta,
+        higher_is_better=higher,
+        minimum_detectable=power.detectable_on(delta, rows=rows, alpha=settings.alpha),
+        rows=rows,
+    )
+    decided = gates.evaluate(
+        decay,
+        observed,
+        alpha=settings.alpha,
+        strict_default=settings.strict,
+        inconclusive=settings.inconclusive,
+    )
     recorded = release_history.recorded(best, metric)
     own_rows = f", {_num(recorded)} as released" if recorded is not None and rescored else ""
     return result.done(
@@ -134,6 +148,7 @@ def _from_best(
         f"rows{own_rows}; candidate {_num(delta.candidate)}): {decided.reason}",
         rescored=rescored,
         delta=delta,
+        warning=decided.warning,
     )
 
 
@@ -203,6 +218,7 @@ class _Result:
         reason: str,
         rescored: bool = False,
         delta: PairedDelta | None = None,
+        warning: str | None = None,
     ) -> BestComparison:
         return BestComparison(
             metric=self.metric,
@@ -217,4 +233,5 @@ class _Result:
             p_value=None if delta is None else delta.p_value,
             status="fail" if status == gates.FAIL else "pass",
             reason=reason,
+            warning=warning,
         )

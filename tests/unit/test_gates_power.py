@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from types import SimpleNamespace
 
@@ -166,7 +167,14 @@ def test_a_mean_loss_below_1000_rows_uses_the_t_quantiles_of_its_test():
         method="normal",
         se=0.01,
     )
-    small = rows_of({"log_loss": loss}, rows=50, gated={})["log_loss"]
+    # stats records a mean loss's test below 1,000 rows as student-t (n - 1 degrees).
+    assert stats.compare_classification(
+        np.array([0, 1] * 25), np.array([0, 1] * 25), np.tile([[0.6, 0.4], [0.3, 0.7]], (25, 1)),
+        np.array([0, 1] * 25), np.tile([[0.7, 0.3], [0.4, 0.6]], (25, 1)), n_classes=2,
+        metrics=["log_loss"],
+    )[0]["log_loss"].method == "student-t"  # fmt: skip
+    t_loss = dataclasses.replace(loss, method="student-t")
+    small = rows_of({"log_loss": t_loss}, rows=50, gated={})["log_loss"]
     expected = (student.ppf(0.975, 49) + student.ppf(0.8, 49)) * 0.01
     assert small["minimum_detectable"] == pytest.approx(expected, rel=1e-12)
     large = rows_of({"log_loss": loss}, rows=5_000, gated={})["log_loss"]

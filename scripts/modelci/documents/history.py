@@ -145,6 +145,8 @@ class BestComparison:
     p_value: float | None
     status: Literal["pass", "fail"]
     reason: str
+    # A pass's caveat: the candidate's rows could not have seen a decay of `tolerance`.
+    warning: str | None = None
 
     @classmethod
     def parse(cls, node: Node) -> BestComparison:
@@ -162,6 +164,7 @@ class BestComparison:
             p_value=node["p_value"].optional(as_number),
             status=cast(Literal["pass", "fail"], node["status"].choice(("pass", "fail"))),
             reason=node["reason"].optional(as_text) or "",
+            warning=node["warning"].optional(as_text),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -178,6 +181,7 @@ class BestComparison:
             "p_value": self.p_value,
             "status": self.status,
             "reason": self.reason,
+            "warning": self.warning,
         }
 
 

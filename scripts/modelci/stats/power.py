@@ -56,6 +56,15 @@ def minimum_detectable(
     return detectable_from_se(delta.se, alpha=alpha, power=power, df=df)
 
 
+def detectable_on(
+    delta: PairedDelta, *, rows: int, alpha: float = 0.05, power: float = POWER
+) -> float | None:
+    """`minimum_detectable` with the quantiles the comparison itself used: Student's t with
+    n − 1 degrees of freedom for a mean-loss delta recorded as `student-t`, else normal."""
+    df = rows - 1 if delta.method == "student-t" and rows >= 2 else None
+    return minimum_detectable(delta, alpha=alpha, power=power, df=df)
+
+
 def is_inconclusive(
     delta: PairedDelta, tolerance: float, *, alpha: float = 0.05, power: float = POWER
 ) -> bool:
