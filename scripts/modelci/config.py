@@ -948,8 +948,21 @@ def _build_gates(content: Any, at: Callable[[str], str]) -> dict[str, GateRule]:
                 where=at(f"gates.{metric}.slices"),
                 fix=f"Add e.g. {relative[0]}: 0.02, or remove slices",
             )
+        if kwargs.get("slices") and metric in POINT_ONLY:
+            # Its comparison has no standard error, so no slice could ever fail the gate.
+            raise UserError(
+                f"gate '{metric}' sets slices: true, but {metric} has no interval to test a "
+                "slice's worsening with",
+                where=at(f"gates.{metric}.slices"),
+                fix="Gate the slices on a metric with an interval (mae, rmse, ...), or remove "
+                "slices",
+            )
         gates[metric] = GateRule(**kwargs)
     return gates
+
+
+# Metrics compared by their point value only (stats: method "point"), never with a test.
+POINT_ONLY = frozenset({"max_error"})
 
 
 def _from_best(content: dict[str, Any], dotted: str, at: Callable[[str], str]) -> FromBest:

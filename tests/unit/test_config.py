@@ -578,3 +578,10 @@ def test_gate_changes_name_slices_changed_to_hide_a_slice_from_its_gate():
         {"setting": "slices.automatic", "before": True, "after": False},
         {"setting": "slices.min_rows", "before": 30, "after": 100000},
     ]
+
+
+def test_a_slice_gate_on_a_metric_without_an_interval_is_refused():
+    text = MINIMAL + "task: regression\ngates:\n  max_error: {max_rise: 1.0, slices: true}\n"
+    with pytest.raises(UserError) as caught:
+        config.loads(text)
+    assert "max_error has no interval to test a slice's worsening with" in caught.value.line()
