@@ -81,6 +81,9 @@ def evaluate(
 
         model = models.load(run)
         test_rows = rows.for_run(run, data_override)
+        from modelci import slicing
+
+        slicing.check_plan(run, test_rows.frame.columns, test_rows.facts["source"])
         spec = features.FeatureSpec.from_dict(dict(run.info.features))
         X = features.design_matrix(test_rows.frame, spec, source=test_rows.facts["source"])
     with log.stage("predict"):

@@ -14,7 +14,7 @@ give twenty chances to look bad by luck, and the whole-set gate's α would fail 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -173,15 +173,7 @@ def compared_columns(
         if test_rows is None:
             return Columns(values=None, unavailable=why)
     frame = test_rows.frame
-    needed = list(dict.fromkeys(name for definition in plan for name in _features_of(definition)))
-    missing = [name for name in needed if name not in frame.columns]
-    if missing:
-        raise UserError(
-            f"the slice feature(s) {', '.join(map(repr, missing))} are not columns of the test "
-            f"data ({test_rows.facts.get('source')})",
-            where=_config_file(candidate),
-            fix="Slice by columns of the data (slices.by)",
-        )
+    needed = _columns_needed(plan, frame.columns, candidate, test_rows.facts.get("source"))
     ids = test_rows.row_id
     compared_ids = cand.row_id if cand.seen is None else cand.row_id[cand.seen]
     positions: np.ndarray | slice
@@ -428,6 +420,33 @@ def _rebuilt(candidate: Run, evaluated: DataFacts) -> tuple[EvalRows | None, str
     if test_rows.facts["test_fingerprint"] != fingerprint:
         return None, f"the test rows read again from {source} differ from those evaluated"
     return test_rows, None
+
+
+def check_plan(run: Run, columns: Collection[str], source: object) -> None:
+    """What compare would refuse of a run's `slices`, refused when the run is evaluated: a
+    numeric feature sliced by its levels, a slice column the test data lacks. So a pull
+    request learns it before its comparison, not after."""
+    from modelci import rundir
+    from modelci.config import SlicesConfig
+
+    config = SlicesConfig.from_dict(run.info.section("slices"), where=str(run.path / rundir.RUN))
+    plan = definitions(config, run.info.features, where=_config_file(run))
+    _columns_needed(plan, columns, run, source)
+
+
+def _columns_needed(
+    plan: Sequence[Definition], columns: Collection[str], run: Run, source: object
+) -> list[str]:
+    needed = list(dict.fromkeys(name for definition in plan for name in _features_of(definition)))
+    missing = [name for name in needed if name not in columns]
+    if missing:
+        raise UserError(
+            f"the slice feature(s) {', '.join(map(repr, missing))} are not columns of the test "
+            f"data ({source})",
+            where=_config_file(run),
+            fix="Slice by columns of the data (slices.by)",
+        )
+    return needed
 
 
 def _config_file(candidate: Run) -> str:

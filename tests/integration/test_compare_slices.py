@@ -191,3 +191,22 @@ def test_a_model_candidate_against_a_predictions_baseline_is_sliced_by_row_id(cl
     assert [f["slice"] for f in up["slices"]["gate_failures"]] == ["plan=gold"]
     gold = next(e for e in up["slices"]["slices"] if e["name"] == "plan=gold")
     assert gold["rows"] == 200
+
+
+@pytest.mark.parametrize(
+    ("slices", "message"),
+    [
+        ("{by: [x1]}", "slices.by: 'x1' is a numeric feature"),
+        ("{by: [region]}", "the slice feature(s) 'region' are not columns of the test data"),
+    ],
+)
+def test_a_slice_compare_would_refuse_is_refused_when_the_run_is_evaluated(
+    cli, tmp_path, runs, slices, message
+):
+    # The pull request learns it at evaluate, not after training both sides and comparing.
+    text = CONFIG.format(train="clean", max_harmful=0.5) + f"slices: {slices}\n"
+    write_config(tmp_path, text, name="bad-slices.yaml")
+    assert cli("train", "-c", "bad-slices.yaml", "--out", "runs/bad").code == 0
+    result = cli("evaluate", "runs/bad")
+    assert result.code == 2 and message in result.stderr
+    assert "Traceback" not in result.stderr
