@@ -73,12 +73,26 @@ def calibration_curve(truth: np.ndarray, score: np.ndarray) -> dict[str, Any]:
     }
 
 
-def standard_errors(prob_true: list[float], count: list[float]) -> list[float]:
-    """The binomial standard error of each bin's observed frequency, sqrt(p(1-p)/n).
+def wilson_bars(
+    prob_true: list[float], count: list[float], *, z: float = 1.0
+) -> tuple[list[float], list[float]]:
+    """How far each bin's observed frequency may lie below and above, as error bars: Wilson's
+    score interval at `z` (1: about ±1 standard error). Unlike sqrt(p(1-p)/n), it does not
+    shrink to nothing when a bin's rows are all of one class, where rows are fewest and the
+    frequency least certain (20 negatives: 0 observed, up to 0.05 at z = 1).
 
-    >>> [round(v, 3) for v in standard_errors([0.5, 0.1], [25, 100])]
-    [0.1, 0.03]
+    >>> below, above = wilson_bars([0.0, 0.5], [20, 25])
+    >>> [round(v, 3) for v in below], [round(v, 3) for v in above]
+    ([0.0, 0.098], [0.048, 0.098])
     """
-    return [
-        (p * (1 - p) / n) ** 0.5 if n > 0 else 0.0 for p, n in zip(prob_true, count, strict=True)
-    ]
+    below, above = [], []
+    for p, n in zip(prob_true, count, strict=True):
+        if n <= 0:
+            below.append(0.0)
+            above.append(0.0)
+            continue
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z / (1 + z * z / n) * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5
+        below.append(max(0.0, p - (centre - half)))
+        above.append(max(0.0, centre + half - p))
+    return below, above

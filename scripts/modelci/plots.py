@@ -395,11 +395,11 @@ def _calibration(sides: Mapping[str, Mapping[str, CalibrationCurve] | None]) -> 
         top.plot([0, 1], [0, 1], color=REFERENCE, linestyle=":", linewidth=1, label="perfect")
         _draw_lines(top, lines, markers=True)
         for line, rows in zip(lines, counts, strict=True):
-            errors = calibration.standard_errors(list(line.y), list(rows.y))
+            below, above = calibration.wilson_bars(list(line.y), list(rows.y))
             top.errorbar(
                 line.x,
                 line.y,
-                yerr=errors,
+                yerr=[below, above],
                 fmt="none",
                 ecolor=line.colour,
                 elinewidth=0.8,
@@ -414,7 +414,7 @@ def _calibration(sides: Mapping[str, Mapping[str, CalibrationCurve] | None]) -> 
         top.text(
             0.99,
             0.02,
-            "bars: ±1 standard error",
+            "bars: Wilson interval, ±1 standard error",
             transform=top.transAxes,
             ha="right",
             va="bottom",

@@ -100,3 +100,11 @@ def test_the_plot_draws_equal_count_bins_for_a_run_and_a_comparison(tmp_path: Pa
     parsed_comparison = documents.parse_comparison(comparison, where="c.json")
     written = plots.render_comparison_plots(parsed_comparison, tmp_path / "compare")
     assert "plots/calibration.png" in written
+
+
+def test_a_bin_of_one_class_still_gets_an_error_bar() -> None:
+    # sqrt(p(1 - p) / n) is 0 at p = 0: the bins with the fewest rows of a class looked exact.
+    below, above = calibration.wilson_bars([0.0, 1.0, 0.3], [20, 20, 200])
+    assert below[0] == 0 and above[0] > 0.04
+    assert above[1] == 0 and below[1] > 0.04
+    assert above[2] == pytest.approx(below[2], rel=0.1)  # near-symmetric away from the ends
