@@ -83,7 +83,8 @@ def test_render_holds_what_a_card_promises(
     assert "## Limitations\n\nOne hospital.\n" in text
     assert "_Not stated. Set `card.ethical_considerations` in modelci.yaml._" in text
     # An e-mail address pings nobody and stays readable; a mention is neutralised.
-    assert "| Authors | Team &lt;ml@example.org&gt;, cc @\u2060octocat |" in text
+    # No HTML and no mention; the address reads the same but is no longer an autolink.
+    assert "| Authors | Team &lt;ml@\u2060example.org&gt;, cc @\u2060octocat |" in text
     assert "| License | MIT |" in text
     # Metrics with their intervals, the primary first.
     auc = evaluation["metrics"]["roc_auc"]
