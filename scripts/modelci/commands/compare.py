@@ -157,10 +157,12 @@ def summary_line(comparison: Comparison) -> str:
         or primary.candidate is None
     ):
         return mark
-    ci = primary.ci
-    interval = f", 95% CI [{ci[0]:+.4f}, {ci[1]:+.4f}]" if ci else ""
-    p = f", p = {primary.p_value:.3g}" if primary.p_value is not None else ""
+    from modelci.report.content import delta_detail
+    from modelci.report.numbers import Precision
+
+    # The numbers as the report writes them (decimals from the interval, its confidence).
+    row = Precision.of_delta(primary)
     return (
-        f"{mark}: {primary.name} {primary.baseline:.4f} → {primary.candidate:.4f} "
-        f"(Δ {primary.delta:+.4f}{interval}{p})"
+        f"{mark}: {primary.name} {row.value(primary.baseline)} → {row.value(primary.candidate)} "
+        f"({delta_detail(primary, comparison.confidence)})"
     )
