@@ -162,24 +162,31 @@ def _fmt(value: float) -> str:
     return f"{value:.4g}"
 
 
-def _measured(value: float, seen: Observed, *, own: bool = False) -> str:
-    """A measured change (or, with `own`, the candidate's value) in the decimals its interval
-    supports, as the report's tables write it: "dropped by 0.008", not 0.007966 beside -0.008."""
+def measured(value: float, ci: tuple[float, float] | None, *values: float | None) -> str:
+    """A measured value in the decimals its interval (and `values`, the row it sits in)
+    supports, as the report's tables write it: "dropped by 0.008", not 0.007966 beside -0.008.
+    Every gate reason (whole set, slice, release) writes its numbers through here."""
     from modelci.report.numbers import decimals_for, fixed
 
-    if own:
-        return fixed(value, decimals_for(seen.candidate_ci, seen.candidate))
-    return fixed(value, decimals_for(seen.delta_ci, seen.baseline, seen.candidate, seen.delta))
+    return fixed(value, decimals_for(ci, *values))
 
 
-def _p(p: float, alpha: float, *, below: bool) -> str:
-    """ "p = 0.0123 < 0.05", or "p < 0.001" where more digits would mean nothing."""
+def significance(p: float, alpha: float) -> str:
+    """ "p = 0.0123 < 0.05" or "p = 0.07 ≥ 0.05", or "p < 0.001" where more digits would mean
+    nothing."""
     from modelci.report.numbers import p_value
 
     shown = p_value(p)
     if shown.startswith("<"):
         return f"p {shown.replace('<', '< ')}"
-    return f"p = {shown} {'<' if below else '≥'} {alpha:g}"
+    return f"p = {shown} {'<' if p < alpha else '≥'} {alpha:g}"
+
+
+def _measured(value: float, seen: Observed, *, own: bool = False) -> str:
+    """`measured` for a change (or, with `own`, the candidate's value) of what a gate sees."""
+    if own:
+        return measured(value, seen.candidate_ci, seen.candidate)
+    return measured(value, seen.delta_ci, seen.baseline, seen.candidate, seen.delta)
 
 
 def _absolute(rule: GateRule, seen: Observed, strict: bool) -> _Outcome | None:
@@ -259,11 +266,11 @@ def _relative(
         return _Outcome(
             failed=True,
             text=f"{word} by {_measured(worsening, seen)} (> {_fmt(allowed)} allowed), "
-            f"significant ({_p(seen.p_value, alpha, below=True)})",
+            f"significant ({significance(seen.p_value, alpha)})",
         )
     text = (
         f"{word} by {_measured(worsening, seen)} (> {_fmt(allowed)} allowed) but not "
-        f"significant ({_p(seen.p_value, alpha, below=False)})"
+        f"significant ({significance(seen.p_value, alpha)})"
     )
     return _powered(text, seen, allowed, inconclusive)
 

@@ -154,6 +154,7 @@ def _flipped(cand: Predictions, base: Predictions, counted: Churn) -> FlippedRow
 def _gate(
     overall: Flips, config: ChurnConfig, harm: str, *, alpha: float, confidence: float
 ) -> dict[str, Any] | None:
+    from modelci import gates
     from modelci.stats import churn
 
     limit = config.max_harmful
@@ -163,18 +164,20 @@ def _gate(
         overall.harmful, overall.rows, max_harmful=limit, alpha=alpha, confidence=confidence
     )
     share = f"{test.rate:.2%} of rows {harm} ({test.harmful:,} of {test.rows:,})"
+    # The limit as configured (0.0005 is 0.05%), the p as every gate reason writes it.
+    written = f"max_harmful {100 * limit:g}%"
     if test.exceeds:
         reason = (
-            f"{share}, significantly more than max_harmful {limit:.2%} "
-            f"(p = {test.p_value:.3g} < {alpha:g})"
+            f"{share}, significantly more than {written} "
+            f"({gates.significance(test.p_value, alpha)})"
         )
     elif test.rate > limit:
         reason = (
-            f"{share}, above max_harmful {limit:.2%} but not significantly "
-            f"(p = {test.p_value:.3g} ≥ {alpha:g})"
+            f"{share}, above {written} but not significantly "
+            f"({gates.significance(test.p_value, alpha)})"
         )
     else:
-        reason = f"{share}, within max_harmful {limit:.2%}"
+        reason = f"{share}, within {written}"
     return {
         "max_harmful": limit,
         "rate": test.rate,

@@ -260,7 +260,7 @@ def failure_reasons(
 ) -> dict[str, str]:
     """Metric -> one reason naming its worst failing slice (strongest evidence), and how many
     other slices failed with it."""
-    from modelci import metrics
+    from modelci import gates, metrics
 
     # What `beyond` adjusted across: the gated metrics' slices that have a standard error.
     tests = sum(f.metric in tolerances and f.delta.se is not None for f in compared.findings())
@@ -275,11 +275,15 @@ def failure_reasons(
         word = "dropped" if metrics.direction(metric) > 0 else "rose"
         more = len(failures) - 1
         also = f"; {more} more slice{'s' if more > 1 else ''} too" if more else ""
+        delta = finding.delta
+        change = gates.measured(
+            abs(delta.delta), delta.ci, delta.baseline, delta.candidate, delta.delta
+        )
         out[metric] = (
             f"slice {finding.slice} ({finding.rows:,} rows): {word} by "
-            f"{abs(finding.delta.delta):.4g} (> {worst.tolerance:.4g} allowed), significantly "
+            f"{change} (> {worst.tolerance:.4g} allowed), significantly "
             f"(one-sided, {correction}-adjusted over {tests} gated slice tests: "
-            f"p = {worst.adjusted_p:.3g} < {compared.alpha:g}){also}"
+            f"{gates.significance(worst.adjusted_p, compared.alpha)}){also}"
         )
     return out
 

@@ -195,7 +195,8 @@ def test_the_harmful_flip_gate_fails_when_significantly_above_max_harmful():
     assert measured.failed and gate["status"] == "fail"
     assert gate["rate"] == 0.04 and gate["p_value"] < 0.05 and gate["ci"][0] > 0.02
     assert (
-        "4.00%" in gate["reason"] and "significantly more than max_harmful 2.00%" in gate["reason"]
+        "4.00%" in gate["reason"]
+        and "significantly more than max_harmful 2% (p < 0.001)" in gate["reason"]
     )
 
 
