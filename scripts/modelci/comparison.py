@@ -252,7 +252,7 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
         churn = prediction_churn.measure(*shared, settings=settings, slices=sliced.rows)
     from modelci import history_comparison
 
-    history, from_best = history_comparison.compare_history(
+    history = history_comparison.compare_history(
         history_comparison.Sides(
             candidate=candidate,
             candidate_eval=candidate_eval,
@@ -260,21 +260,23 @@ def compare(candidate: Run, baseline: Run, out: Path, settings: Settings) -> Com
             cand=cand,
             deltas=deltas,
             classes=classes,
+            test_rows=test_rows,
         ),
         settings,
         primary=primary,
     )
+    from_best = {best.metric: best for best in history.from_best} if history is not None else {}
     for row in metric_rows:
-        if row["name"] in from_best:
-            row["gate"] = gates.with_failure(row["gate"], from_best[row["name"]])
+        best = from_best.get(row["name"])
+        if best is not None and best.status == gates.FAIL:
+            row["gate"] = gates.with_failure(row["gate"], best.reason)
+        elif best is not None and best.warning:
+            text = f"against {best.best_tag}, the best recent release: {best.warning}"
+            row["gate"] = gates.with_warning(row["gate"], text)
         gated = settings.gates.get(row["name"])
         if history is None and gated is not None and gated.from_best is not None:
             # Unchecked is not passed: a reviewer should see that slow decay went unwatched.
             row["gate"] = gates.with_warning(row["gate"], NO_HISTORY)
-        for best in history.from_best if history is not None else ():
-            if best.metric == row["name"] and best.warning:
-                text = f"against {best.best_tag}, the best recent release: {best.warning}"
-                row["gate"] = gates.with_warning(row["gate"], text)
     failed = [row["name"] for row in metric_rows if row["gate"]["status"] == gates.FAIL]
     failed += ["churn"] if churn.failed else []
     document: dict[str, Any] = {
@@ -450,14 +452,16 @@ def paired_predictions(
     other: Run,
     cand: scoring.Predictions,
     classes: tuple[str, ...] | None,
+    test_rows: rows.EvalRows | None = None,
 ) -> tuple[scoring.Predictions, scoring.Predictions, bool, Evaluation | None, rows.EvalRows | None]:
     """The candidate's predictions and `other`'s (the baseline, or a best release) on the same
     rows: `other`'s model scored on the candidate's rows when both have one (`predictions_on_rows`),
     else both predictions files matched by row id. Also whether `other` was re-scored, its
-    evaluation, and the candidate's test rows when they were read to re-score it."""
+    evaluation, and the candidate's test rows when they were read to re-score it (`test_rows`,
+    when given, are those rows read already)."""
     if candidate.has_model and other.has_model:
         base, rescored, other_eval, test_rows = predictions_on_rows(
-            candidate, candidate_eval, other, classes
+            candidate, candidate_eval, other, classes, test_rows
         )
         if len(base.row_id) != len(cand.row_id) or (base.row_id != cand.row_id).any():
             raise UserError(
@@ -521,6 +525,7 @@ def predictions_on_rows(
     candidate_eval: Evaluation,
     baseline: Run,
     classes: tuple[str, ...] | None,
+    test_rows: rows.EvalRows | None = None,
 ) -> tuple[scoring.Predictions, bool, Evaluation | None, rows.EvalRows | None]:
     """A model run's (the baseline's, a best release's) predictions on the candidate's rows:
     read back when it recorded them on those rows, else its model re-scored on them (then with
@@ -549,11 +554,13 @@ def predictions_on_rows(
             baseline_eval,
             None,
         )
-    # Different (or no) rows: score the baseline model on the candidate's test rows.
-    recorded = candidate.info.data.test_fingerprint
-    test_rows = rows.for_run(
-        candidate, None if recorded == fingerprint else source, train_rows=False
-    )
+    # Different (or no) rows: score the baseline model on the candidate's test rows (read once
+    # per comparison: a best release is re-scored on the rows the baseline was).
+    if test_rows is None:
+        recorded = candidate.info.data.test_fingerprint
+        test_rows = rows.for_run(
+            candidate, None if recorded == fingerprint else source, train_rows=False
+        )
     if test_rows.facts["test_fingerprint"] != fingerprint:
         raise UserError(
             f"cannot rebuild the rows {candidate.path} was evaluated on ({source} changed)",

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from modelci import scoring
     from modelci.comparison import Settings
     from modelci.documents import Evaluation
+    from modelci.rows import EvalRows
     from modelci.rundir import Run
     from modelci.stats import PairedDelta
 
@@ -46,23 +47,24 @@ class Sides:
     cand: scoring.Predictions
     deltas: Mapping[str, PairedDelta]
     classes: tuple[str, ...] | None
+    # The candidate's test rows when the baseline was re-scored on them: a best release is
+    # re-scored on the same rows without reading the data file again.
+    test_rows: EvalRows | None = None
 
 
-def compare_history(
-    sides: Sides, settings: Settings, *, primary: str
-) -> tuple[HistoryReport | None, dict[str, str]]:
-    """The history part of comparison.json (None without history.json) and, per metric whose
-    from-best gate failed, the reason to fail its gate with."""
+def compare_history(sides: Sides, settings: Settings, *, primary: str) -> HistoryReport | None:
+    """The history part of comparison.json: the trend and each from-best gate's result (whose
+    failure or warning the metric's gate takes); None without history.json."""
     path = sides.baseline.path / documents.HISTORY
     if not path.is_file():
-        return None, {}
+        return None
     with progress.current.stage("release history"):
         return _compare(sides, settings, documents.read_history(path), primary=primary)
 
 
 def _compare(
     sides: Sides, settings: Settings, history: History, *, primary: str
-) -> tuple[HistoryReport | None, dict[str, str]]:
+) -> HistoryReport | None:
     windows = release_history.windows(settings.gates)
     names = dict.fromkeys([primary, *settings.gates])  # primary first, then the gated
     shown = tuple(n for n in names if _recorded_anywhere(history, n))
@@ -72,15 +74,13 @@ def _compare(
         for window in windows
         if (result := _from_best(sides, settings, history, window)) is not None
     ]
-    failures = {result.metric: result.reason for result in results if result.status == gates.FAIL}
     if not recent and not results:
-        return None, failures
-    report = HistoryReport(
+        return None
+    return HistoryReport(
         metrics=shown,
         releases=tuple(_trimmed(point, shown) for point in recent),
         from_best=tuple(results),
     )
-    return report, failures
 
 
 def _recorded_anywhere(history: History, name: str) -> bool:
@@ -141,11 +141,15 @@ def _from_best(
         inconclusive=settings.inconclusive,
     )
     recorded = release_history.recorded(best, metric)
-    own_rows = f", {_num(recorded)} as released" if recorded is not None and rescored else ""
+
+    def shown(value: float) -> str:  # in the decimals of the comparison's interval
+        return gates.measured(value, delta.ci, delta.baseline, delta.candidate, delta.delta)
+
+    own_rows = f", {shown(recorded)} as released" if recorded is not None and rescored else ""
     return result.done(
         status=decided.status,
-        reason=f"from {best.tag}, the best of {last} ({metric} {_num(delta.baseline)} on these "
-        f"rows{own_rows}; candidate {_num(delta.candidate)}): {decided.reason}",
+        reason=f"from {best.tag}, the best of {last} ({metric} {shown(delta.baseline)} on these "
+        f"rows{own_rows}; candidate {shown(delta.candidate)}): {decided.reason}",
         rescored=rescored,
         delta=delta,
         warning=decided.warning,
@@ -168,7 +172,7 @@ def _against(
     run = rundir.Run.open(_best_run(sides.baseline.path, history, best.tag))
     comparison.check_compatible(sides.candidate, run)
     cand, other, rescored, _, _ = comparison.paired_predictions(
-        sides.candidate, sides.candidate_eval, run, sides.cand, sides.classes
+        sides.candidate, sides.candidate_eval, run, sides.cand, sides.classes, sides.test_rows
     )
     deltas, _ = comparison.paired_deltas(cand, other, settings, metrics=[metric])
     return deltas.get(metric), rescored
@@ -196,10 +200,6 @@ def _best_run(directory: Path, history: History, tag: str) -> Path:
             fix=REFETCH,
         )
     return path
-
-
-def _num(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.4g}"
 
 
 @dataclass(frozen=True, kw_only=True)
