@@ -174,12 +174,12 @@ def measured(value: float, ci: tuple[float, float] | None, *values: float | None
 def significance(p: float, alpha: float) -> str:
     """ "p = 0.0123 < 0.05" or "p = 0.07 ≥ 0.05", or "p < 0.001" where more digits would mean
     nothing."""
-    from modelci.report.numbers import p_value
+    from modelci.report.numbers import p_relation
 
-    shown = p_value(p)
-    if shown.startswith("<"):
-        return f"p {shown.replace('<', '< ')}"
-    return f"p = {shown} {'<' if p < alpha else '≥'} {alpha:g}"
+    relation = p_relation(p)
+    if relation.startswith("<"):
+        return f"p {relation}"
+    return f"p {relation} {'<' if p < alpha else '≥'} {alpha:g}"
 
 
 def _measured(value: float, seen: Observed, *, own: bool = False) -> str:
@@ -217,11 +217,18 @@ def tolerance(rule: GateRule, seen: Observed) -> float | None:
     """The allowed worsening in metric units (the tighter one when both forms are given)."""
     absolute = rule.max_drop if seen.higher_is_better else rule.max_rise
     percent = rule.max_drop_pct if seen.higher_is_better else rule.max_rise_pct
+    return allowed_worsening(absolute, percent, seen.baseline)
+
+
+def allowed_worsening(
+    absolute: float | None, percent: float | None, baseline: float | None
+) -> float | None:
+    """The tighter of an absolute tolerance and a percentage of the baseline's value."""
     limits = []
     if absolute is not None:
         limits.append(absolute)
-    if percent is not None and seen.baseline is not None:
-        limits.append(abs(seen.baseline) * percent / 100.0)
+    if percent is not None and baseline is not None:
+        limits.append(abs(baseline) * percent / 100.0)
     return min(limits) if limits else None
 
 

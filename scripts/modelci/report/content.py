@@ -45,6 +45,7 @@ from modelci.report.numbers import (
     Precision,
     ci_label,
     number,
+    p_relation,
     p_value,
     size,
 )
@@ -280,8 +281,7 @@ def delta_detail(metric: MetricDelta, confidence: float) -> str:
     if metric.ci is not None:
         detail += f", {ci_label(confidence)} {row.interval(metric.ci, sign=True)}"
     if metric.p_value is not None:
-        p = p_value(metric.p_value)
-        detail += f", p {p.replace('<', '< ')}" if p.startswith("<") else f", p = {p}"
+        detail += f", p {p_relation(metric.p_value)}"
     return detail
 
 

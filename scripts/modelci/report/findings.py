@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from modelci import gates
 from modelci.documents import (
     BestComparison,
     ChurnGate,
@@ -38,7 +39,7 @@ from modelci.report.blocks import (
     strong,
 )
 from modelci.report.inputs import Comparison, MetricDelta, Report
-from modelci.report.numbers import DASH, Precision, ci_label, decimals_for, p_value
+from modelci.report.numbers import DASH, Precision, ci_label, decimals_for, p_relation, p_value
 
 NAME_CHARS = 80  # longest slice or class name a table cell shows
 SLICES_PLOT = "plots/slices.png"
@@ -96,15 +97,9 @@ def headline_warnings(comparison: Comparison) -> list[Block]:
 
 def _ungated_line(metric: MetricDelta) -> Paragraph:
     row = Precision.of_delta(metric)
-    detail = f"Δ {row.delta(metric.delta)}, Holm-adjusted p {_p_phrase(metric.adjusted_p)}"
+    detail = f"Δ {row.delta(metric.delta)}, Holm-adjusted p {p_relation(metric.adjusted_p)}"
     spans = inline("⚠️ ", strong(metric.name), " got significantly worse (", *numbers(detail))
     return Paragraph(spans=(*spans, *inline(") but has no gate")))
-
-
-def _p_phrase(p: float | None) -> str:
-    """ "= 0.004" or "< 0.001", to follow "p"."""
-    text = p_value(p)
-    return f"< {text[1:]}" if text.startswith("<") else f"= {text}"
 
 
 def gated_names(comparison: Comparison) -> set[str]:
@@ -128,10 +123,12 @@ def tolerance(metric: MetricDelta) -> float | None:
     higher = metric.higher_is_better is not False
     absolute = rule.get("max_drop" if higher else "max_rise")
     percent = rule.get("max_drop_pct" if higher else "max_rise_pct")
-    limits = [float(absolute)] if isinstance(absolute, int | float) else []
-    if isinstance(percent, int | float) and metric.baseline is not None:
-        limits.append(abs(metric.baseline) * float(percent) / 100.0)
-    return min(limits) if limits else None
+    # A document's rule is untrusted data: only numbers are tolerances.
+    return gates.allowed_worsening(
+        float(absolute) if isinstance(absolute, int | float) else None,
+        float(percent) if isinstance(percent, int | float) else None,
+        metric.baseline,
+    )
 
 
 def detectable_cell(metric: MetricDelta) -> str:
@@ -456,7 +453,7 @@ def _churn_gate(comparison: Comparison, report: ChurnReport) -> Bullets:
     # The limit as written in the config: 0.0005 is 0.05%, not "<0.1%".
     detail += f" against max_harmful {100 * gate.max_harmful:g}%"
     if gate.p_value is not None:
-        detail += f", one-sided p {_p_phrase(gate.p_value)}"
+        detail += f", one-sided p {p_relation(gate.p_value)}"
     return Bullets(items=(inline(strong("churn gate"), f" {verdict}: ", *numbers(detail)),))
 
 
@@ -548,7 +545,7 @@ def _from_best(comparison: Comparison, best: BestComparison) -> tuple[Span, ...]
     if best.ci is not None:
         detail += f", {ci_label(comparison.confidence)} {row.interval(best.ci, sign=True)}"
     if best.p_value is not None:
-        detail += f", p {_p_phrase(best.p_value)}"
+        detail += f", p {p_relation(best.p_value)}"
     where = "re-scored on these test rows" if best.rescored else "the baseline's scores"
     parts: list[Any] = [
         f"{icon} ",

@@ -280,6 +280,16 @@ def p_value(p: float | None) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3g}"
 
 
+def p_relation(p: float | None) -> str:
+    """What follows "p" in a sentence: "= 0.004", or "< 0.001" where more digits mean nothing.
+
+    >>> p_relation(0.004), p_relation(0.0004)
+    ('= 0.004', '< 0.001')
+    """
+    text = p_value(p)
+    return f"< {text[1:]}" if text.startswith("<") else f"= {text}"
+
+
 def ci_label(confidence: float) -> str:
     return f"{round(confidence * 100, 2):g}% CI"
 
