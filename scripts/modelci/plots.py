@@ -240,8 +240,11 @@ def _png(
 
 
 def _short(label: str, limit: int = LABEL_CHARS) -> str:
+    """A name from the data or a config (a class, a feature, a slice, a release tag) as plot
+    text: one line, shortened, and its "$" escaped, since matplotlib reads $…$ as mathtext."""
     label = " ".join(str(label).split())
-    return label if len(label) <= limit else label[: limit - 1] + "…"
+    label = label if len(label) <= limit else label[: limit - 1] + "…"
+    return label.replace("$", r"\$")
 
 
 def _series_lines(

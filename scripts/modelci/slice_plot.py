@@ -115,8 +115,7 @@ def forest(comparison: Comparison, *, width: float = 6.0) -> Forest | None:
 
 
 def _label(text: str) -> str:
-    """A slice name as a tick label: one line, shortened, and no mathtext from a "$"."""
-    text = " ".join(str(text).split())
-    if len(text) > LABEL_CHARS:
-        text = text[: LABEL_CHARS - 1] + "…"
-    return text.replace("$", r"\$")
+    """A slice name as a tick label (`plots._short`: one line, shortened, "$" escaped)."""
+    from modelci import plots  # which imports this module to draw the forest
+
+    return plots._short(text, LABEL_CHARS)

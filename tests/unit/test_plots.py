@@ -187,3 +187,9 @@ def test_many_classes_render_without_error(tmp_path: Path) -> None:
     written = render_evaluation(evaluation, tmp_path)
     assert written == ["plots/confusion_matrix.png", "plots/roc.png"]
     assert_pngs(tmp_path, written)
+
+
+def test_names_from_the_data_never_turn_into_mathtext_in_any_plot() -> None:
+    # A class, feature or release tag like "$5-$10" would be typeset as math by matplotlib.
+    assert plots._short("price $5-$10") == r"price \$5-\$10"
+    assert plots._short("a  b\nc " + "x" * 40, 8) == "a b c x…"
