@@ -30,6 +30,7 @@ from modelci.documents import (
     Sample,
 )
 from modelci.fsutil import write_bytes_atomic
+from modelci.report.numbers import ci_label
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -730,7 +731,7 @@ def _metric_deltas(comparison: Comparison) -> _Drawing | None:
             )
             text = "\n".join(_delta_text(row))
             ax.annotate(text, xy=(1.03, 0.5), xycoords="axes fraction", va="center", fontsize=7)
-        axes[0].set_title(f"Metric deltas (candidate − baseline), {confidence:.0%} CI")
+        axes[0].set_title(f"Metric deltas (candidate − baseline), {ci_label(confidence)}")
         axes[-1].set_xlabel(
             "← worse      better →\neach row on its own scale; ↓ lower is better, drawn mirrored",
             fontsize=7,
