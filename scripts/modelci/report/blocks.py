@@ -97,3 +97,8 @@ def strong(text: str) -> Span:
 
 def code(text: str) -> Span:
     return Span(text=text, style="code")
+
+
+def plural(n: int, noun: str) -> str:
+    """ "gate" or "gates", as `n` needs."""
+    return noun if n == 1 else f"{noun}s"

@@ -23,6 +23,7 @@ from modelci.report.blocks import (
     Section,
     Span,
     Table,
+    plural,
 )
 from modelci.report.blocks import code as _code
 from modelci.report.blocks import inline as _t
@@ -517,12 +518,8 @@ def _data_checks(checks: Sequence[DataCheck]) -> Section | None:
     if fine:
         names = ", ".join(c.name for c in fine)
         lead = "all " if not problems else ""
-        items.append(_t(f"✅ {lead}{len(fine)} {_checks(len(fine))} passed: {names}"))
+        items.append(_t(f"✅ {lead}{len(fine)} {plural(len(fine), 'check')} passed: {names}"))
     return Section(key="checks", title="Data checks", blocks=(Bullets(items=tuple(items)),))
-
-
-def _checks(n: int) -> str:
-    return "check" if n == 1 else "checks"
 
 
 def _plots(paths: Sequence[str]) -> Section | None:

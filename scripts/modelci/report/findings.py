@@ -36,6 +36,7 @@ from modelci.report.blocks import (
     code,
     inline,
     numbers,
+    plural,
     strong,
 )
 from modelci.report.inputs import Comparison, MetricDelta, Report
@@ -75,7 +76,7 @@ def headline_warnings(comparison: Comparison) -> list[Block]:
         blocks.append(
             Paragraph(
                 spans=inline(
-                    f"⚠️ {more} more ungated {_plural(more, 'metric')} got significantly worse: "
+                    f"⚠️ {more} more ungated {plural(more, 'metric')} got significantly worse: "
                     "see the metrics table"
                 )
             )
@@ -90,7 +91,7 @@ def headline_warnings(comparison: Comparison) -> list[Block]:
     if len(weak) > MAX_WARNINGS:
         more = len(weak) - MAX_WARNINGS
         blocks.append(
-            Paragraph(spans=inline(f"⚠️ {more} more {_plural(more, 'gate')} with a warning"))
+            Paragraph(spans=inline(f"⚠️ {more} more {plural(more, 'gate')} with a warning"))
         )
     return blocks
 
@@ -468,7 +469,7 @@ def history(report: Report, comparison: Comparison) -> Section | None:
     failed = [best for best in trend.from_best if best.status == "fail"]
     shown = trend.releases[-HISTORY_ROWS:]
     count = len(trend.releases)
-    trend_text = f"{metric} over the last {count} {_plural(count, 'release')}"
+    trend_text = f"{metric} over the last {count} {plural(count, 'release')}"
     title = f"{'❌ ' if failed else ''}History: {trend_text if count else 'no recorded releases'}"
     blocks: list[Block] = []
     if HISTORY_PLOT in comparison.plots:
@@ -550,7 +551,7 @@ def _from_best(comparison: Comparison, best: BestComparison) -> tuple[Span, ...]
     parts: list[Any] = [
         f"{icon} ",
         strong(best.metric),
-        f" vs the best of the last {best.releases} {_plural(best.releases, 'release')} (",
+        f" vs the best of the last {best.releases} {plural(best.releases, 'release')} (",
         best.best_tag,
         f", {where}): ",
         *numbers(detail),
@@ -559,7 +560,3 @@ def _from_best(comparison: Comparison, best: BestComparison) -> tuple[Span, ...]
     if best.status == "fail" and best.reason:
         parts.append(f": {best.reason}")
     return inline(*parts)
-
-
-def _plural(n: int, noun: str) -> str:
-    return noun if n == 1 else f"{noun}s"

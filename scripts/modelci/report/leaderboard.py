@@ -19,7 +19,7 @@ from pathlib import PurePath
 
 from modelci.documents import AbsoluteGates
 from modelci.errors import UserError
-from modelci.report.blocks import Align
+from modelci.report.blocks import Align, plural
 from modelci.report.content import (
     Block,
     Image,
@@ -285,11 +285,7 @@ def _verdict(comparison: Comparison) -> str:
     if comparison.verdict == "fail":
         return "❌ fails the comparison"
     gated = sum(1 for m in comparison.metrics if m.gate.status != "none")
-    return f"✅ passes {gated} {_plural(gated, 'gate')}" if gated else "✅ no gates set"
-
-
-def _plural(n: int, noun: str) -> str:
-    return noun if n == 1 else noun + "s"
+    return f"✅ passes {gated} {plural(gated, 'gate')}" if gated else "✅ no gates set"
 
 
 def _headline(
@@ -446,7 +442,7 @@ def _absolute_title(gates: AbsoluteGates | None) -> str:
     if gates.failed:
         return f" · ❌ fails {', '.join(result.name for result in gates.failed)}"
     n = len(gates.results)
-    return f" · ✅ passes {n} absolute {_plural(n, 'gate')}"
+    return f" · ✅ passes {n} absolute {plural(n, 'gate')}"
 
 
 def _absolute_count(ranked: Sequence[Report]) -> str:
