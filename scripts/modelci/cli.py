@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     noise.add_argument("-v", "--verbose", action="store_true", help="print more detail")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
-        module = importlib.import_module(f"modelci.commands.{name}")
+        module = importlib.import_module(f"modelci.commands.{name.replace('-', '_')}")
         command = sub.add_parser(
             name,
             parents=[common],

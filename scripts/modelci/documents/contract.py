@@ -12,6 +12,7 @@ PREDICTIONS = "predictions.csv"
 COMPARISON = "comparison.json"
 BASELINE = "baseline.json"
 HISTORY = "history.json"
+INPUT_SCHEMA = "input_schema.json"
 PLOTS = "plots"
 
 SCHEMA_MAJOR = 1
@@ -21,9 +22,10 @@ SCHEMAS = {
     COMPARISON: f"modelci.comparison/{SCHEMA_MAJOR}",
     BASELINE: f"modelci.baseline/{SCHEMA_MAJOR}",
     HISTORY: f"modelci.history/{SCHEMA_MAJOR}",
+    INPUT_SCHEMA: f"modelci.input-schema/{SCHEMA_MAJOR}",
 }
 # Every file this module owns; tests check that no other module opens them.
-FILES = (RUN, METRICS, EVALUATION, COMPARISON, BASELINE, HISTORY)
+FILES = (RUN, METRICS, EVALUATION, COMPARISON, BASELINE, HISTORY, INPUT_SCHEMA)
 
 FIXES = {
     RUN: "Is this a run directory? Create one with `modelci train`",
@@ -32,6 +34,7 @@ FIXES = {
     COMPARISON: "Run `modelci compare` first",
     BASELINE: "Fetch the baseline with `modelci baseline`",
     HISTORY: "Fetch it with `modelci baseline --history N`",
+    INPUT_SCHEMA: "Re-train the run with this modelci: `modelci train` records its input schema",
 }
 REWRITE = "Re-create it with modelci; do not edit it by hand"
 
